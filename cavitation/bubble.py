@@ -1,0 +1,444 @@
+"""The cavity: spherical bubble dynamics and the gas exchange that follows.
+
+Two equations of motion for the radius ``R(t)`` of a spherical cavity in a liquid whose
+pressure far away is ``p_inf(t)``:
+
+- ``"keller_miksis"`` (default): liquid compressibility to first order in ``Rdot / c``
+  (Keller & Miksis 1980, J Acoust Soc Am 68:628; form of Prosperetti & Lezzi 1986),
+
+  .. math::
+
+     (1 - \\dot R/c) R \\ddot R + \\tfrac32 (1 - \\dot R/(3c)) \\dot R^2
+     = (1 + \\dot R/c) (p_B - p_\\infty)/\\rho + R/(\\rho c)\\, \\dot p_B
+
+- ``"rayleigh_plesset"``: incompressible liquid, the ``c -> inf`` limit of the above
+  (Brennen, *Cavitation and Bubble Dynamics*, 1995, eq. 2.12),
+
+  .. math:: R \\ddot R + \\tfrac32 \\dot R^2 = (p_B - p_\\infty)/\\rho
+
+with the liquid pressure at the wall
+
+.. math:: p_B = p_g(R) + p_v - 2\\sigma/R - 4\\mu\\dot R/R, \\qquad
+          p_g = p_{g,\\mathrm{ref}} (R_\\mathrm{ref}/R)^{3\\kappa}
+
+(polytropic gas, vapour at constant pressure, surface tension, Newtonian viscosity).
+Both are one function, :func:`radial_acceleration`, with ``1/c = 0`` for Rayleigh-Plesset;
+the coupled joint model in :mod:`cavitation.simulation` calls the same function.
+
+After the event the cavity holds gas that slowly re-dissolves:
+:func:`dissolution_time` integrates the Epstein-Plesset equation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from .parameters import check_range
+
+__all__ = [
+    "MODELS",
+    "BubbleSolution",
+    "check_model",
+    "dissolution_time",
+    "empty_cavity_collapse_time",
+    "gas_pressure",
+    "growth_threshold",
+    "minnaert_frequency",
+    "radial_acceleration",
+    "solve",
+    "wall_pressure",
+]
+
+MODELS = ("keller_miksis", "rayleigh_plesset")
+"""Names of the available equations of motion for the cavity radius."""
+
+#: An empty cavity's run ends when its radius falls to this fraction of its start
+#: radius. The time still to go to R = 0 is then below 1e-7 of the collapse time
+#: (near the end R ~ (t_c - t)^(2/5), Rayleigh 1917).
+EMPTY_COLLAPSE_FRACTION = 1e-3
+
+
+def check_model(model: str) -> str:
+    """Return ``model`` if it names an equation of motion, else raise ``ValueError``."""
+    if model not in MODELS:
+        raise ValueError(f"unknown bubble model {model!r}; valid choices: {', '.join(MODELS)}")
+    return model
+
+
+def inverse_sound_speed(model: str, c: float) -> float:
+    """``1/c`` [s/m] for Keller-Miksis; 0 for Rayleigh-Plesset (incompressible)."""
+    return 1.0 / c if check_model(model) == "keller_miksis" else 0.0
+
+
+def gas_pressure(R, p_gas_ref: float, R_ref: float, kappa: float):
+    """Polytropic gas pressure in the cavity [Pa].
+
+    Parameters
+    ----------
+    R : float or ndarray
+        Cavity radius [m].
+    p_gas_ref : float
+        Gas pressure when the radius is ``R_ref`` [Pa]; 0 for an empty cavity.
+    R_ref : float
+        Reference radius [m].
+    kappa : float
+        Polytropic exponent [-]: 1 isothermal, the ratio of specific heats adiabatic.
+    """
+    return p_gas_ref * (R_ref / R) ** (3.0 * kappa)
+
+
+def wall_pressure(R, Rdot, *, p_gas_ref, R_ref, kappa, sigma, mu, p_v):
+    """Liquid pressure at the cavity wall, ``p_B`` [Pa].
+
+    Parameters
+    ----------
+    R, Rdot : float or ndarray
+        Radius [m] and wall velocity [m/s].
+    p_gas_ref, R_ref, kappa :
+        Gas content, see :func:`gas_pressure`.
+    sigma : float
+        Surface tension [N/m].
+    mu : float
+        Liquid dynamic viscosity [Pa s].
+    p_v : float
+        Vapour pressure [Pa].
+    """
+    p_g = gas_pressure(R, p_gas_ref, R_ref, kappa)
+    return p_g + p_v - 2.0 * sigma / R - 4.0 * mu * Rdot / R
+
+
+def radial_acceleration(
+    R, Rdot, p_inf, *, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, inv_c
+):
+    """Wall acceleration ``Rddot`` [m/s^2] from Keller-Miksis (``inv_c = 1/c``).
+
+    With ``inv_c = 0`` this is exactly the Rayleigh-Plesset equation. The viscous part
+    of ``dp_B/dt`` contains ``Rddot`` and is moved to the left-hand side, so the
+    equation is solved for ``Rddot`` without iteration.
+
+    Parameters
+    ----------
+    R, Rdot : float or ndarray
+        Radius [m] and wall velocity [m/s].
+    p_inf : float or ndarray
+        Liquid pressure far from the cavity [Pa].
+    rho : float
+        Liquid density [kg/m^3].
+    mu, sigma, p_v, kappa, p_gas_ref, R_ref :
+        See :func:`wall_pressure`.
+    inv_c : float
+        Inverse sound speed in the liquid [s/m]; 0 for an incompressible liquid.
+
+    Returns
+    -------
+    float or ndarray
+        ``Rddot`` [m/s^2].
+    """
+    p_g = p_gas_ref * (R_ref / R) ** (3.0 * kappa)
+    p_B = p_g + p_v - 2.0 * sigma / R - 4.0 * mu * Rdot / R
+    # dp_B/dt without its Rddot term: gas compression, surface tension, viscosity.
+    dpB_dt = (-3.0 * kappa * p_g / R + 2.0 * sigma / R**2 + 4.0 * mu * Rdot / R**2) * Rdot
+    mach = Rdot * inv_c
+    rhs = ((1.0 + mach) * (p_B - p_inf) + R * inv_c * dpB_dt) / rho \
+        - 1.5 * (1.0 - mach / 3.0) * Rdot**2
+    return rhs / ((1.0 - mach) * R + 4.0 * mu * inv_c / rho)
+
+
+@dataclass(frozen=True)
+class BubbleSolution:
+    """Radius history of one cavity in an unbounded liquid.
+
+    Attributes
+    ----------
+    t : ndarray
+        Time [s].
+    R : ndarray
+        Cavity radius [m].
+    Rdot : ndarray
+        Wall velocity [m/s].
+    Rddot : ndarray
+        Wall acceleration [m/s^2], from the equation of motion at each sample.
+    collapsed : bool
+        True if an empty cavity reached its collapse (the run ended there).
+    model : str
+        Equation of motion used.
+    """
+
+    t: np.ndarray
+    R: np.ndarray
+    Rdot: np.ndarray
+    Rddot: np.ndarray
+    collapsed: bool
+    model: str
+
+
+def solve(
+    R0: float,
+    t_end: float,
+    *,
+    Rdot0: float = 0.0,
+    R_eq: float | None = None,
+    p_inf: float | Callable[[float], float] = 101325.0,
+    model: str = "keller_miksis",
+    rho: float = 998.0,
+    mu: float = 1.0e-3,
+    sigma: float = 0.072,
+    c: float = 1500.0,
+    p_v: float = 0.0,
+    kappa: float = 1.4,
+    rtol: float = 1e-8,
+    t_eval: np.ndarray | None = None,
+) -> BubbleSolution:
+    """Radius of one spherical cavity in an unbounded liquid.
+
+    Parameters
+    ----------
+    R0 : float
+        Initial radius [m], in (0, 1].
+    t_end : float
+        Duration [s], > 0.
+    Rdot0 : float, optional
+        Initial wall velocity [m/s].
+    R_eq : float or None, optional
+        Equilibrium radius [m] that sets the gas content: the gas pressure at ``R_eq``
+        balances ``p_inf(0) + 2 sigma / R_eq - p_v``. ``None`` is an empty cavity
+        (vapour only), whose run ends at its collapse (``R < 1e-3 R0``).
+    p_inf : float or callable, optional
+        Liquid pressure far away [Pa]: a number, or a function of time ``t`` [s].
+    model : {"keller_miksis", "rayleigh_plesset"}, optional
+        Equation of motion.
+    rho : float, optional
+        Liquid density [kg/m^3].
+    mu : float, optional
+        Liquid dynamic viscosity [Pa s].
+    sigma : float, optional
+        Surface tension [N/m].
+    c : float, optional
+        Sound speed in the liquid [m/s] (Keller-Miksis only).
+    p_v : float, optional
+        Vapour pressure [Pa].
+    kappa : float, optional
+        Polytropic exponent of the gas [-].
+    rtol : float, optional
+        Relative tolerance of the integrator [-].
+    t_eval : ndarray, optional
+        Times [s] at which to report the solution; by default the integrator's steps.
+
+    Returns
+    -------
+    BubbleSolution
+        ``t`` [s], ``R`` [m], ``Rdot`` [m/s], ``Rddot`` [m/s^2].
+
+    Notes
+    -----
+    Integrated with the 8th-order Dormand-Prince method (``scipy.integrate.solve_ivp``,
+    ``DOP853``): the violent phase of a collapse is short and needs small steps, not an
+    implicit method, and a high order keeps the step count low elsewhere. The absolute
+    tolerances scale with ``R0`` and with the Rayleigh velocity scale, so the same
+    ``rtol`` means the same accuracy for any cavity size.
+    """
+    check_model(model)
+    R0 = check_range("R0", R0, "m", 0.0, 1.0, low_open=True)
+    t_end = check_range("t_end", t_end, "s", 0.0, 1e3, low_open=True)
+    Rdot0 = check_range("Rdot0", Rdot0, "m/s", -c, c, low_open=True, high_open=True)
+    rho = check_range("rho", rho, "kg/m^3", 1.0, 2.0e4)
+    mu = check_range("mu", mu, "Pa s", 0.0, 1.0e3)
+    sigma = check_range("sigma", sigma, "N/m", 0.0, 1.0)
+    c = check_range("c", c, "m/s", 1.0, math.inf, low_open=False)
+    p_v = check_range("p_v", p_v, "Pa", 0.0, 1.0e6)
+    kappa = check_range("kappa", kappa, "1", 1.0, 5.0 / 3.0)
+    rtol = check_range("rtol", rtol, "1", 1e-13, 1e-3)
+    p_inf_of_t = p_inf if callable(p_inf) else None
+    p_inf_0 = float(p_inf(0.0)) if callable(p_inf) else check_range(
+        "p_inf", p_inf, "Pa", -1e8, 1e9)
+
+    if R_eq is None:
+        p_gas_ref, R_ref = 0.0, R0
+    else:
+        R_ref = check_range("R_eq", R_eq, "m", 0.0, 1.0, low_open=True)
+        p_gas_ref = p_inf_0 + 2.0 * sigma / R_ref - p_v
+        if p_gas_ref <= 0.0:
+            raise ValueError(
+                f"R_eq = {R_eq!r} m gives a gas pressure of {p_gas_ref:g} Pa at equilibrium;"
+                " it must be positive: valid when p_inf + 2 sigma / R_eq > p_v"
+            )
+    inv_c = inverse_sound_speed(model, c)
+    liquid = {"rho": rho, "mu": mu, "sigma": sigma, "p_v": p_v, "kappa": kappa,
+              "p_gas_ref": p_gas_ref, "R_ref": R_ref, "inv_c": inv_c}
+
+    def rhs(t: float, y: np.ndarray) -> list[float]:
+        R, Rdot = y
+        p = p_inf_of_t(t) if p_inf_of_t is not None else p_inf_0
+        return [Rdot, radial_acceleration(R, Rdot, p, **liquid)]
+
+    events = []
+    if R_eq is None:
+        def collapsed(t: float, y: np.ndarray) -> float:
+            return y[0] - EMPTY_COLLAPSE_FRACTION * R0
+
+        collapsed.terminal = True
+        collapsed.direction = -1
+        events.append(collapsed)
+
+    velocity_scale = math.sqrt(max(abs(p_inf_0), 1.0) / rho)
+    atol = [rtol * R0 * EMPTY_COLLAPSE_FRACTION, rtol * velocity_scale * EMPTY_COLLAPSE_FRACTION]
+    sol = solve_ivp(rhs, (0.0, t_end), [R0, Rdot0], method="DOP853", rtol=rtol, atol=atol,
+                    t_eval=t_eval, events=events or None)
+    if sol.status < 0:
+        raise RuntimeError(f"bubble.solve failed at t = {sol.t[-1]:g} s: {sol.message}")
+    t, (R, Rdot) = sol.t, sol.y
+    p = np.array([p_inf_of_t(ti) for ti in t]) if p_inf_of_t is not None else p_inf_0
+    Rddot = radial_acceleration(R, Rdot, p, **liquid)
+    return BubbleSolution(t=t, R=R, Rdot=Rdot, Rddot=Rddot,
+                          collapsed=sol.status == 1, model=model)
+
+
+def empty_cavity_collapse_time(R0: float, rho: float, delta_p: float) -> float:
+    """Rayleigh's collapse time of an empty cavity [s]: ``0.915 R0 sqrt(rho / delta_p)``.
+
+    Parameters
+    ----------
+    R0 : float
+        Initial radius [m].
+    rho : float
+        Liquid density [kg/m^3].
+    delta_p : float
+        Liquid pressure minus cavity pressure [Pa].
+
+    Notes
+    -----
+    The constant is ``sqrt(pi/6) Gamma(5/6) / Gamma(4/3) = 0.91468`` (Rayleigh 1917;
+    Brennen 1995, eq. 2.44).
+    """
+    const = math.sqrt(math.pi / 6.0) * math.gamma(5.0 / 6.0) / math.gamma(4.0 / 3.0)
+    return const * R0 * math.sqrt(rho / delta_p)
+
+
+def minnaert_frequency(
+    R_eq: float, *, p_inf: float, rho: float, kappa: float, sigma: float = 0.0,
+    p_v: float = 0.0,
+) -> float:
+    """Natural frequency of small radial oscillations of a gas bubble [Hz].
+
+    .. math:: \\omega_0^2 = \\frac{1}{\\rho R_e^2}\\left[3\\kappa (p_\\infty - p_v)
+              + (6\\kappa - 2)\\frac{\\sigma}{R_e}\\right]
+
+    Minnaert (1933) with the surface-tension correction of linear theory (Brennen 1995,
+    eq. 4.9, without its viscous term).
+
+    Parameters
+    ----------
+    R_eq : float
+        Equilibrium radius [m].
+    p_inf : float
+        Liquid pressure far away [Pa].
+    rho : float
+        Liquid density [kg/m^3].
+    kappa : float
+        Polytropic exponent [-].
+    sigma : float, optional
+        Surface tension [N/m].
+    p_v : float, optional
+        Vapour pressure [Pa].
+    """
+    omega2 = (3.0 * kappa * (p_inf - p_v) + (6.0 * kappa - 2.0) * sigma / R_eq) / (rho * R_eq**2)
+    return math.sqrt(omega2) / (2.0 * math.pi)
+
+
+def dissolution_time(
+    R0: float,
+    *,
+    p_liquid: float,
+    gas_tension: float,
+    ostwald: float,
+    diffusivity: float,
+    sigma: float,
+) -> float:
+    """Time for a gas bubble to dissolve completely [s] (Epstein & Plesset 1950).
+
+    The Epstein-Plesset equation for a bubble of one gas in a liquid that is
+    under-saturated (``gas_tension < p_liquid``),
+
+    .. math:: \\frac{dR}{dt} = -D L \\,
+              \\frac{1 - f + 2\\sigma/(p R)}{1 + 4\\sigma/(3 p R)}
+              \\left(\\frac1R + \\frac1{\\sqrt{\\pi D t}}\\right), \\qquad f = p_g^\\infty/p,
+
+    with ``L`` the Ostwald coefficient (dissolved over gaseous concentration at
+    saturation). With ``t = s^2`` the transient term is regular at ``t = 0``.
+
+    Parameters
+    ----------
+    R0 : float
+        Initial bubble radius [m].
+    p_liquid : float
+        Liquid pressure around the bubble [Pa].
+    gas_tension : float
+        Partial pressure of the gas dissolved in the liquid far away [Pa].
+    ostwald : float
+        Ostwald solubility coefficient of the gas in the liquid [-].
+    diffusivity : float
+        Diffusion coefficient of the gas in the liquid [m^2/s].
+    sigma : float
+        Surface tension [N/m].
+
+    Returns
+    -------
+    float
+        Dissolution time [s]; ``inf`` if the liquid is saturated or supersaturated.
+    """
+    f = gas_tension / p_liquid
+    if f >= 1.0:
+        return math.inf
+    D, L, p = diffusivity, ostwald, p_liquid
+    transient = 2.0 / math.sqrt(math.pi * D)
+
+    def rhs(s: float, y: np.ndarray) -> list[float]:
+        R = max(y[0], 1e-300)
+        drive = (1.0 - f + 2.0 * sigma / (p * R)) / (1.0 + 4.0 * sigma / (3.0 * p * R))
+        return [-D * L * drive * (2.0 * s / R + transient)]
+
+    def gone(s: float, y: np.ndarray) -> float:
+        return y[0] - 1e-3 * R0
+
+    gone.terminal = True
+    # Quasi-steady estimate R0^2 / (2 D L (1 - f)) bounds the time from above.
+    s_max = 2.0 * math.sqrt(R0**2 / (2.0 * D * L * (1.0 - f)))
+    sol = solve_ivp(rhs, (0.0, s_max), [R0], method="LSODA", rtol=1e-8,
+                    atol=1e-6 * R0, events=gone)
+    if sol.status != 1:
+        raise RuntimeError("dissolution_time: the bubble did not dissolve in the time bound")
+    # The last 1e-3 R0 dissolves in (1e-3)^2 of the time: negligible.
+    return float(sol.t_events[0][0]) ** 2
+
+
+def growth_threshold(radius_m: float, *, gas_pressure_pa: float, sigma: float,
+                     p_v: float) -> float:
+    """Far-field pressure [Pa] below which a nucleus grows without bound.
+
+    The static equilibrium pressure of a nucleus that holds ``gas_pressure_pa`` of gas
+    at ``radius_m`` (isothermal) is ``p_eq(R) = p_g (R_n/R)^3 + p_v - 2 sigma / R``. The
+    nucleus grows when the liquid's pressure is below ``p_eq`` at every radius on its
+    way out: below ``p_eq(max(R_n, R_c))``, with ``R_c = sqrt(3 p_g R_n^3 / (2 sigma))``
+    the critical radius of Blake (1949) (Brennen 1995, sec. 2.7).
+
+    Parameters
+    ----------
+    radius_m : float
+        Nucleus radius [m].
+    gas_pressure_pa : float
+        Gas pressure in the nucleus at ``radius_m`` [Pa].
+    sigma : float
+        Surface tension [N/m].
+    p_v : float
+        Vapour pressure [Pa].
+    """
+    if sigma == 0.0:
+        return p_v
+    R_c = math.sqrt(3.0 * gas_pressure_pa * radius_m**3 / (2.0 * sigma))
+    R = max(radius_m, R_c)
+    return gas_pressure_pa * (radius_m / R) ** 3 + p_v - 2.0 * sigma / R

@@ -1,0 +1,138 @@
+"""The synovial fluid and the capsule that holds it.
+
+The capsule is closed and the fluid nearly incompressible, so the fluid pressure
+follows from volume conservation. When the joint space grows by ``A (h - h0)`` and the
+cavity does not fill it, the capsule is sucked in and the pressure falls:
+
+.. math:: p = p_\\mathrm{rest} - \\Delta V / C, \\qquad \\Delta V = A (h - h_0) - V_\\mathrm{cavity}
+
+with ``C`` the capsule's compliance [m^3/Pa]. The capsule is viscoelastic: a resistance
+``R_c`` [Pa s/m^3] in parallel with the compliance (a Kelvin-Voigt wall) adds
+``- R_c dDelta V/dt``. It is what damps the ringing of the cavity against the capsule:
+the sound cannot leave a closed joint as it would leave an unbounded liquid. The ``"stiffening"`` law replaces
+``Delta V / C`` by ``(V_s / C) sinh(Delta V / V_s)``: the same compliance near rest, a
+capsule that grows stiffer as it is stretched or pushed out (joint pressure-volume
+curves are steeper than linear away from rest; Knight & Levick 1983, J Physiol 335:139).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .constants import ATMOSPHERIC_PRESSURE_PA
+from .parameters import Parameters, quantity
+
+__all__ = ["CAPSULE_LAWS", "Capsule", "SynovialFluid", "capsule_pressure", "check_law"]
+
+CAPSULE_LAWS = ("linear", "stiffening")
+"""Names of the capsule pressure-volume laws."""
+
+
+def check_law(law: str) -> str:
+    """Return ``law`` if it names a capsule law, else raise ``ValueError``."""
+    if law not in CAPSULE_LAWS:
+        raise ValueError(
+            f"unknown capsule law {law!r}; valid choices: {', '.join(CAPSULE_LAWS)}"
+        )
+    return law
+
+
+class SynovialFluid(Parameters):
+    """Properties of synovial fluid at body temperature (37 degC).
+
+    Defaults from ../shared/REFERENCES.md ("Fluid and gas properties") unless stated.
+    """
+
+    density_kg_m3: float = quantity(
+        1010.0, unit="kg/m^3", low=900.0, high=1200.0,
+        doc="density; synovial fluid 1000-1010 kg/m^3 (upper end: proteins, hyaluronan)")
+    viscosity_pa_s: float = quantity(
+        0.03, unit="Pa s", low=0.0, high=10.0,
+        doc="dynamic viscosity at the cavity wall's shear rates (>1e3 1/s), where the"
+            " shear-thinning fluid is at 0.01-0.1 Pa s; 0.03 Pa s assumed mid-range")
+    surface_tension_n_m: float = quantity(
+        0.05, unit="N/m", low=0.0, high=0.1,
+        doc="surface tension; 0.05-0.07 N/m, lower end because phospholipids lower it")
+    vapour_pressure_pa: float = quantity(
+        6300.0, unit="Pa", low=0.0, high=50e3,
+        doc="water vapour pressure at 37 degC, 6.3 kPa")
+    sound_speed_m_s: float = quantity(
+        1544.0, unit="m/s", low=100.0, high=5000.0,
+        doc="sound speed in non-inflammatory synovial fluid, 1544 +- 1.5 m/s"
+            " (J Formos Med Assoc 2001;100:631, PMID 11695281)")
+    polytropic_exponent: float = quantity(
+        1.29, unit="1", low=1.0, high=5.0 / 3.0,
+        doc="polytropic exponent of the cavity gas: ratio of specific heats of CO2;"
+            " adiabatic because the thermal diffusion length in 1 ms (0.1 mm) is much"
+            " smaller than a mm-sized cavity")
+    gas_tension_pa: float = quantity(
+        6000.0, unit="Pa", low=0.0, high=2e5,
+        doc="partial pressure of CO2 dissolved in the fluid, 5-7 kPa")
+    gas_diffusivity_m2_s: float = quantity(
+        2.0e-9, unit="m^2/s", low=1e-12, high=1e-7,
+        doc="diffusivity of CO2 in the fluid at 37 degC, about 2e-9 m^2/s")
+    ostwald_coefficient: float = quantity(
+        0.62, unit="1", low=1e-4, high=10.0,
+        doc="Ostwald solubility of CO2 (dissolved over gas concentration): Henry"
+            " solubility 2.4e-4 mol/(m^3 Pa) at 37 degC (Sander 2015, extrapolated"
+            " with its temperature coefficient) times R T")
+
+
+class Capsule(Parameters):
+    """The joint capsule: compliance, resting pressure and pressure-volume law."""
+
+    compliance_m3_pa: float = quantity(
+        1.5e-13, unit="m^3/Pa", low=1e-16, high=1e-9,
+        doc="volume compliance near rest; knuckle assumption chosen so that 0.2 mm of"
+            " opening before the crack lowers the pressure by 0.2 MPa")
+    rest_pressure_gauge_pa: float = quantity(
+        -670.0, unit="Pa", low=-20e3, high=0.0,
+        doc="resting pressure relative to atmosphere; -5 mmHg, human knee (Wood,"
+            " Ferrell & Baxendale 1988): no figure for the MCP is known")
+    stiffening_volume_m3: float = quantity(
+        5.0e-8, unit="m^3", low=1e-12, high=1e-3,
+        doc="volume change over which the 'stiffening' law departs from linear by"
+            " sinh(1) = 1.18; assumption (a third of the knuckle's cavity volume)")
+    resistance_pa_s_m3: float = quantity(
+        2.0e7, unit="Pa s/m^3", low=0.0, high=1e12,
+        doc="viscous resistance of the capsule wall; assumption chosen so that the"
+            " ringing of a knuckle's cavity dies within about 5 ms, as a pop lasts"
+            " 5.66 ms (Dunning 2013) and an airborne knuckle crack about 10 ms")
+    law: str = "linear"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_law(self.law)
+
+    @property
+    def rest_pressure_pa(self) -> float:
+        """Absolute resting pressure of the fluid [Pa]."""
+        return ATMOSPHERIC_PRESSURE_PA + self.rest_pressure_gauge_pa
+
+
+def capsule_pressure(deformation_m3, capsule: Capsule, deformation_rate_m3_s=0.0):
+    """Fluid pressure in the capsule [Pa, absolute].
+
+    Parameters
+    ----------
+    deformation_m3 : float or ndarray
+        Volume the fluid has lost to the opening joint: ``A (h - h0) - V_cavity`` [m^3].
+    capsule : Capsule
+        Compliance, resistance, resting pressure and law.
+    deformation_rate_m3_s : float or ndarray, optional
+        Rate of change of ``deformation_m3`` [m^3/s]; 0 for the static pressure.
+
+    Returns
+    -------
+    float or ndarray
+        Absolute pressure [Pa]; below zero is tension.
+    """
+    C = capsule.compliance_m3_pa
+    viscous = capsule.resistance_pa_s_m3 * deformation_rate_m3_s
+    if capsule.law == "linear":
+        return capsule.rest_pressure_pa - deformation_m3 / C - viscous
+    Vs = capsule.stiffening_volume_m3
+    sinh = np.sinh if isinstance(deformation_m3, np.ndarray) else math.sinh
+    return capsule.rest_pressure_pa - (Vs / C) * sinh(deformation_m3 / Vs) - viscous

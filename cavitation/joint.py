@@ -1,0 +1,257 @@
+"""The joint: two articular surfaces pulled apart, and the loads that pull them.
+
+The moving bone (effective mass ``m``) is held by capsule and ligaments (stiffness
+``k``, damping ``c``) and pulled by a distraction force ``F(t)``. The fluid acts on
+the contact area ``A``:
+
+.. math:: m \\ddot h = F(t) - k (h - h_0) - c \\dot h + A (p - p_\\mathrm{rest})
+
+At rest the fluid is below atmospheric pressure and holds the surfaces together with
+``A (p_atm - p_rest)``; the cartilage contact carries that preload, so ``h0`` is the
+equilibrium when ``F = 0`` and only the change of fluid pressure appears above. This
+is the lumped model of Chandran Suja & Barakat 2018 (Sci Rep 8:4600) and of
+Unsworth, Dowson & Wright 1971 (Ann Rheum Dis 30:348) in one degree of freedom.
+
+Loadings are small frozen objects with a ``force_n(t)`` method and a ``duration_s``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .fluid import Capsule, SynovialFluid
+from .parameters import Parameters, check_range, quantity
+
+__all__ = [
+    "KNUCKLE",
+    "FunctionLoading",
+    "Joint",
+    "Loading",
+    "Nucleation",
+    "RampAndHold",
+    "SampledLoading",
+    "Thrust",
+    "as_loading",
+    "gap_acceleration",
+]
+
+
+@runtime_checkable
+class Loading(Protocol):
+    """A distraction force history: ``force_n(t)`` [N] for ``0 <= t <= duration_s`` [s]."""
+
+    duration_s: float
+
+    def force_n(self, t: float) -> float:
+        """Distraction force [N] at time ``t`` [s]."""
+        ...
+
+
+class RampAndHold(Parameters):
+    """A steady pull: the force rises linearly to its peak, then holds."""
+
+    peak_force_n: float = quantity(
+        60.0, unit="N", low=0.0, high=5000.0,
+        doc="force reached at the end of the ramp")
+    ramp_time_s: float = quantity(
+        0.6, unit="s", low=1e-3, high=60.0,
+        doc="time to reach the peak; a slow knuckle pull is 0.5-1 s")
+    hold_time_s: float = quantity(
+        0.4, unit="s", low=0.0, high=600.0, doc="time held at the peak")
+
+    @property
+    def duration_s(self) -> float:
+        """Whole loading [s]."""
+        return self.ramp_time_s + self.hold_time_s
+
+    def force_n(self, t: float) -> float:
+        """Distraction force [N] at time ``t`` [s]."""
+        return self.peak_force_n * min(max(t, 0.0) / self.ramp_time_s, 1.0)
+
+
+class Thrust(Parameters):
+    """A manipulative thrust: a preload, then a half-sine impulse, then the preload again."""
+
+    preload_n: float = quantity(
+        20.0, unit="N", low=0.0, high=5000.0, doc="force held before and after the thrust")
+    peak_force_n: float = quantity(
+        80.0, unit="N", low=0.0, high=5000.0, doc="peak force of the thrust, preload included")
+    thrust_time_s: float = quantity(
+        0.1, unit="s", low=1e-3, high=2.0,
+        doc="duration of the impulse; about 100-150 ms (Dunning 2012; Herzog)")
+    preload_time_s: float = quantity(
+        0.2, unit="s", low=1e-3, high=60.0,
+        doc="time over which the preload is applied, linearly, before the thrust")
+
+    @property
+    def duration_s(self) -> float:
+        """Whole loading [s]: preload ramp, thrust and as long again after it."""
+        return self.preload_time_s + 2.0 * self.thrust_time_s
+
+    def force_n(self, t: float) -> float:
+        """Distraction force [N] at time ``t`` [s]."""
+        if t < self.preload_time_s:
+            return self.preload_n * max(t, 0.0) / self.preload_time_s
+        phase = (t - self.preload_time_s) / self.thrust_time_s
+        if phase >= 1.0:
+            return self.preload_n
+        pulse = math.sin(math.pi * phase) ** 2
+        return self.preload_n + (self.peak_force_n - self.preload_n) * pulse
+
+
+@dataclass(frozen=True)
+class SampledLoading:
+    """A measured force history, linearly interpolated between its samples.
+
+    Attributes
+    ----------
+    t_s : ndarray
+        Sample times [s], increasing, starting at 0.
+    force_values_n : ndarray
+        Force at those times [N].
+    """
+
+    t_s: np.ndarray
+    force_values_n: np.ndarray
+
+    def __post_init__(self) -> None:
+        t = np.asarray(self.t_s, dtype=float)
+        f = np.asarray(self.force_values_n, dtype=float)
+        if t.ndim != 1 or t.shape != f.shape or t.size < 2:
+            raise ValueError("SampledLoading: t_s and force_values_n must be 1-D arrays of the"
+                             f" same length >= 2; got shapes {t.shape} and {f.shape}")
+        if not (np.all(np.isfinite(t)) and np.all(np.isfinite(f))):
+            raise ValueError("SampledLoading: t_s [s] and force_values_n [N] must be finite")
+        if t[0] != 0.0 or np.any(np.diff(t) <= 0.0):
+            raise ValueError("SampledLoading.t_s must start at 0 s and increase strictly")
+        object.__setattr__(self, "t_s", t)
+        object.__setattr__(self, "force_values_n", f)
+
+    @property
+    def duration_s(self) -> float:
+        """Time of the last sample [s]."""
+        return float(self.t_s[-1])
+
+    def force_n(self, t: float) -> float:
+        """Distraction force [N] at time ``t`` [s]."""
+        return float(np.interp(t, self.t_s, self.force_values_n))
+
+
+@dataclass(frozen=True)
+class FunctionLoading:
+    """A user-supplied force law ``func(t) -> force [N]`` over ``duration_s`` [s]."""
+
+    func: Callable[[float], float]
+    duration_s: float
+
+    def __post_init__(self) -> None:
+        check_range("FunctionLoading.duration_s", self.duration_s, "s", 0.0, 3600.0,
+                    low_open=True)
+
+    def force_n(self, t: float) -> float:
+        """Distraction force [N] at time ``t`` [s]."""
+        return float(self.func(t))
+
+
+def as_loading(loading, duration_s: float | None = None) -> Loading:
+    """Accept a Loading, a function of time (with ``duration_s``) or a ``(t, F)`` pair."""
+    if isinstance(loading, Loading):
+        return loading
+    if callable(loading):
+        if duration_s is None:
+            raise ValueError("a loading given as a function needs duration_s [s]")
+        return FunctionLoading(loading, duration_s)
+    if isinstance(loading, tuple) and len(loading) == 2:
+        return SampledLoading(*loading)
+    raise ValueError(
+        "loading must be a Loading (RampAndHold, Thrust, ...), a function of time [s]"
+        f" returning force [N], or a (t_s, force_n) pair of arrays; got {type(loading).__name__}"
+    )
+
+
+class Nucleation(Parameters):
+    """When and how the cavity appears.
+
+    The cavity nucleates when the fluid pressure falls to ``pressure_pa``: a nucleus of
+    radius ``radius_m`` in diffusive equilibrium with the dissolved gas (its gas is at
+    the fluid's gas tension).
+    """
+
+    pressure_pa: float = quantity(
+        -1.0e5, unit="Pa", low=-3.0e7, high=6.0e4,
+        doc="absolute fluid pressure at which a cavity nucleates (below 0 is tension);"
+            " water with ordinary nuclei breaks at tensions of 0.1 MPa to about 1 MPa"
+            " (Sedgewick & Trevena 1976, J Phys D 9:1983); -0.1 MPa chosen so the"
+            " knuckle cracks at tens of N (Unsworth 1971)")
+    radius_m: float = quantity(
+        5.0e-6, unit="m", low=1e-8, high=1e-4,
+        doc="nucleus radius; it must be unstable at the nucleation pressure (Blake"
+            " threshold), which 5 um is at tensions above 10 kPa (assumption)")
+
+
+class Joint(Parameters):
+    """A synovial joint: mechanics, capsule, fluid and nucleation.
+
+    The numbers of a particular joint live in presets such as :data:`KNUCKLE`.
+    """
+
+    name: str = "joint"
+    area_m2: float = quantity(
+        1.5e-4, unit="m^2", low=1e-6, high=1e-2,
+        doc="contact area of the articular surfaces; a disc 14 mm across, the MCP head"
+            " being 13-17 mm wide (Unsworth & Alexander)")
+    mass_kg: float = quantity(
+        0.03, unit="kg", low=1e-4, high=50.0,
+        doc="effective mass of the moving bone; the three phalanges of a finger with"
+            " their soft tissue, 30 g (assumption)")
+    stiffness_n_m: float = quantity(
+        1.6e4, unit="N/m", low=1.0, high=1e8,
+        doc="stiffness of capsule and ligaments against distraction; assumption chosen"
+            " so the knuckle's surfaces spring apart by about 1 mm at the crack"
+            " (Roston & Wheeler Haines 1947, order 1 mm, unverified)")
+    damping_n_s_m: float = quantity(
+        13.0, unit="N s/m", low=0.0, high=1e6,
+        doc="damping of the moving bone; damping ratio 0.3 with the defaults"
+            " (assumption)")
+    rest_gap_m: float = quantity(
+        1.0e-4, unit="m", low=0.0, high=0.02,
+        doc="gap between the articular surfaces at rest (fluid film); assumption")
+    residual_gas_fraction: float = quantity(
+        0.15, unit="1", low=1e-4, high=1.0,
+        doc="gas left in the cavity once the joint is released, as a fraction of the"
+            " cavity's largest volume, at the resting pressure; 15 % after Brodeur 1995"
+            " (gas about 15 % of joint volume, 80 % CO2)")
+    capsule: Capsule = field(default_factory=Capsule)
+    fluid: SynovialFluid = field(default_factory=SynovialFluid)
+    nucleation: Nucleation = field(default_factory=Nucleation)
+
+
+KNUCKLE = Joint(name="knuckle")
+"""The metacarpophalangeal (MCP) joint of a finger: every default of :class:`Joint`,
+:class:`Capsule`, :class:`SynovialFluid` and :class:`Nucleation` is the knuckle's."""
+
+
+def gap_acceleration(force_n: float, gap_m: float, gap_rate_m_s: float,
+                     pressure_pa: float, joint: Joint) -> float:
+    """Acceleration of the joint gap ``hddot`` [m/s^2] (equation in the module notes).
+
+    Parameters
+    ----------
+    force_n : float
+        Distraction force [N].
+    gap_m, gap_rate_m_s : float
+        Gap [m] and its rate of change [m/s].
+    pressure_pa : float
+        Absolute fluid pressure [Pa].
+    joint : Joint
+        The joint's parameters.
+    """
+    elastic = joint.stiffness_n_m * (gap_m - joint.rest_gap_m)
+    fluid = joint.area_m2 * (pressure_pa - joint.capsule.rest_pressure_pa)
+    return (force_n - elastic - joint.damping_n_s_m * gap_rate_m_s + fluid) / joint.mass_kg
+

@@ -1,0 +1,191 @@
+"""Parameter sets: frozen dataclasses whose every field carries a unit and a valid range.
+
+A parameter is declared with :func:`quantity`, which stores its unit, its valid range
+and a one-line description in the dataclass field's metadata. Classes derived from
+:class:`Parameters` check every field when they are built, so an out-of-range value
+never reaches the physics, and :func:`replace` rejects unknown names. Both raise
+``ValueError`` with a message that names the parameter, the value, the unit and the
+valid range.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+__all__ = ["Parameters", "check_range", "describe", "names", "quantity", "replace"]
+
+P = TypeVar("P", bound="Parameters")
+
+
+def quantity(
+    default: float,
+    *,
+    unit: str,
+    low: float,
+    high: float,
+    doc: str,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Any:
+    """Declare a dataclass field that is a physical quantity.
+
+    Parameters
+    ----------
+    default : float
+        Default value, in ``unit``.
+    unit : str
+        SI unit, written plainly (``"m"``, ``"Pa"``, ``"N/m"``).
+    low, high : float
+        Valid range, in ``unit``. ``math.inf`` is allowed for an open end.
+    doc : str
+        One line: what the quantity is, and where its default comes from.
+    low_open, high_open : bool
+        Exclude the end itself from the valid range.
+    """
+    meta = {"unit": unit, "low": low, "high": high, "doc": doc,
+            "low_open": low_open, "high_open": high_open}
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def _range_text(low: float, high: float, low_open: bool, high_open: bool, unit: str) -> str:
+    left = "(" if low_open else "["
+    right = ")" if high_open else "]"
+    return f"{left}{low:g}, {high:g}{right} {unit}"
+
+
+def check_range(
+    name: str,
+    value: Any,
+    unit: str,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as a float, or raise ``ValueError`` if it is outside its range.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, as the user wrote it.
+    value : Any
+        The value to check; must be a finite real number.
+    unit : str
+        Its unit, for the message.
+    low, high : float
+        Valid range, in ``unit``.
+    low_open, high_open : bool
+        Exclude the end itself from the valid range.
+
+    Returns
+    -------
+    float
+        ``value`` converted to float.
+    """
+    valid = _range_text(low, high, low_open, high_open, unit)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} = {value!r} is not a number; valid range: {valid}"
+        ) from None
+    too_low = number <= low if low_open else number < low
+    too_high = number >= high if high_open else number > high
+    if not math.isfinite(number) or too_low or too_high:
+        raise ValueError(f"{name} = {value!r} {unit} is out of range; valid range: {valid}")
+    return number
+
+
+class Parameters:
+    """Base of every parameter set: checks each :func:`quantity` field when built.
+
+    Subclasses are made frozen dataclasses automatically.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(frozen=True)(cls)
+
+    def __post_init__(self) -> None:
+        prefix = type(self).__name__
+        for f in dataclasses.fields(self):
+            meta = f.metadata
+            if "unit" not in meta:
+                continue
+            number = check_range(
+                f"{prefix}.{f.name}", getattr(self, f.name), meta["unit"],
+                meta["low"], meta["high"],
+                low_open=meta["low_open"], high_open=meta["high_open"],
+            )
+            object.__setattr__(self, f.name, number)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Self:
+        """Build from a mapping of field names to values, rejecting unknown names."""
+        return replace(cls(), **values)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The parameters as a plain ``{name: value}`` dictionary (SI units)."""
+        return dataclasses.asdict(self)
+
+
+def names(params: Parameters) -> list[str]:
+    """Every settable name of ``params``; nested parameter sets as ``"capsule.law"``."""
+    out = []
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        if isinstance(value, Parameters):
+            out.extend(f"{f.name}.{sub}" for sub in names(value))
+        else:
+            out.append(f.name)
+    return out
+
+
+def replace(params: P, **changes: Any) -> P:
+    """Return a copy of ``params`` with some fields changed, each checked.
+
+    A field of a nested parameter set is named with a dot: ``capsule.compliance_m3_pa``.
+
+    Raises
+    ------
+    ValueError
+        If a name is not a field of ``params`` (the message lists the valid names), or
+        a value is outside its range.
+    """
+    valid = names(params)
+    direct: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for name, value in changes.items():
+        if name not in valid:
+            raise ValueError(
+                f"unknown parameter {name!r} for {type(params).__name__}; "
+                f"valid names: {', '.join(valid)}"
+            )
+        head, _, rest = name.partition(".")
+        if rest:
+            nested.setdefault(head, {})[rest] = value
+        else:
+            direct[name] = value
+    for head, sub in nested.items():
+        direct[head] = replace(direct.get(head, getattr(params, head)), **sub)
+    return dataclasses.replace(params, **direct)
+
+
+def describe(params: Parameters) -> list[tuple[str, Any, str, str]]:
+    """Rows ``(name, value, unit, description)`` for every field of ``params``.
+
+    Nested parameter sets are flattened with dotted names; a field that is not a
+    quantity (a name, a law) has an empty unit.
+    """
+    rows: list[tuple[str, Any, str, str]] = []
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        if isinstance(value, Parameters):
+            rows.extend((f"{f.name}.{n}", v, u, d) for n, v, u, d in describe(value))
+        else:
+            rows.append((f.name, value, f.metadata.get("unit", ""), f.metadata.get("doc", "")))
+    return rows

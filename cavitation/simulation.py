@@ -1,0 +1,399 @@
+"""The coupled model: pull a joint open, nucleate a cavity, and follow the crack.
+
+Two phases, one chain of equations:
+
+1. *Before the crack* the state is the gap ``h`` and its rate. The fluid pressure
+   follows from the capsule (:func:`cavitation.fluid.capsule_pressure` with no
+   cavity) and acts back on the joint (:func:`cavitation.joint.gap_acceleration`).
+   The phase ends when the pressure falls to the nucleation pressure, or with the
+   loading ("no crack").
+2. *After nucleation* a cavity of the nucleus radius joins the state. Its far-field
+   pressure is the capsule pressure, which now counts the cavity's volume, so the
+   coupling goes both ways: the growing cavity relieves the suction, the joint
+   springs apart, and the capsule's back-pressure drives the cavity's partial
+   collapse. The cavity obeys :func:`cavitation.bubble.radial_acceleration`, the same
+   equation :func:`cavitation.bubble.solve` integrates.
+
+The pressure radiated to the listener comes from :mod:`cavitation.radiation`; the
+time the residual gas takes to dissolve (the refractory time) from
+:func:`cavitation.bubble.dissolution_time`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from . import bubble, radiation
+from .fluid import capsule_pressure
+from .joint import KNUCKLE, Joint, Loading, RampAndHold, as_loading, gap_acceleration
+from .parameters import check_range
+
+__all__ = ["CrackResult", "Events", "Summary", "simulate"]
+
+
+@dataclass(frozen=True)
+class Events:
+    """Times of the crack's events [s] (empty arrays and NaN when there is no crack).
+
+    Attributes
+    ----------
+    nucleation_s : float
+        The cavity appears.
+    max_radius_s : ndarray
+        Every local maximum of the radius: the first is the end of growth, the others
+        are rebounds.
+    collapse_s : ndarray
+        Every local minimum of the radius (each collapse, partial or whole).
+    """
+
+    nucleation_s: float = math.nan
+    max_radius_s: np.ndarray = field(default_factory=lambda: np.empty(0))
+    collapse_s: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    @property
+    def rebound_s(self) -> np.ndarray:
+        """Maxima of the radius after the first collapse [s]."""
+        if self.collapse_s.size == 0:
+            return np.empty(0)
+        return self.max_radius_s[self.max_radius_s > self.collapse_s[0]]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Summary figures of one crack; NaN where there was no crack.
+
+    Attributes
+    ----------
+    cracked : bool
+        Whether the fluid reached the nucleation pressure.
+    crack_time_s : float
+        Time of nucleation [s].
+    nucleation_force_n : float
+        Distraction force at nucleation [N].
+    nucleation_gap_m : float
+        Gap at nucleation [m]: the gap before the crack.
+    nucleation_pressure_pa : float
+        Absolute fluid pressure at nucleation [Pa].
+    gap_after_m : float
+        Mean gap over the last fifth of the run after the crack [m].
+    gap_jump_m : float
+        ``gap_after_m - nucleation_gap_m`` [m].
+    max_radius_m : float
+        Largest cavity radius [m].
+    first_collapse_time_s : float
+        First minimum of the radius after its first maximum [s].
+    first_collapse_radius_m : float
+        Radius at that minimum [m].
+    residual_radius_m : float
+        Radius of the gas bubble left once the joint is released [m].
+    refractory_time_s : float
+        Time for that bubble to dissolve [s]: until then the joint cannot crack again.
+        0 when there was no crack.
+    peak_radiated_pressure_pa : float
+        Largest absolute radiated pressure at the listener [Pa].
+    """
+
+    cracked: bool
+    crack_time_s: float = math.nan
+    nucleation_force_n: float = math.nan
+    nucleation_gap_m: float = math.nan
+    nucleation_pressure_pa: float = math.nan
+    gap_after_m: float = math.nan
+    gap_jump_m: float = math.nan
+    max_radius_m: float = math.nan
+    first_collapse_time_s: float = math.nan
+    first_collapse_radius_m: float = math.nan
+    residual_radius_m: float = math.nan
+    refractory_time_s: float = 0.0
+    peak_radiated_pressure_pa: float = 0.0
+
+
+@dataclass(frozen=True)
+class CrackResult:
+    """Everything one simulated pull produced.
+
+    Time series share the time base ``t_s``: the loading phase on a coarse grid, the
+    crack on a fine uniform grid of ``output_step_s``.
+
+    Attributes
+    ----------
+    joint : Joint
+        The joint that was pulled.
+    loading : Loading
+        The distraction force history.
+    settings : dict
+        The model choices: ``model``, ``source``, ``radiation``, ``distance_m``,
+        ``after_crack_s``, ``output_step_s``, ``rtol``.
+    t_s : ndarray
+        Time [s].
+    force_n : ndarray
+        Distraction force [N].
+    gap_m : ndarray
+        Gap between the articular surfaces [m].
+    pressure_pa : ndarray
+        Absolute fluid pressure [Pa].
+    radius_m : ndarray
+        Cavity radius [m] (0 before nucleation).
+    radius_rate_m_s : ndarray
+        Cavity wall velocity [m/s].
+    radius_accel_m_s2 : ndarray
+        Cavity wall acceleration [m/s^2].
+    radiated_pressure_pa : ndarray
+        Acoustic pressure at the listener [Pa], from the chosen source and form.
+    events : Events
+        Nucleation, radius maxima and minima.
+    summary : Summary
+        The figures of the crack.
+    """
+
+    joint: Joint
+    loading: Loading
+    settings: dict
+    t_s: np.ndarray
+    force_n: np.ndarray
+    gap_m: np.ndarray
+    pressure_pa: np.ndarray
+    radius_m: np.ndarray
+    radius_rate_m_s: np.ndarray
+    radius_accel_m_s2: np.ndarray
+    radiated_pressure_pa: np.ndarray
+    events: Events
+    summary: Summary
+
+    @property
+    def cracked(self) -> bool:
+        """Whether the joint cracked."""
+        return self.summary.cracked
+
+    @property
+    def cavity_volume_m3(self) -> np.ndarray:
+        """Cavity volume ``4/3 pi R^3`` [m^3]."""
+        return 4.0 / 3.0 * math.pi * self.radius_m**3
+
+
+def _cavity_parameters(joint: Joint, model: str) -> dict:
+    """Keyword arguments of :func:`bubble.radial_acceleration` for this joint."""
+    fl, nu = joint.fluid, joint.nucleation
+    return {"rho": fl.density_kg_m3, "mu": fl.viscosity_pa_s, "sigma": fl.surface_tension_n_m,
+            "p_v": fl.vapour_pressure_pa, "kappa": fl.polytropic_exponent,
+            "p_gas_ref": fl.gas_tension_pa, "R_ref": nu.radius_m,
+            "inv_c": bubble.inverse_sound_speed(model, fl.sound_speed_m_s)}
+
+
+def _check_nucleus_grows(joint: Joint) -> None:
+    fl, nu = joint.fluid, joint.nucleation
+    if nu.pressure_pa >= joint.capsule.rest_pressure_pa:
+        raise ValueError(
+            f"nucleation.pressure_pa = {nu.pressure_pa:g} Pa must be below the resting"
+            f" pressure, {joint.capsule.rest_pressure_pa:g} Pa absolute")
+    limit = bubble.growth_threshold(nu.radius_m, gas_pressure_pa=fl.gas_tension_pa,
+                                    sigma=fl.surface_tension_n_m, p_v=fl.vapour_pressure_pa)
+    if nu.pressure_pa >= limit:
+        raise ValueError(
+            f"nucleation.pressure_pa = {nu.pressure_pa:g} Pa is too high for a nucleus of"
+            f" nucleation.radius_m = {nu.radius_m:g} m to grow; valid range: below"
+            f" {limit:g} Pa (Blake threshold), or a larger nucleus")
+
+
+def simulate(
+    joint: Joint = KNUCKLE,
+    loading: Loading | None = None,
+    *,
+    model: str = "keller_miksis",
+    source: str = "full",
+    radiation_form: str = "retarded",
+    distance_m: float = 0.01,
+    after_crack_s: float = 0.04,
+    output_step_s: float = 1e-6,
+    rtol: float = 1e-8,
+) -> CrackResult:
+    """Pull a joint open and follow the crack, if there is one.
+
+    Parameters
+    ----------
+    joint : Joint, optional
+        Mechanics, capsule, fluid and nucleation; the knuckle by default.
+    loading : Loading, callable or (t, F) pair, optional
+        Distraction force history; by default a 60 N pull ramped over 0.6 s and held
+        0.4 s (:class:`cavitation.joint.RampAndHold`).
+    model : {"keller_miksis", "rayleigh_plesset"}, optional
+        Equation of motion of the cavity.
+    source : {"full", "collapse", "formation"}, optional
+        Which phase of the cavity's volume history radiates (see
+        :mod:`cavitation.radiation`).
+    radiation_form : {"retarded", "incompressible"}, optional
+        Finite or infinite sound speed between cavity and listener.
+    distance_m : float, optional
+        Distance from the cavity to the listener [m], in [1e-3, 10]; 1 cm by default,
+        as the microphone of Chandran Suja & Barakat 2018 (< 1 cm).
+    after_crack_s : float, optional
+        How long the crack is followed after nucleation [s], in [1e-3, 1].
+    output_step_s : float, optional
+        Sample step of the crack's time series [s], in [1e-8, 1e-4].
+    rtol : float, optional
+        Relative tolerance of the integrator [-], in [1e-12, 1e-4].
+
+    Returns
+    -------
+    CrackResult
+        Time series, events and summary; ``result.cracked`` is False when the pull
+        was too weak to reach the nucleation pressure (not an error).
+
+    Raises
+    ------
+    ValueError
+        On an unknown model, source or radiation form, a value out of range, or a
+        nucleation pressure at which the nucleus would not grow.
+    """
+    bubble.check_model(model)
+    radiation.check_choice("source", source, radiation.SOURCES)
+    radiation.check_choice("radiation form", radiation_form, radiation.FORMS)
+    distance_m = check_range("distance_m", distance_m, "m", 1e-3, 10.0)
+    after_crack_s = check_range("after_crack_s", after_crack_s, "s", 1e-3, 1.0)
+    output_step_s = check_range("output_step_s", output_step_s, "s", 1e-8, 1e-4)
+    rtol = check_range("rtol", rtol, "1", 1e-12, 1e-4)
+    if not isinstance(joint, Joint):
+        raise ValueError(f"joint must be a cavitation.joint.Joint; got {type(joint).__name__}")
+    loading = RampAndHold() if loading is None else as_loading(loading)
+    _check_nucleus_grows(joint)
+    settings = {"model": model, "source": source, "radiation": radiation_form,
+                "distance_m": distance_m, "after_crack_s": after_crack_s,
+                "output_step_s": output_step_s, "rtol": rtol}
+
+    A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
+    p_nucleation = joint.nucleation.pressure_pa
+    gap_scale = 1e-4   # [m], the film at rest; sets the absolute tolerances
+    speed_scale = 1e-2  # [m/s]
+
+    # Phase 1: the joint opens, no cavity.
+    def opening(t: float, y: np.ndarray) -> list[float]:
+        h, hdot = y
+        p = capsule_pressure(A * (h - h0), capsule, A * hdot)
+        return [hdot, gap_acceleration(loading.force_n(t), h, hdot, p, joint)]
+
+    def reaches_threshold(t: float, y: np.ndarray) -> float:
+        return capsule_pressure(A * (y[0] - h0), capsule, A * y[1]) - p_nucleation
+
+    reaches_threshold.terminal = True
+    reaches_threshold.direction = -1
+    pre = solve_ivp(opening, (0.0, loading.duration_s), [h0, 0.0], method="DOP853",
+                    rtol=rtol, atol=[rtol * gap_scale, rtol * speed_scale],
+                    events=reaches_threshold, dense_output=True)
+    if pre.status < 0:
+        raise RuntimeError(f"simulate: the opening phase failed: {pre.message}")
+    cracked = pre.status == 1
+    t_end_pre = float(pre.t_events[0][0]) if cracked else loading.duration_s
+    n_pre = max(int(math.ceil(t_end_pre / 1e-3)), 200)
+    t_pre = np.linspace(0.0, t_end_pre, n_pre + 1)[:-1] if cracked else \
+        np.linspace(0.0, t_end_pre, n_pre + 1)
+    h_pre, hdot_pre = pre.sol(t_pre)
+    force_pre = np.array([loading.force_n(t) for t in t_pre])
+    p_pre = capsule_pressure(A * (h_pre - h0), capsule, A * hdot_pre)
+    zeros = np.zeros_like(t_pre)
+    if not cracked:
+        return CrackResult(
+            joint=joint, loading=loading, settings=settings, t_s=t_pre, force_n=force_pre,
+            gap_m=h_pre, pressure_pa=p_pre, radius_m=zeros, radius_rate_m_s=zeros,
+            radius_accel_m_s2=zeros, radiated_pressure_pa=zeros, events=Events(),
+            summary=Summary(cracked=False))
+
+    # Phase 2: a cavity nucleates and the crack follows.
+    cavity = _cavity_parameters(joint, model)
+    t_n = t_end_pre
+    h_n, hdot_n = pre.y_events[0][0]
+    R_n = joint.nucleation.radius_m
+
+    def pressure(h, hdot, R, Rdot):
+        deformation = A * (h - h0) - 4.0 / 3.0 * math.pi * R**3
+        rate = A * hdot - 4.0 * math.pi * R**2 * Rdot
+        return capsule_pressure(deformation, capsule, rate)
+
+    def crack(t: float, y: np.ndarray) -> list[float]:
+        h, hdot, R, Rdot = y
+        p = pressure(h, hdot, R, Rdot)
+        return [hdot, gap_acceleration(loading.force_n(t), h, hdot, p, joint),
+                Rdot, bubble.radial_acceleration(R, Rdot, p, **cavity)]
+
+    def radius_maximum(t: float, y: np.ndarray) -> float:
+        return y[3]
+
+    radius_maximum.direction = -1
+
+    def radius_minimum(t: float, y: np.ndarray) -> float:
+        return y[3]
+
+    radius_minimum.direction = 1
+    t_stop = t_n + after_crack_s
+    t_post = t_n + output_step_s * np.arange(int(round(after_crack_s / output_step_s)) + 1)
+    t_post = t_post[t_post <= t_stop]
+    post = solve_ivp(crack, (t_n, t_stop), [h_n, hdot_n, R_n, 0.0], method="DOP853",
+                     rtol=rtol, atol=[rtol * gap_scale, rtol * speed_scale,
+                                      rtol * R_n, rtol * speed_scale],
+                     t_eval=t_post, events=[radius_maximum, radius_minimum])
+    if post.status < 0:
+        raise RuntimeError(f"simulate: the crack phase failed at t = {post.t[-1]:g} s:"
+                           f" {post.message}")
+    h_post, hdot_post, R_post, Rdot_post = post.y
+    p_post = pressure(h_post, hdot_post, R_post, Rdot_post)
+    Rddot_post = bubble.radial_acceleration(R_post, Rdot_post, p_post, **cavity)
+    force_post = np.array([loading.force_n(t) for t in post.t])
+
+    t = np.concatenate([t_pre, post.t])
+    R = np.concatenate([zeros, R_post])
+    Rdot = np.concatenate([zeros, Rdot_post])
+    Rddot = np.concatenate([zeros, Rddot_post])
+    # The wall starts at rest, so t_n itself can register as a minimum: not a collapse.
+    events = Events(nucleation_s=t_n, max_radius_s=post.t_events[0],
+                    collapse_s=post.t_events[1][post.t_events[1] > t_n])
+    fl = joint.fluid
+    t_max = events.max_radius_s[0] if events.max_radius_s.size else t_stop
+    p_rad = radiation.radiated_pressure(
+        t, R, Rdot, Rddot, distance_m=distance_m, density_kg_m3=fl.density_kg_m3,
+        sound_speed_m_s=fl.sound_speed_m_s, form=radiation_form)
+    p_rad = p_rad * radiation.source_weight(t, source, t_n, t_max)
+
+    summary = _summarise(joint, events, t_n, h_n, post.t, h_post, R_post,
+                         force_n=loading.force_n(t_n), p_rad=p_rad,
+                         distance_m=distance_m)
+    return CrackResult(
+        joint=joint, loading=loading, settings=settings, t_s=t,
+        force_n=np.concatenate([force_pre, force_post]),
+        gap_m=np.concatenate([h_pre, h_post]), pressure_pa=np.concatenate([p_pre, p_post]),
+        radius_m=R, radius_rate_m_s=Rdot, radius_accel_m_s2=Rddot,
+        radiated_pressure_pa=p_rad, events=events, summary=summary)
+
+
+def _summarise(joint: Joint, events: Events, t_n: float, h_n: float, t_post: np.ndarray,
+               h_post: np.ndarray, R_post: np.ndarray, *, force_n: float,
+               p_rad: np.ndarray, distance_m: float) -> Summary:
+    """The summary figures of a crack from its phase-2 series and events."""
+    max_radius = float(R_post.max())
+    if max_radius >= distance_m:
+        raise ValueError(
+            f"distance_m = {distance_m:g} m is inside the cavity (largest radius"
+            f" {max_radius:g} m); valid range: above {max_radius:g} m")
+    first_collapse_t = first_collapse_R = math.nan
+    if events.max_radius_s.size:
+        later = events.collapse_s[events.collapse_s > events.max_radius_s[0]]
+        if later.size:
+            first_collapse_t = float(later[0])
+            first_collapse_R = float(np.interp(first_collapse_t, t_post, R_post))
+    tail = t_post >= t_post[0] + 0.8 * (t_post[-1] - t_post[0])
+    gap_after = float(h_post[tail].mean())
+    fl, capsule = joint.fluid, joint.capsule
+    residual = max_radius * joint.residual_gas_fraction ** (1.0 / 3.0)
+    refractory = bubble.dissolution_time(
+        residual, p_liquid=capsule.rest_pressure_pa, gas_tension=fl.gas_tension_pa,
+        ostwald=fl.ostwald_coefficient, diffusivity=fl.gas_diffusivity_m2_s,
+        sigma=fl.surface_tension_n_m)
+    return Summary(
+        cracked=True, crack_time_s=t_n, nucleation_force_n=force_n, nucleation_gap_m=h_n,
+        nucleation_pressure_pa=joint.nucleation.pressure_pa, gap_after_m=gap_after,
+        gap_jump_m=gap_after - h_n, max_radius_m=max_radius,
+        first_collapse_time_s=first_collapse_t, first_collapse_radius_m=first_collapse_R,
+        residual_radius_m=residual, refractory_time_s=refractory,
+        peak_radiated_pressure_pa=float(np.max(np.abs(p_rad))))

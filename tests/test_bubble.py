@@ -1,0 +1,155 @@
+"""The cavity's equations against closed forms: Rayleigh, Minnaert, linear damping."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.signal import find_peaks
+
+from cavitation import bubble
+
+WATER = {"rho": 998.0, "sigma": 0.072, "kappa": 1.4}
+
+
+@pytest.mark.parametrize("R0, delta_p", [(1e-3, 101325.0), (2e-4, 5e5), (5e-3, 2e4)])
+def test_empty_cavity_collapses_in_rayleigh_time(R0, delta_p):
+    sol = bubble.solve(R0, 1.0, p_inf=delta_p, model="rayleigh_plesset",
+                       mu=0.0, sigma=0.0, p_v=0.0)
+    expected = 0.915 * R0 * math.sqrt(998.0 / delta_p)
+    assert sol.collapsed
+    # 0.5 %: the issue's bound; the 0.915 constant is itself rounded (0.91468) by 0.03 %,
+    # and the run stops at R = 1e-3 R0, 1e-7 of the collapse time early.
+    assert sol.t[-1] == pytest.approx(expected, rel=5e-3)
+    # The exact constant and rtol=1e-8: agreement to 1e-6 shows the integrator is right.
+    assert sol.t[-1] == pytest.approx(
+        bubble.empty_cavity_collapse_time(R0, 998.0, delta_p), rel=1e-6)
+
+
+def test_empty_cavity_run_ends_cleanly_at_collapse():
+    sol = bubble.solve(1e-3, 1.0, sigma=0.0, mu=0.0)  # Keller-Miksis, c = 1500 m/s
+    assert sol.collapsed
+    assert sol.R[-1] <= 1.0001 * bubble.EMPTY_COLLAPSE_FRACTION * 1e-3
+    assert np.all(np.isfinite(sol.R)) and np.all(np.isfinite(sol.Rdot))
+    assert sol.t[-1] < 0.1  # ended at the collapse, not at t_end
+
+
+def _ring(R_eq, model, t_end, mu=1e-3, n=200_001):
+    t = np.linspace(0.0, t_end, n)
+    sol = bubble.solve(1.01 * R_eq, t_end, R_eq=R_eq, model=model, mu=mu, t_eval=t, **WATER)
+    x = sol.R - R_eq
+    peaks, _ = find_peaks(x)
+    return sol.t[peaks], x[peaks]
+
+
+@pytest.mark.parametrize("model", bubble.MODELS)
+@pytest.mark.parametrize("R_eq", [1e-3, 1e-4])
+def test_small_oscillations_ring_at_minnaert_frequency(model, R_eq):
+    f0 = bubble.minnaert_frequency(R_eq, p_inf=101325.0, **WATER)
+    t_peaks, _ = _ring(R_eq, model, 40.0 / f0)
+    f = (t_peaks.size - 1) / (t_peaks[-1] - t_peaks[0])
+    # 1 %: the issue's bound. At 1 % amplitude the nonlinear shift is ~1e-4, the damping
+    # shift (beta/omega)^2 / 2 below 1e-4 and the peak timing error 1 / (40 * 5000).
+    assert f == pytest.approx(f0, rel=1e-2)
+
+
+def test_minnaert_without_surface_tension_is_textbook_value():
+    # Minnaert (1933): f0 R0 = 3.26 m/s for air in water (1 bar, 1000 kg/m^3, adiabatic).
+    f0 = bubble.minnaert_frequency(1e-3, p_inf=1e5, rho=1000.0, kappa=1.4)
+    assert f0 * 1e-3 == pytest.approx(3.26, rel=3e-3)  # 3.26 is given to 3 digits
+
+
+def test_viscous_damping_rate_matches_linear_theory():
+    R_eq, mu = 1e-4, 1e-3
+    t_peaks, x_peaks = _ring(R_eq, "rayleigh_plesset", 5e-3, mu=mu)
+    rate = -np.polyfit(t_peaks, np.log(x_peaks), 1)[0]
+    # Linearised Rayleigh-Plesset: amplitude decays as exp(-2 mu t / (rho R^2)).
+    # 1 %: measured agreement is 0.1 %; the rest allows for the 1 % amplitude's
+    # nonlinearity and for fitting 170 peaks.
+    assert rate == pytest.approx(2.0 * mu / (998.0 * R_eq**2), rel=1e-2)
+
+
+def test_keller_miksis_adds_acoustic_radiation_damping():
+    R_eq, mu, c = 1e-4, 1e-3, 1500.0
+    t_peaks, x_peaks = _ring(R_eq, "keller_miksis", 5e-3, mu=mu)
+    rate = -np.polyfit(t_peaks, np.log(x_peaks), 1)[0]
+    omega = 2.0 * math.pi * bubble.minnaert_frequency(R_eq, p_inf=101325.0, **WATER)
+    # Linear theory: viscous 2 mu/(rho R^2) plus radiation omega^2 R / (2 c)
+    # (Prosperetti 1977; Brennen 1995 sec. 4.4). 1 %, as above.
+    expected = 2.0 * mu / (998.0 * R_eq**2) + omega**2 * R_eq / (2.0 * c)
+    assert rate == pytest.approx(expected, rel=1e-2)
+
+
+def test_keller_miksis_tends_to_rayleigh_plesset_as_sound_speed_grows():
+    t = np.linspace(0.0, 2e-4, 2001)
+    kwargs = {"R_eq": 5e-4, "t_eval": t, "rtol": 1e-11}
+    reference = bubble.solve(1e-3, 2e-4, model="rayleigh_plesset", **kwargs).R
+    gaps = [np.max(np.abs(bubble.solve(1e-3, 2e-4, c=c, **kwargs).R - reference))
+            for c in (1.5e3, 1.5e4, 1.5e5)]
+    assert gaps[0] > gaps[1] > gaps[2]
+    # First-order theory in Rdot/c: tenfold c, tenfold smaller difference. 6-15 allows
+    # for the second-order terms at the lowest c.
+    assert 6.0 < gaps[0] / gaps[1] < 15.0
+    assert 6.0 < gaps[1] / gaps[2] < 15.0
+
+
+def test_pressure_function_of_time_equals_constant_number():
+    t = np.linspace(0.0, 1e-4, 101)
+    a = bubble.solve(1e-3, 1e-4, R_eq=5e-4, t_eval=t)
+    b = bubble.solve(1e-3, 1e-4, R_eq=5e-4, t_eval=t, p_inf=lambda _t: 101325.0)
+    np.testing.assert_allclose(a.R, b.R, rtol=1e-12)
+
+
+def test_gas_bubble_collapse_is_stiff_but_finite():
+    # The benchmark case: 1 mm toward 0.1 mm equilibrium; compression ratio over 100.
+    sol = bubble.solve(1e-3, 250e-6, R_eq=1e-4)
+    assert np.all(np.isfinite(sol.R)) and np.all(np.isfinite(sol.Rddot))
+    assert 0.0 < sol.R.min() < 1e-4 < sol.R.max()
+    # Tenfold tighter tolerance moves the first minimum by less than 0.1 %.
+    tight = bubble.solve(1e-3, 250e-6, R_eq=1e-4, rtol=1e-9)
+    t_min = sol.t[np.argmin(sol.R[sol.t < 1e-4])]
+    t_min_tight = tight.t[np.argmin(tight.R[tight.t < 1e-4])]
+    assert t_min == pytest.approx(t_min_tight, rel=1e-3)
+
+
+def test_dissolution_time_grows_as_radius_squared():
+    kwargs = {"p_liquid": 1e5, "gas_tension": 6e3, "ostwald": 0.62,
+              "diffusivity": 2e-9, "sigma": 0.05}
+    t1 = bubble.dissolution_time(1e-3, **kwargs)
+    t2 = bubble.dissolution_time(2e-3, **kwargs)
+    # Without surface tension Epstein-Plesset is self-similar in R^2 / D t; surface
+    # tension (2 sigma / p R = 1e-3) breaks that by 0.1 % at most.
+    assert t2 / t1 == pytest.approx(4.0, rel=2e-3)
+
+
+def test_dissolution_tends_to_quasi_steady_time_for_low_solubility():
+    R0, D, L = 1e-3, 2e-9, 1e-4
+    t = bubble.dissolution_time(R0, p_liquid=1e5, gas_tension=0.0, ostwald=L,
+                                diffusivity=D, sigma=0.0)
+    quasi_steady = R0**2 / (2.0 * D * L)
+    # The transient term shortens it by O(sqrt(L)) = 1 %: below, and within 2 %.
+    assert t < quasi_steady
+    assert t == pytest.approx(quasi_steady, rel=2e-2)
+
+
+def test_saturated_liquid_never_dissolves_the_bubble():
+    assert bubble.dissolution_time(1e-3, p_liquid=1e5, gas_tension=1e5, ostwald=0.6,
+                                   diffusivity=2e-9, sigma=0.0) == math.inf
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"model": "gilmore"}, "unknown bubble model 'gilmore'; valid choices: keller_miksis"),
+        ({"R0": -1e-3}, r"R0 = -0.001 m is out of range; valid range: \(0, 1\] m"),
+        ({"t_end": 0.0}, r"t_end = 0.0 s is out of range"),
+        ({"mu": -1.0}, r"mu = -1.0 Pa s is out of range; valid range: \[0, 1000\] Pa s"),
+        ({"kappa": 2.0}, r"kappa = 2.0 1 is out of range"),
+        ({"R_eq": 1e-3, "p_v": 2e5}, r"R_eq = 0.001 m gives a gas pressure of"),
+        ({"rho": "water"}, r"rho = 'water' is not a number"),
+    ],
+)
+def test_bad_arguments_name_parameter_unit_and_range(kwargs, message):
+    args = {"R0": 1e-3, "t_end": 1e-4} | kwargs
+    R0, t_end = args.pop("R0"), args.pop("t_end")
+    with pytest.raises(ValueError, match=message):
+        bubble.solve(R0, t_end, **args)
