@@ -4,15 +4,20 @@ The capsule is closed and the fluid nearly incompressible, so the fluid pressure
 follows from volume conservation. When the joint space grows by ``A (h - h0)`` and the
 cavity does not fill it, the capsule is sucked in and the pressure falls:
 
-.. math:: p = p_\\mathrm{rest} - \\Delta V / C, \\qquad \\Delta V = A (h - h_0) - V_\\mathrm{cavity}
+.. math:: p = p_\\mathrm{rest} - \\Delta V / C,
+          \\qquad \\Delta V = A (h - h_0) - V_\\mathrm{cavity}
 
 with ``C`` the capsule's compliance [m^3/Pa]. The capsule is viscoelastic: a resistance
 ``R_c`` [Pa s/m^3] in parallel with the compliance (a Kelvin-Voigt wall) adds
 ``- R_c dDelta V/dt``. It is what damps the ringing of the cavity against the capsule:
-the sound cannot leave a closed joint as it would leave an unbounded liquid. The ``"stiffening"`` law replaces
-``Delta V / C`` by ``(V_s / C) sinh(Delta V / V_s)``: the same compliance near rest, a
-capsule that grows stiffer as it is stretched or pushed out (joint pressure-volume
-curves are steeper than linear away from rest; Knight & Levick 1983, J Physiol 335:139).
+the sound cannot leave a closed joint as it would leave an unbounded liquid.
+
+The ``"stiffening"`` law replaces ``Delta V / C`` by ``(V_s / C) sinh(Delta V / V_s)``:
+the same compliance near rest, a capsule that grows stiffer as it is stretched or
+pushed out. Measured joint pressure-volume curves are exponential rather than linear
+(equine midcarpal joint, ``p = a exp(b V) - c``; Knight & Levick 1982, J Physiol
+328:403, for the rabbit knee above and below atmospheric pressure); their constants
+for a finger joint are not known, so the law's shape is an assumption.
 """
 
 from __future__ import annotations

@@ -1,0 +1,95 @@
+"""Parameter sets: checked on construction, named errors, dotted replacement."""
+
+import dataclasses
+
+import pytest
+
+import cavitation as cv
+from cavitation.fluid import Capsule, SynovialFluid, capsule_pressure
+from cavitation.joint import KNUCKLE, Joint, Nucleation, RampAndHold, Thrust
+from cavitation.parameters import describe, names
+
+
+def test_every_quantity_has_unit_range_and_a_stated_source_or_assumption():
+    for name, _value, unit, doc in describe(KNUCKLE):
+        if name in ("name", "capsule.law"):
+            continue
+        assert unit, name
+        assert len(doc) > 20, name  # says where the default comes from
+
+
+def test_parameter_sets_are_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        KNUCKLE.mass_kg = 1.0
+
+
+@pytest.mark.parametrize(
+    "cls, field, value, message",
+    [
+        (Joint, "area_m2", 0.0, r"Joint.area_m2 = 0.0 m\^2 is out of range; valid range: "
+                                r"\[1e-06, 0.01\] m\^2"),
+        (SynovialFluid, "viscosity_pa_s", -1, r"SynovialFluid.viscosity_pa_s = -1 Pa s"),
+        (Capsule, "compliance_m3_pa", float("nan"), r"Capsule.compliance_m3_pa = nan m\^3/Pa"),
+        (Nucleation, "radius_m", 1.0, r"Nucleation.radius_m = 1.0 m is out of range"),
+        (RampAndHold, "ramp_time_s", 0.0, r"RampAndHold.ramp_time_s = 0.0 s is out of range"),
+        (Thrust, "thrust_time_s", 10.0, r"Thrust.thrust_time_s = 10.0 s is out of range"),
+    ],
+)
+def test_out_of_range_value_names_parameter_unit_and_range(cls, field, value, message):
+    with pytest.raises(ValueError, match=message):
+        cls(**{field: value})
+
+
+def test_unknown_name_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"unknown parameter 'area' for Joint; valid names: "
+                                         r"name, area_m2, mass_kg"):
+        cv.replace(KNUCKLE, area=1e-4)
+    with pytest.raises(ValueError, match=r"unknown parameter 'capsule.stiffness'"):
+        cv.replace(KNUCKLE, **{"capsule.stiffness": 1.0})
+    with pytest.raises(ValueError, match=r"unknown parameter 'bogus'"):
+        Joint.from_dict({"bogus": 1})
+
+
+def test_dotted_replace_changes_only_the_named_field():
+    changed = cv.replace(KNUCKLE, **{"capsule.compliance_m3_pa": 2e-13, "mass_kg": 0.05})
+    assert changed.capsule.compliance_m3_pa == 2e-13
+    assert changed.mass_kg == 0.05
+    assert changed.capsule.rest_pressure_gauge_pa == KNUCKLE.capsule.rest_pressure_gauge_pa
+    assert changed.fluid == KNUCKLE.fluid
+    assert "fluid.viscosity_pa_s" in names(KNUCKLE)
+
+
+def test_unknown_capsule_law_lists_the_laws():
+    with pytest.raises(ValueError, match=r"unknown capsule law 'rubber'; valid choices: "
+                                         r"linear, stiffening"):
+        Capsule(law="rubber")
+
+
+def test_stiffening_capsule_is_linear_near_rest_and_stiffer_away_from_it():
+    linear, stiff = Capsule(), Capsule(law="stiffening")
+    small = 1e-4 * stiff.stiffening_volume_m3
+    # sinh(x) = x (1 + x^2/6): relative difference 2e-9 at x = 1e-4.
+    assert capsule_pressure(small, stiff) - stiff.rest_pressure_pa == pytest.approx(
+        capsule_pressure(small, linear) - linear.rest_pressure_pa, rel=1e-8)
+    large = 2.0 * stiff.stiffening_volume_m3
+    assert capsule_pressure(large, stiff) < capsule_pressure(large, linear)
+    assert capsule_pressure(-large, stiff) > capsule_pressure(-large, linear)
+
+
+def test_stiffening_capsule_runs_through_the_coupled_model():
+    joint = cv.replace(KNUCKLE, **{"capsule.law": "stiffening"})
+    result = cv.simulate(joint, after_crack_s=0.005)
+    assert result.cracked
+    # A stiffer capsule reaches the nucleation pressure with less opening.
+    assert result.summary.nucleation_gap_m < cv.simulate(after_crack_s=0.005
+                                                         ).summary.nucleation_gap_m
+
+
+def test_thrust_force_history():
+    thrust = Thrust(preload_n=20.0, peak_force_n=80.0, thrust_time_s=0.1, preload_time_s=0.2)
+    assert thrust.force_n(0.1) == pytest.approx(10.0)
+    assert thrust.force_n(0.25) == pytest.approx(80.0)
+    assert thrust.force_n(0.35) == pytest.approx(20.0)
+    assert thrust.duration_s == pytest.approx(0.4)
+    result = cv.simulate(loading=thrust, after_crack_s=0.005)
+    assert result.cracked and 0.2 < result.summary.crack_time_s < 0.3
