@@ -14,6 +14,10 @@ Two phases, one chain of equations:
    collapse. The cavity obeys :func:`cavitation.bubble.radial_acceleration`, the same
    equation :func:`cavitation.bubble.solve` integrates.
 
+Both phases are integrated with LSODA, which takes BDF steps where the problem is
+stiff (a small, stiff joint; a viscous fluid on a small nucleus) and Adams steps
+elsewhere.
+
 The pressure radiated to the listener comes from :mod:`cavitation.radiation`; the
 time the residual gas takes to dissolve (the refractory time) from
 :func:`cavitation.bubble.dissolution_time`.
@@ -278,7 +282,7 @@ def simulate(
 
     reaches_threshold.terminal = True
     reaches_threshold.direction = -1
-    pre = solve_ivp(opening, (0.0, loading.duration_s), [h0, 0.0], method="DOP853",
+    pre = solve_ivp(opening, (0.0, loading.duration_s), [h0, 0.0], method="LSODA",
                     rtol=rtol, atol=[rtol * gap_scale, rtol * speed_scale],
                     events=reaches_threshold, dense_output=True)
     if pre.status < 0:
@@ -316,22 +320,13 @@ def simulate(
         return [hdot, gap_acceleration(loading.force_n(t), h, hdot, p, joint),
                 Rdot, bubble.radial_acceleration(R, Rdot, p, **cavity)]
 
-    def radius_maximum(t: float, y: np.ndarray) -> float:
-        return y[3]
-
-    radius_maximum.direction = -1
-
-    def radius_minimum(t: float, y: np.ndarray) -> float:
-        return y[3]
-
-    radius_minimum.direction = 1
     t_stop = t_n + after_crack_s
     t_post = t_n + output_step_s * np.arange(round(after_crack_s / output_step_s) + 1)
     t_post = t_post[t_post <= t_stop]
-    post = solve_ivp(crack, (t_n, t_stop), [h_n, hdot_n, R_n, 0.0], method="DOP853",
+    post = solve_ivp(crack, (t_n, t_stop), [h_n, hdot_n, R_n, 0.0], method="LSODA",
                      rtol=rtol, atol=[rtol * gap_scale, rtol * speed_scale,
                                       rtol * R_n, rtol * speed_scale],
-                     t_eval=t_post, events=[radius_maximum, radius_minimum])
+                     t_eval=t_post)
     if post.status < 0:
         raise RuntimeError(f"simulate: the crack phase failed at t = {post.t[-1]:g} s:"
                            f" {post.message}")
@@ -344,9 +339,8 @@ def simulate(
     R = np.concatenate([zeros, R_post])
     Rdot = np.concatenate([zeros, Rdot_post])
     Rddot = np.concatenate([zeros, Rddot_post])
-    # The wall starts at rest, so t_n itself can register as a minimum: not a collapse.
-    events = Events(nucleation_s=t_n, max_radius_s=post.t_events[0],
-                    collapse_s=post.t_events[1][post.t_events[1] > t_n])
+    events = Events(nucleation_s=t_n, max_radius_s=_zero_crossings(post.t, Rdot_post, -1),
+                    collapse_s=_zero_crossings(post.t, Rdot_post, +1))
     fl = joint.fluid
     t_max = events.max_radius_s[0] if events.max_radius_s.size else t_stop
     p_rad = radiation.radiated_pressure(
@@ -363,6 +357,21 @@ def simulate(
         gap_m=np.concatenate([h_pre, h_post]), pressure_pa=np.concatenate([p_pre, p_post]),
         radius_m=R, radius_rate_m_s=Rdot, radius_accel_m_s2=Rddot,
         radiated_pressure_pa=p_rad, events=events, summary=summary)
+
+
+def _zero_crossings(t: np.ndarray, x: np.ndarray, direction: int) -> np.ndarray:
+    """Times where ``x`` crosses zero upward (``direction=+1``) or downward (-1).
+
+    Linear interpolation between samples; on the crack's fine grid its error is
+    ``x'' dt^2 / 8``, below a nanosecond for the wall velocity of a kHz ringing sampled
+    every microsecond. A sample exactly at zero counts once. The first interval is
+    skipped: the nucleus starts at rest, and the integrator's interpolant may put its
+    first velocity a rounding error either side of zero.
+    """
+    a, b = direction * x[:-1], direction * x[1:]
+    i = np.nonzero((a < 0.0) & (b >= 0.0))[0]
+    i = i[i > 0]
+    return t[i] - x[i] * (t[i + 1] - t[i]) / (x[i + 1] - x[i])
 
 
 def _summarise(joint: Joint, events: Events, t_n: float, h_n: float, t_post: np.ndarray,

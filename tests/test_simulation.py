@@ -96,8 +96,10 @@ def test_crack_events_come_in_order(knuckle_crack):
 def test_tenfold_tighter_tolerance_barely_moves_the_crack(knuckle_crack):
     tight = cv.simulate(rtol=1e-9)
     s, t = knuckle_crack.summary, tight.summary
-    # The bounds: 0.1 % on the first collapse, 2 % on the peak pressure.
-    assert t.first_collapse_time_s == pytest.approx(s.first_collapse_time_s, rel=1e-3)
+    # The bounds: 0.1 % on the first collapse (counted from nucleation, which is
+    # stricter than from the start of the pull), 2 % on the peak pressure.
+    assert t.first_collapse_time_s - t.crack_time_s == pytest.approx(
+        s.first_collapse_time_s - s.crack_time_s, rel=1e-3)
     assert t.peak_radiated_pressure_pa == pytest.approx(s.peak_radiated_pressure_pa, rel=2e-2)
 
 
