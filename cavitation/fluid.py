@@ -89,7 +89,7 @@ class Capsule(Parameters):
     """The joint capsule: compliance, resting pressure and pressure-volume law."""
 
     compliance_m3_pa: float = quantity(
-        1.5e-13, unit="m^3/Pa", low=1e-16, high=1e-9,
+        1.5e-13, unit="m^3/Pa", low=1e-15, high=1e-10,
         doc="volume compliance near rest; knuckle assumption chosen so that 0.2 mm of"
             " opening before the crack lowers the pressure by 0.2 MPa")
     rest_pressure_gauge_pa: float = quantity(
@@ -97,11 +97,11 @@ class Capsule(Parameters):
         doc="resting pressure relative to atmosphere; -5 mmHg, human knee (Wood,"
             " Ferrell & Baxendale 1988): no figure for the MCP is known")
     stiffening_volume_m3: float = quantity(
-        5.0e-8, unit="m^3", low=1e-12, high=1e-3,
+        5.0e-8, unit="m^3", low=1e-10, high=1e-5,
         doc="volume change over which the 'stiffening' law departs from linear by"
             " sinh(1) = 1.18; assumption (a third of the knuckle's cavity volume)")
     resistance_pa_s_m3: float = quantity(
-        2.0e7, unit="Pa s/m^3", low=0.0, high=1e12,
+        2.0e7, unit="Pa s/m^3", low=0.0, high=1e10,
         doc="viscous resistance of the capsule wall; assumption chosen so that the"
             " ringing of a knuckle's cavity dies within about 5 ms, as a pop lasts"
             " 5.66 ms (Dunning 2013) and an airborne knuckle crack about 10 ms")

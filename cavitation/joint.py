@@ -183,13 +183,13 @@ class Nucleation(Parameters):
     """
 
     pressure_pa: float = quantity(
-        -1.0e5, unit="Pa", low=-3.0e7, high=6.0e4,
+        -1.0e5, unit="Pa", low=-1.0e7, high=5.0e4,
         doc="absolute fluid pressure at which a cavity nucleates (below 0 is tension);"
             " water with ordinary nuclei breaks at tensions of 0.1 MPa to about 1 MPa"
             " (Sedgewick & Trevena 1976, J Phys D 9:1983); -0.1 MPa chosen so the"
             " knuckle cracks at tens of N (Unsworth 1971)")
     radius_m: float = quantity(
-        5.0e-6, unit="m", low=1e-8, high=1e-4,
+        5.0e-6, unit="m", low=1e-7, high=1e-4,
         doc="nucleus radius; it must be unstable at the nucleation pressure (Blake"
             " threshold), which 5 um is at tensions above 10 kPa (assumption)")
 
@@ -202,24 +202,24 @@ class Joint(Parameters):
 
     name: str = "joint"
     area_m2: float = quantity(
-        1.5e-4, unit="m^2", low=1e-6, high=1e-2,
+        1.5e-4, unit="m^2", low=1e-5, high=5e-3,
         doc="contact area of the articular surfaces; a disc 14 mm across, the MCP head"
             " being 13-17 mm wide (Unsworth & Alexander)")
     mass_kg: float = quantity(
-        0.03, unit="kg", low=1e-4, high=50.0,
+        0.03, unit="kg", low=1e-3, high=20.0,
         doc="effective mass of the moving bone; the three phalanges of a finger with"
             " their soft tissue, 30 g (assumption)")
     stiffness_n_m: float = quantity(
-        1.6e4, unit="N/m", low=1.0, high=1e8,
+        1.6e4, unit="N/m", low=1e2, high=1e7,
         doc="stiffness of capsule and ligaments against distraction; assumption chosen"
             " so the knuckle's surfaces spring apart by about 1 mm at the crack"
             " (Roston & Wheeler Haines 1947, order 1 mm, unverified)")
     damping_n_s_m: float = quantity(
-        13.0, unit="N s/m", low=0.0, high=1e6,
+        13.0, unit="N s/m", low=0.0, high=1e4,
         doc="damping of the moving bone; damping ratio 0.3 with the defaults"
             " (assumption)")
     rest_gap_m: float = quantity(
-        1.0e-4, unit="m", low=0.0, high=0.02,
+        1.0e-4, unit="m", low=0.0, high=5e-3,
         doc="gap between the articular surfaces at rest (fluid film); assumption")
     residual_gas_fraction: float = quantity(
         0.15, unit="1", low=1e-4, high=1.0,

@@ -1,0 +1,46 @@
+"""Median wall times of the core model. Run: ``python benchmarks/bench_core.py``.
+
+- ``bubble.solve``: a 1 mm cavity collapsing in water toward a 0.1 mm equilibrium
+  radius, 250 us, Keller-Miksis, rtol 1e-8;
+- ``simulate``: one full coupled knuckle event (default pull, 40 ms after the crack).
+
+Timings are measured here, never asserted in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import cavitation as cv
+from cavitation import bubble
+
+
+def median_time(func: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``func()`` [s] over ``repeats`` calls, after one warm-up."""
+    func()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20, help="timed calls per case")
+    args = parser.parse_args()
+    cases = {
+        "bubble.solve (1 mm -> 0.1 mm, 250 us, KM)":
+            lambda: bubble.solve(1e-3, 250e-6, R_eq=1e-4),
+        "simulate (default knuckle crack)": cv.simulate,
+    }
+    for name, func in cases.items():
+        print(f"{name:45s} {median_time(func, args.repeats) * 1e3:9.2f} ms (median)")
+
+
+if __name__ == "__main__":
+    main()
