@@ -27,7 +27,7 @@ def test_parameter_sets_are_frozen():
     "cls, field, value, message",
     [
         (Joint, "area_m2", 0.0, r"Joint.area_m2 = 0.0 m\^2 is out of range; valid range: "
-                                r"\[1e-06, 0.01\] m\^2"),
+                                r"\[1e-05, 0.005\] m\^2"),
         (SynovialFluid, "viscosity_pa_s", -1, r"SynovialFluid.viscosity_pa_s = -1 Pa s"),
         (Capsule, "compliance_m3_pa", float("nan"), r"Capsule.compliance_m3_pa = nan m\^3/Pa"),
         (Nucleation, "radius_m", 1.0, r"Nucleation.radius_m = 1.0 m is out of range"),
