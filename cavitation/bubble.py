@@ -40,6 +40,9 @@ from scipy.integrate import solve_ivp
 
 from .parameters import check_range
 
+FloatOrArray = float | np.ndarray
+"""A number or an array of numbers, in the unit the parameter's docstring gives."""
+
 __all__ = [
     "MODELS",
     "BubbleSolution",
@@ -75,7 +78,8 @@ def inverse_sound_speed(model: str, c: float) -> float:
     return 1.0 / c if check_model(model) == "keller_miksis" else 0.0
 
 
-def gas_pressure(R, p_gas_ref: float, R_ref: float, kappa: float):
+def gas_pressure(R: FloatOrArray, p_gas_ref: float, R_ref: float,
+                 kappa: float) -> FloatOrArray:
     """Polytropic gas pressure in the cavity [Pa].
 
     Parameters
@@ -92,7 +96,8 @@ def gas_pressure(R, p_gas_ref: float, R_ref: float, kappa: float):
     return p_gas_ref * (R_ref / R) ** (3.0 * kappa)
 
 
-def wall_pressure(R, Rdot, *, p_gas_ref, R_ref, kappa, sigma, mu, p_v):
+def wall_pressure(R: FloatOrArray, Rdot: FloatOrArray, *, p_gas_ref: float, R_ref: float,
+                  kappa: float, sigma: float, mu: float, p_v: float) -> FloatOrArray:
     """Liquid pressure at the cavity wall, ``p_B`` [Pa].
 
     Parameters
@@ -113,8 +118,9 @@ def wall_pressure(R, Rdot, *, p_gas_ref, R_ref, kappa, sigma, mu, p_v):
 
 
 def radial_acceleration(
-    R, Rdot, p_inf, *, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, inv_c
-):
+    R: FloatOrArray, Rdot: FloatOrArray, p_inf: FloatOrArray, *, rho: float, mu: float,
+    sigma: float, p_v: float, kappa: float, p_gas_ref: float, R_ref: float, inv_c: float,
+) -> FloatOrArray:
     """Wall acceleration ``Rddot`` [m/s^2] from Keller-Miksis (``inv_c = 1/c``).
 
     With ``inv_c = 0`` this is exactly the Rayleigh-Plesset equation. The viscous part

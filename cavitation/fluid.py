@@ -117,7 +117,8 @@ class Capsule(Parameters):
         return ATMOSPHERIC_PRESSURE_PA + self.rest_pressure_gauge_pa
 
 
-def capsule_pressure(deformation_m3, capsule: Capsule, deformation_rate_m3_s=0.0):
+def capsule_pressure(deformation_m3: float | np.ndarray, capsule: Capsule,
+                     deformation_rate_m3_s: float | np.ndarray = 0.0) -> float | np.ndarray:
     """Fluid pressure in the capsule [Pa, absolute].
 
     Parameters

@@ -158,7 +158,7 @@ class FunctionLoading:
         return float(self.func(t))
 
 
-def as_loading(loading, duration_s: float | None = None) -> Loading:
+def as_loading(loading: object, duration_s: float | None = None) -> Loading:
     """Accept a Loading, a function of time (with ``duration_s``) or a ``(t, F)`` pair."""
     if isinstance(loading, Loading):
         return loading
@@ -219,8 +219,10 @@ class Joint(Parameters):
         doc="damping of the moving bone; damping ratio 0.3 with the defaults"
             " (assumption)")
     rest_gap_m: float = quantity(
-        1.0e-4, unit="m", low=0.0, high=5e-3,
-        doc="gap between the articular surfaces at rest (fluid film); assumption")
+        1.0e-4, unit="m", low=1e-6, high=5e-3,
+        doc="gap between the articular surfaces at rest (fluid film); assumption. Never"
+            " zero: a lubricating film remains, and the integrator's error control fails"
+            " on a state that underflows to subnormal numbers")
     residual_gas_fraction: float = quantity(
         0.15, unit="1", low=1e-4, high=1.0,
         doc="gas left in the cavity once the joint is released, as a fraction of the"

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .bubble import FloatOrArray
+
 __all__ = [
     "FORMS",
     "SOURCES",
@@ -51,7 +53,8 @@ def check_choice(kind: str, value: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def monopole_pressure(R, Rdot, Rddot, *, distance_m: float, density_kg_m3: float):
+def monopole_pressure(R: FloatOrArray, Rdot: FloatOrArray, Rddot: FloatOrArray, *,
+                      distance_m: float, density_kg_m3: float) -> FloatOrArray:
     """Incompressible monopole pressure ``rho (R^2 Rddot + 2 R Rdot^2) / r`` [Pa].
 
     Parameters
@@ -66,7 +69,8 @@ def monopole_pressure(R, Rdot, Rddot, *, distance_m: float, density_kg_m3: float
     return density_kg_m3 * (R**2 * Rddot + 2.0 * R * Rdot**2) / distance_m
 
 
-def retarded_pressure(t, R, Rdot, Rddot, *, distance_m: float, density_kg_m3: float,
+def retarded_pressure(t: np.ndarray, R: np.ndarray, Rdot: np.ndarray, Rddot: np.ndarray,
+                      *, distance_m: float, density_kg_m3: float,
                       sound_speed_m_s: float) -> np.ndarray:
     """Monopole pressure at the listener with the delay ``(r - R) / c`` [Pa].
 
@@ -123,7 +127,8 @@ def source_weight(t: np.ndarray, source: str, t_nucleation_s: float,
     return rising if source == "collapse" else 1.0 - rising
 
 
-def radiated_pressure(t, R, Rdot, Rddot, *, distance_m: float, density_kg_m3: float,
+def radiated_pressure(t: np.ndarray, R: np.ndarray, Rdot: np.ndarray, Rddot: np.ndarray,
+                      *, distance_m: float, density_kg_m3: float,
                       sound_speed_m_s: float, form: str = "retarded") -> np.ndarray:
     """Pressure radiated to ``distance_m`` [Pa] in the chosen ``form`` (see module notes)."""
     check_choice("radiation form", form, FORMS)

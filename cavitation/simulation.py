@@ -179,6 +179,15 @@ class CrackResult:
         return 4.0 / 3.0 * math.pi * self.radius_m**3
 
 
+def _check_integration(sol, phase: str) -> None:
+    """Raise ``RuntimeError`` if the integrator failed or produced a non-finite value."""
+    finite = np.all(np.isfinite(sol.y), axis=0)
+    if sol.status < 0 or not finite.all():
+        t_bad = sol.t[np.argmin(finite)] if not finite.all() else sol.t[-1]
+        raise RuntimeError(f"simulate: the {phase} phase failed at t = {t_bad:g} s:"
+                           f" {sol.message if sol.status < 0 else 'non-finite state'}")
+
+
 def _cavity_parameters(joint: Joint, model: str) -> dict:
     """Keyword arguments of :func:`bubble.radial_acceleration` for this joint."""
     fl, nu = joint.fluid, joint.nucleation
@@ -285,8 +294,7 @@ def simulate(
     pre = solve_ivp(opening, (0.0, loading.duration_s), [h0, 0.0], method="LSODA",
                     rtol=rtol, atol=[rtol * gap_scale, rtol * speed_scale],
                     events=reaches_threshold, dense_output=True)
-    if pre.status < 0:
-        raise RuntimeError(f"simulate: the opening phase failed: {pre.message}")
+    _check_integration(pre, "opening")
     cracked = pre.status == 1
     t_end_pre = float(pre.t_events[0][0]) if cracked else loading.duration_s
     n_pre = max(math.ceil(t_end_pre / 1e-3), 200)
@@ -327,9 +335,7 @@ def simulate(
                      rtol=rtol, atol=[rtol * gap_scale, rtol * speed_scale,
                                       rtol * R_n, rtol * speed_scale],
                      t_eval=t_post)
-    if post.status < 0:
-        raise RuntimeError(f"simulate: the crack phase failed at t = {post.t[-1]:g} s:"
-                           f" {post.message}")
+    _check_integration(post, "crack")
     h_post, hdot_post, R_post, Rdot_post = post.y
     p_post = pressure(h_post, hdot_post, R_post, Rdot_post)
     Rddot_post = bubble.radial_acceleration(R_post, Rdot_post, p_post, **cavity)
