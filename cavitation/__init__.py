@@ -2,14 +2,17 @@
 
 The chain, one module per stage: :mod:`~cavitation.joint` (mechanics and loading),
 :mod:`~cavitation.fluid` (synovial fluid and capsule), :mod:`~cavitation.bubble` (the
-cavity), :mod:`~cavitation.radiation` (the pressure it radiates), joined by
-:func:`simulate`.
+cavity), :mod:`~cavitation.radiation` (the pressure it radiates),
+:mod:`~cavitation.listener` (skin or air) and :mod:`~cavitation.audio` (sound), joined
+by :func:`simulate` and :func:`render`; :mod:`~cavitation.io` and
+:mod:`~cavitation.plot` write the files.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from .joint import KNUCKLE, Joint, RampAndHold, Thrust
 from .parameters import replace
+from .render import Rendering, render, save
 from .simulation import CrackResult, simulate
 
 try:
@@ -17,5 +20,5 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 
-__all__ = ["KNUCKLE", "CrackResult", "Joint", "RampAndHold", "Thrust", "__version__",
-           "replace", "simulate"]
+__all__ = ["KNUCKLE", "CrackResult", "Joint", "RampAndHold", "Rendering", "Thrust",
+           "__version__", "render", "replace", "save", "simulate"]

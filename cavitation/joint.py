@@ -25,6 +25,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .fluid import Capsule, SynovialFluid
+from .listener import BodyTransfer
 from .parameters import Parameters, check_range, quantity
 
 __all__ = [
@@ -195,7 +196,7 @@ class Nucleation(Parameters):
 
 
 class Joint(Parameters):
-    """A synovial joint: mechanics, capsule, fluid and nucleation.
+    """A synovial joint: mechanics, capsule, fluid, nucleation and the body around it.
 
     The numbers of a particular joint live in presets such as :data:`KNUCKLE`.
     """
@@ -231,11 +232,13 @@ class Joint(Parameters):
     capsule: Capsule = field(default_factory=Capsule)
     fluid: SynovialFluid = field(default_factory=SynovialFluid)
     nucleation: Nucleation = field(default_factory=Nucleation)
+    body: BodyTransfer = field(default_factory=BodyTransfer)
 
 
 KNUCKLE = Joint(name="knuckle")
 """The metacarpophalangeal (MCP) joint of a finger: every default of :class:`Joint`,
-:class:`Capsule`, :class:`SynovialFluid` and :class:`Nucleation` is the knuckle's."""
+:class:`Capsule`, :class:`SynovialFluid`, :class:`Nucleation` and
+:class:`~cavitation.listener.BodyTransfer` is the knuckle's."""
 
 
 def gap_acceleration(force_n: float, gap_m: float, gap_rate_m_s: float,

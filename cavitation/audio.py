@@ -1,0 +1,267 @@
+"""From pressure to sound: band-limited resampling, levels, noise and features.
+
+The signal stays in pascals through :func:`to_samplerate` (and the body's filter) and
+:func:`add_noise`; :func:`to_digital` is the one step that turns it into digital
+samples, either calibrated (a stated number of pascals is digital full scale, so a
+louder crack is a louder file) or peak-normalised. :func:`features` measures the
+waveform itself. No file I/O here: :mod:`cavitation.io` writes the files.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+
+import numpy as np
+from scipy import signal
+
+from .constants import REFERENCE_PRESSURE_PA
+from .parameters import check_range
+from .radiation import check_choice
+
+__all__ = [
+    "LEVELS",
+    "SAMPLERATES_HZ",
+    "ClippingError",
+    "Features",
+    "add_noise",
+    "check_samplerate",
+    "features",
+    "to_digital",
+    "to_samplerate",
+]
+
+SAMPLERATES_HZ = (44100, 48000, 96000)
+"""Output sample rates [Hz]."""
+
+LEVELS = ("calibrated", "normalised")
+"""Ways to turn pascals into digital samples."""
+
+#: Stop-band attenuation of the anti-aliasing filter [dB]: 16-bit audio has 96 dB.
+STOPBAND_DB = 100.0
+#: Pass band edge as a fraction of the output sample rate: 20.2 kHz at 48 kHz.
+PASSBAND_FRACTION = 0.42
+#: Peak of a normalised signal [dBFS]: 1 dB of headroom for inter-sample peaks.
+NORMALISED_PEAK_DBFS = -1.0
+
+
+class ClippingError(ValueError):
+    """The calibrated signal would exceed digital full scale."""
+
+
+def check_samplerate(samplerate_hz: int) -> int:
+    """Return ``samplerate_hz`` if it is an output rate, else raise ``ValueError``."""
+    if samplerate_hz not in SAMPLERATES_HZ:
+        raise ValueError(f"samplerate_hz = {samplerate_hz!r} Hz is not available; valid"
+                         f" choices: {', '.join(map(str, SAMPLERATES_HZ))} Hz")
+    return int(samplerate_hz)
+
+
+@functools.lru_cache(maxsize=8)
+def _antialias_taps(up: int, down: int, samplerate_hz: int) -> np.ndarray:
+    """Kaiser-window low-pass FIR for ``resample_poly(x, up, down)`` to ``samplerate_hz``.
+
+    Designed at the intermediate rate ``up * input rate``: pass band to
+    ``PASSBAND_FRACTION * samplerate_hz``, stop band from the output Nyquist frequency,
+    ``STOPBAND_DB`` down, so nothing above the output Nyquist folds back. Cached: the
+    44.1 kHz filter (up 441, down 10000) has 0.8 million taps and takes 0.2 s to design.
+    """
+    rate_hi = samplerate_hz * down
+    width_hz = (0.5 - PASSBAND_FRACTION) * samplerate_hz
+    numtaps, beta = signal.kaiserord(STOPBAND_DB, width_hz / (0.5 * rate_hi))
+    numtaps |= 1  # odd: a whole-sample delay, which resample_poly removes
+    cutoff_hz = (PASSBAND_FRACTION + 0.5) / 2.0 * samplerate_hz
+    return signal.firwin(numtaps, cutoff_hz, window=("kaiser", beta), fs=rate_hi)
+
+
+def to_samplerate(
+    t_s: np.ndarray,
+    x: np.ndarray,
+    samplerate_hz: int,
+    *,
+    start_s: float,
+    duration_s: float,
+    input_rate_hz: int = 1_000_000,
+    sos: np.ndarray | None = None,
+) -> np.ndarray:
+    """Band-limited resampling of a simulated signal to an audio rate.
+
+    The signal is read on a uniform grid at ``input_rate_hz`` starting at ``start_s``
+    (exactly its own samples where ``t_s`` is that grid, as the crack's fine series is;
+    linear interpolation elsewhere; zero outside ``t_s``), optionally filtered there
+    by ``sos``, and resampled by the exact ratio ``samplerate_hz / input_rate_hz``
+    with a Kaiser FIR whose stop band, 100 dB down, starts at the output Nyquist
+    frequency (``scipy.signal.resample_poly``).
+
+    Parameters
+    ----------
+    t_s : ndarray
+        Increasing sample times [s].
+    x : ndarray
+        Signal at ``t_s``, any unit (here pascals).
+    samplerate_hz : {44100, 48000, 96000}
+        Output sample rate [Hz].
+    start_s, duration_s : float
+        Time of the first output sample [s] and length of the output [s].
+    input_rate_hz : int, optional
+        Rate of the uniform grid the signal is read on [Hz]; the simulation's
+        ``1 / output_step_s``.
+    sos : ndarray, optional
+        Second-order sections designed for ``input_rate_hz``, applied before
+        resampling: the body's filter.
+
+    Returns
+    -------
+    ndarray
+        ``round(duration_s * samplerate_hz)`` samples in the unit of ``x``.
+    """
+    samplerate_hz = check_samplerate(samplerate_hz)
+    ratio = Fraction(samplerate_hz, int(input_rate_hz))
+    if ratio >= 1:
+        raise ValueError(f"input_rate_hz = {input_rate_hz} Hz must exceed the output rate"
+                         f" {samplerate_hz} Hz")
+    n_out = round(duration_s * samplerate_hz)
+    n_in = math.ceil(n_out / ratio)
+    t_in = start_s + np.arange(n_in) / input_rate_hz
+    x_in = np.interp(t_in, t_s, x, left=0.0, right=0.0)
+    if sos is not None:
+        x_in = signal.sosfilt(sos, x_in)
+    up, down = ratio.numerator, ratio.denominator
+    taps = _antialias_taps(up, down, samplerate_hz)
+    return signal.resample_poly(x_in, up, down, window=taps, padtype="constant")[:n_out]
+
+
+def add_noise(x: np.ndarray, rms_pa: float, seed: int) -> np.ndarray:
+    """Add white Gaussian background noise of ``rms_pa`` [Pa] drawn with ``seed``.
+
+    The same seed gives the same noise (``numpy.random.default_rng``).
+    """
+    rms_pa = check_range("noise_rms_pa", rms_pa, "Pa", 0.0, 1e6)
+    if rms_pa == 0.0:
+        return x
+    rng = np.random.default_rng(seed)
+    return x + rms_pa * rng.standard_normal(x.shape)
+
+
+def to_digital(x_pa: np.ndarray, *, level: str, full_scale_pa: float) -> np.ndarray:
+    """Digital samples in [-1, 1] from pressure [Pa]: the one step out of pascals.
+
+    Parameters
+    ----------
+    x_pa : ndarray
+        Pressure at the listener [Pa], mono ``(n,)`` or multichannel ``(n, channels)``.
+    level : {"calibrated", "normalised"}
+        ``"calibrated"``: ``full_scale_pa`` is digital full scale. ``"normalised"``: the
+        largest peak is scaled to -1 dBFS.
+    full_scale_pa : float
+        Pressure that maps to digital full scale [Pa] (calibrated level).
+
+    Raises
+    ------
+    ClippingError
+        If a calibrated signal would exceed full scale: it is never clipped silently.
+    ValueError
+        If the signal holds NaN or infinity.
+    """
+    check_choice("level", level, LEVELS)
+    if not np.all(np.isfinite(x_pa)):
+        raise ValueError("the pressure signal holds NaN or infinite values; nothing written")
+    peak = float(np.max(np.abs(x_pa))) if x_pa.size else 0.0
+    if level == "normalised":
+        return x_pa * (10.0 ** (NORMALISED_PEAK_DBFS / 20.0) / peak) if peak > 0 else x_pa
+    full_scale_pa = check_range("full_scale_pa", full_scale_pa, "Pa", 0.0, 1e8, low_open=True)
+    if peak > full_scale_pa:
+        raise ClippingError(
+            f"the signal peaks at {peak:.4g} Pa, above full_scale_pa = {full_scale_pa:g} Pa;"
+            f" raise full_scale_pa above {peak:.4g} Pa or use level 'normalised'")
+    return x_pa / full_scale_pa
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the waveform itself says (measured on the pressure at the listener).
+
+    Attributes
+    ----------
+    peak_spl_db : float
+        Peak sound pressure level [dB re 20 uPa]; ``-inf`` for silence.
+    dominant_frequency_hz : float
+        Frequency of the largest peak of the magnitude spectrum above 20 Hz [Hz].
+    spectral_centroid_hz : float
+        Power-weighted mean frequency of the spectrum above 20 Hz [Hz] (power, not
+        magnitude, so that the leakage of a finite window does not bias it).
+    duration_s : float
+        Time from the first to the last sample where the peak envelope is within 20 dB
+        of its peak [s]; a burst that starts abruptly is measured up to a quarter
+        period short.
+    pop_count : int
+        Separate bursts of the envelope within 20 dB of its peak (gaps under
+        ``POP_GAP_S`` merge).
+    """
+
+    peak_spl_db: float
+    dominant_frequency_hz: float
+    spectral_centroid_hz: float
+    duration_s: float
+    pop_count: int
+
+    def as_dict(self) -> dict:
+        """The features as a ``{name: value}`` dictionary."""
+        return asdict(self)
+
+
+#: Bursts closer than this merge into one pop [s]: a crack rings for a few ms.
+POP_GAP_S = 3e-3
+#: Lowest frequency counted in the spectrum [Hz]: below hearing.
+LOWEST_FREQUENCY_HZ = 20.0
+
+
+def envelope(x_pa: np.ndarray) -> np.ndarray:
+    """Peak envelope [Pa]: straight lines through the local maxima of ``|x|``.
+
+    Exact at every half-period peak of a ringing, and it never runs ahead of the
+    sound (a Hilbert envelope leaks milliseconds before the onset of a 200 Hz pop).
+    For several channels, the largest of their magnitudes.
+    """
+    magnitude = np.abs(x_pa) if x_pa.ndim == 1 else np.max(np.abs(x_pa), axis=1)
+    inner = magnitude[1:-1]
+    peaks = 1 + np.nonzero((inner >= magnitude[:-2]) & (inner >= magnitude[2:])
+                           & (inner > 0.0))[0]
+    if peaks.size == 0:
+        return magnitude
+    return np.interp(np.arange(magnitude.size), peaks, magnitude[peaks], left=0.0, right=0.0)
+
+
+def features(x_pa: np.ndarray, samplerate_hz: float) -> Features:
+    """Measure peak SPL, dominant frequency, centroid, duration and pops of a signal.
+
+    Parameters
+    ----------
+    x_pa : ndarray
+        Pressure at the listener [Pa], ``(n,)`` or ``(n, channels)`` (channels are
+        summed for the spectrum, and their largest magnitude makes the envelope).
+    samplerate_hz : float
+        Sample rate [Hz].
+    """
+    peak = float(np.max(np.abs(x_pa))) if x_pa.size else 0.0
+    if peak == 0.0:
+        return Features(-math.inf, math.nan, math.nan, 0.0, 0)
+    mono = x_pa if x_pa.ndim == 1 else x_pa.sum(axis=1)
+    n_fft = max(2 ** math.ceil(math.log2(mono.size)), round(samplerate_hz))  # <= 1 Hz bins
+    spectrum = np.abs(np.fft.rfft(mono, n_fft))
+    f = np.fft.rfftfreq(n_fft, 1.0 / samplerate_hz)
+    audible = f >= LOWEST_FREQUENCY_HZ
+    dominant = float(f[audible][np.argmax(spectrum[audible])])
+    power = spectrum[audible] ** 2
+    centroid = float(np.sum(f[audible] * power) / np.sum(power))
+    env = envelope(x_pa)
+    loud = env >= 0.1 * env.max()  # within 20 dB of the peak
+    idx = np.nonzero(loud)[0]
+    duration = (idx[-1] - idx[0] + 1) / samplerate_hz
+    gaps = np.diff(idx) > POP_GAP_S * samplerate_hz
+    return Features(
+        peak_spl_db=20.0 * math.log10(peak / REFERENCE_PRESSURE_PA),
+        dominant_frequency_hz=dominant, spectral_centroid_hz=centroid,
+        duration_s=float(duration), pop_count=int(1 + np.count_nonzero(gaps)))

@@ -1,0 +1,168 @@
+"""The command line: a thin layer over :func:`cavitation.render.render` and ``save``.
+
+``cavitation render --preset knuckle`` writes ``outputs/knuckle.wav``, ``.json`` and
+``.png``. A bad value prints one line naming it and what is valid, and exits 2,
+leaving no file behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__, audio, listener, radiation
+from .bubble import MODELS
+from .parameters import Parameters, describe, replace
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _parse_value(text: str, current: object) -> object:
+    """The ``--set`` value in the type of the field it replaces."""
+    if isinstance(current, str):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"value {text!r} is not a number") from None
+
+
+def apply_settings(joint: Parameters, loading: Parameters, assignments: Sequence[str]
+                   ) -> tuple[Parameters, Parameters]:
+    """Apply ``NAME=VALUE`` strings: joint fields by name, loading fields as ``loading.X``."""
+    joint_changes: dict[str, object] = {}
+    loading_changes: dict[str, object] = {}
+    joint_values = {name: value for name, value, _, _ in describe(joint)}
+    loading_values = {name: value for name, value, _, _ in describe(loading)}
+    for item in assignments:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--set {item!r} is not NAME=VALUE")
+        if name.startswith("loading."):
+            field = name.removeprefix("loading.")
+            if field not in loading_values:
+                raise ValueError(f"unknown parameter {name!r}; valid loading names: "
+                                 + ", ".join(f"loading.{n}" for n in loading_values))
+            loading_changes[field] = _parse_value(text, loading_values[field])
+        else:
+            if name not in joint_values:
+                raise ValueError(f"unknown parameter {name!r}; valid names: "
+                                 + ", ".join([*joint_values, "loading.<name>"]))
+            joint_changes[name] = _parse_value(text, joint_values[name])
+    return replace(joint, **joint_changes), replace(loading, **loading_changes)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from .presets import PRESETS
+
+    parser = _Parser(prog="cavitation", description="Simulate the crack of a synovial joint"
+                     " and render it as sound, metadata and figures.")
+    parser.add_argument("--version", action="version", version=f"cavitation {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    r = commands.add_parser(
+        "render", help="simulate one crack and write NAME.wav, NAME.json and NAME.png",
+        description="Simulate one crack of a preset joint and write its sound (WAV or"
+        " FLAC), its parameters, events and features (JSON) and a dashboard figure (PNG)."
+        " All values are SI: metres, seconds, pascals, newtons.",
+        epilog="examples:\n  cavitation render --preset knuckle\n"
+        "  cavitation render --preset knuckle --set capsule.compliance_m3_pa=3e-13"
+        " --set loading.peak_force_n=80 --listener contact --format flac\n"
+        "Parameter names: cavitation render --preset knuckle --list-parameters",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("--preset", default="knuckle", metavar="NAME",
+                   help=f"joint and loading to start from; one of: {', '.join(PRESETS)}"
+                   " (default: knuckle)")
+    r.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="change one parameter, in SI units; repeatable. Joint parameters by"
+                   " name (mass_kg, capsule.compliance_m3_pa, fluid.viscosity_pa_s, ...),"
+                   " the loading's as loading.NAME (loading.peak_force_n)")
+    r.add_argument("--list-parameters", action="store_true",
+                   help="print every parameter of the preset with its value, unit and"
+                   " source, and exit")
+    r.add_argument("--listener", choices=listener.LISTENERS, default="air",
+                   help="air: microphone at --distance in air; contact: sensor on the skin"
+                   " over the joint (default: air)")
+    r.add_argument("--distance", type=float, default=0.1, metavar="M",
+                   help="distance from the joint to the microphone [m], 0.01-100 (air"
+                   " listener; default 0.1)")
+    r.add_argument("--samplerate", type=int, choices=audio.SAMPLERATES_HZ, default=48000,
+                   metavar="HZ", help="sample rate [Hz]: 44100, 48000 or 96000 (default 48000)")
+    r.add_argument("--format", choices=("wav", "flac"), default="wav",
+                   help="audio file format (default: wav)")
+    r.add_argument("--subtype", choices=("PCM_16", "PCM_24", "FLOAT"), default="PCM_24",
+                   help="sample format; FLAC holds PCM only (default: PCM_24)")
+    r.add_argument("--level", choices=audio.LEVELS, default="calibrated",
+                   help="calibrated: --full-scale pascals are digital full scale, so a louder"
+                   " crack is a louder file; normalised: peak at -1 dBFS (default: calibrated)")
+    r.add_argument("--full-scale", type=float, default=None, metavar="PA",
+                   help="calibration: pressure at digital full scale [Pa] (default: 20 Pa,"
+                   " 120 dB SPL, in air; 100 kPa in contact)")
+    r.add_argument("--noise", type=float, default=0.0, metavar="PA",
+                   help="RMS of white background noise at the listener [Pa] (default 0)")
+    r.add_argument("--seed", type=int, default=0, help="seed of the noise (default 0)")
+    r.add_argument("--model", choices=MODELS, default="keller_miksis",
+                   help="cavity equation (default: keller_miksis)")
+    r.add_argument("--source", choices=radiation.SOURCES, default="full",
+                   help="which phase of the cavity sounds: full, collapse (Unsworth 1971)"
+                   " or formation (Kawchuk 2015) (default: full)")
+    r.add_argument("--svg", action="store_true", help="also write NAME.svg")
+    r.add_argument("--out", default="outputs", metavar="DIR",
+                   help="output folder, created if needed (default: outputs)")
+    r.add_argument("--overwrite", action="store_true",
+                   help="replace existing files (by default they are kept and nothing is"
+                   " written)")
+    return parser
+
+
+def _render(args: argparse.Namespace) -> int:
+    from .presets import get_preset
+    from .render import AudioSettings, render, save
+
+    preset = get_preset(args.preset)
+    joint, loading = apply_settings(preset.joint, preset.loading, args.set)
+    if args.list_parameters:
+        for name, value, unit, doc in [*describe(joint),
+                                       *((f"loading.{n}", v, u, d)
+                                         for n, v, u, d in describe(loading))]:
+            print(f"{name:34s} {value!s:>12} {unit:9s} {doc}")
+        return 0
+    settings = AudioSettings(noise_rms_pa=args.noise, air_distance_m=args.distance)
+    rendering = render(joint, loading, listener_kind=args.listener,
+                       samplerate_hz=args.samplerate, level=args.level,
+                       full_scale_pa=args.full_scale, seed=args.seed, settings=settings,
+                       model=args.model, source=args.source)
+    figures = ("png", "svg") if args.svg else ("png",)
+    paths = save(rendering, args.out, preset.name, file_format=args.format,
+                 subtype=args.subtype, figures=figures, preset=preset.name,
+                 overwrite=args.overwrite)
+    s, f = rendering.crack.summary, rendering.features
+    verdict = (f"cracked at {s.crack_time_s:.3f} s ({s.nucleation_force_n:.1f} N)"
+               if s.cracked else "no crack: the pull never reached the nucleation pressure")
+    print(f"{preset.name}: {verdict}; peak {f.peak_spl_db:.1f} dB SPL at the"
+          f" {rendering.listener} listener, dominant {f.dominant_frequency_hz:.0f} Hz")
+    for path in paths:
+        print(f"  wrote {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _render(args)
+    except (ValueError, FileExistsError) as err:
+        print(f"cavitation {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

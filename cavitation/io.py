@@ -1,0 +1,189 @@
+"""Files: audio through soundfile, metadata as JSON, written atomically.
+
+The only module that imports soundfile. Every file is written under a temporary name
+in its destination folder and renamed into place only when all the files of a set
+are complete (:class:`OutputSet`), so an error or an interruption leaves no
+half-written file under a final name, and an existing file is never replaced unless
+``overwrite`` is asked for.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile
+
+from .audio import ClippingError
+from .radiation import check_choice
+
+__all__ = ["FORMATS", "SUBTYPES", "OutputSet", "audio_bytes", "check_format", "read_audio",
+           "to_json", "write_audio", "write_json"]
+
+FORMATS = ("wav", "flac")
+"""Audio file formats."""
+
+SUBTYPES = {"wav": ("PCM_16", "PCM_24", "FLOAT"), "flac": ("PCM_16", "PCM_24")}
+"""Sample formats each file format can hold."""
+
+
+def check_format(file_format: str, subtype: str) -> tuple[str, str]:
+    """Return ``(file_format, subtype)`` if the pair is writable, else raise ``ValueError``."""
+    check_choice("format", file_format, FORMATS)
+    check_choice(f"subtype for {file_format}", subtype, SUBTYPES[file_format])
+    return file_format, subtype
+
+
+def _check_samples(samples: np.ndarray) -> None:
+    if not np.all(np.isfinite(samples)):
+        raise ValueError("audio samples hold NaN or infinite values; nothing written")
+    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
+    if peak > 1.0:
+        raise ClippingError(f"audio samples peak at {peak:.4g}, above digital full scale 1;"
+                            " they would clip: nothing written")
+
+
+def write_audio(path: str | os.PathLike, samples: np.ndarray, samplerate_hz: int, *,
+                file_format: str = "wav", subtype: str = "PCM_24") -> None:
+    """Write digital samples in [-1, 1] to an audio file (not atomic by itself).
+
+    Parameters
+    ----------
+    path : path-like
+        Destination.
+    samples : ndarray
+        ``(n,)`` or ``(n, channels)`` samples in [-1, 1].
+    samplerate_hz : int
+        Sample rate [Hz].
+    file_format : {"wav", "flac"}, optional
+        Container.
+    subtype : {"PCM_16", "PCM_24", "FLOAT"}, optional
+        Sample format (FLAC holds PCM only).
+
+    Raises
+    ------
+    ClippingError
+        If a sample is outside [-1, 1]: never clipped silently.
+    ValueError
+        On NaN or infinity, or an unknown format or subtype.
+    """
+    check_format(file_format, subtype)
+    _check_samples(samples)
+    soundfile.write(os.fspath(path), samples, samplerate_hz, subtype=subtype,
+                    format=file_format.upper())
+
+
+def audio_bytes(samples: np.ndarray, samplerate_hz: int, *, subtype: str = "PCM_16") -> bytes:
+    """A WAV file in memory, for a notebook's audio player."""
+    _check_samples(samples)
+    buffer = _io.BytesIO()
+    soundfile.write(buffer, samples, samplerate_hz, subtype=subtype, format="WAV")
+    return buffer.getvalue()
+
+
+def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int, str]:
+    """Read an audio file: ``(samples, samplerate_hz, subtype)``."""
+    samples, samplerate = soundfile.read(os.fspath(path), always_2d=False)
+    return samples, samplerate, soundfile.info(os.fspath(path)).subtype
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-ready copy of ``value``: arrays become lists, NaN and infinity ``None``."""
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_json(value.tolist())
+    if isinstance(value, (np.integer, np.bool_)):
+        return value.item()
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return value
+
+
+def write_json(path: str | os.PathLike, data: dict) -> None:
+    """Write ``data`` as indented, key-ordered JSON (not atomic by itself)."""
+    text = json.dumps(to_json(data), indent=2, sort_keys=True, allow_nan=False)
+    Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+def _ordinary_file_mode() -> int:
+    """Permissions of a newly created file under the current umask (0644 usually)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+class OutputSet:
+    """Files that appear together or not at all.
+
+    Use :meth:`stage` inside ``with OutputSet(...)`` to get a temporary path for each
+    final path; the files are renamed into place when the block ends without error,
+    and removed when it raises. Existing final files are refused up front unless
+    ``overwrite`` is true.
+
+    Parameters
+    ----------
+    finals : iterable of path-like
+        Every file the set will write.
+    overwrite : bool, optional
+        Replace files that already exist.
+    """
+
+    def __init__(self, finals: list[str | os.PathLike], *, overwrite: bool = False) -> None:
+        self.finals = [Path(p) for p in finals]
+        self.overwrite = overwrite
+        self._staged: dict[Path, Path] = {}
+        if not overwrite:
+            existing = [str(p) for p in self.finals if p.exists()]
+            if existing:
+                raise FileExistsError(f"{', '.join(existing)} already exist(s); nothing"
+                                      " written (ask to overwrite to replace)")
+
+    def stage(self, final: str | os.PathLike) -> Path:
+        """A temporary path, in the final file's folder, to write ``final`` into."""
+        final = Path(final)
+        if final not in self.finals:
+            raise ValueError(f"{final} is not one of this set's files")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+        os.close(fd)
+        self._staged[final] = Path(temp)
+        return Path(temp)
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            missing = [str(p) for p in self.finals if p not in self._staged]
+            if missing:
+                self._discard()
+                raise RuntimeError(f"output set incomplete, nothing written: {missing}")
+            mode = _ordinary_file_mode()
+            for final, temp in self._staged.items():
+                os.chmod(temp, mode)  # mkstemp makes files private (0600)
+                os.replace(temp, final)
+        else:
+            self._discard()
+
+    def _discard(self) -> None:
+        for temp in self._staged.values():
+            temp.unlink(missing_ok=True)
+
+
+@contextmanager
+def staged(final: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """One file written atomically: ``with staged(p) as temp: write(temp)``."""
+    with OutputSet([final], overwrite=overwrite) as outputs:
+        yield outputs.stage(final)

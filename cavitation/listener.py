@@ -1,0 +1,172 @@
+"""From the cavity to the listener: a sensor on the skin, or a microphone in air.
+
+Two listeners hear the same simulated cavity:
+
+- ``"contact"``: a sensor on the skin over the joint. It feels the cavity's monopole
+  pressure (:func:`cavitation.radiation.monopole_pressure`) at the depth of the joint
+  below the skin, shaped by the body's transfer.
+- ``"air"``: a microphone at a distance in air. Bone and soft tissue are nearly
+  incompressible at these frequencies, so the cavity's volume change reaches the skin
+  and pushes the air: the body radiates as a monopole of the cavity's volume
+  (``rho_air V'' / (4 pi r)``, delayed by ``r / c_air``, spreading as ``1/r``),
+  shaped by the same transfer.
+
+The body's transfer (:class:`BodyTransfer`, one per joint) is two damped modes in
+series, each a physical system rather than an equaliser:
+
+- soft tissue: skin and subcutaneous tissue are a mass on the spring of the tissue
+  beneath it, a second-order low-pass ``w_t^2 / (s^2 + 2 z_t w_t s + w_t^2)``;
+- bone: the bone's lowest flexural mode, excited by the crack and adding a resonance
+  ``1 + g 2 z_b w_b s / (s^2 + 2 z_b w_b s + w_b^2)`` (peak gain ``1 + g`` at ``w_b``).
+
+Functions here take and return pressures in pascals on the simulation's time base;
+:mod:`cavitation.audio` turns them into sound.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import signal
+
+from .parameters import Parameters, check_range, quantity
+from .radiation import check_choice, monopole_pressure, retarded_pressure
+
+__all__ = [
+    "AIR_DENSITY_KG_M3",
+    "AIR_SOUND_SPEED_M_S",
+    "LISTENERS",
+    "BodyTransfer",
+    "body_filter",
+    "listener_pressure",
+]
+
+LISTENERS = ("air", "contact")
+"""Names of the listeners."""
+
+AIR_DENSITY_KG_M3 = 1.204
+"""Density of air at 20 degC and 1 atm [kg/m^3] (ISO 2533)."""
+
+AIR_SOUND_SPEED_M_S = 343.2
+"""Speed of sound in air at 20 degC [m/s]."""
+
+
+class BodyTransfer(Parameters):
+    """How a joint's tissues carry its sound to the skin: depth and two damped modes.
+
+    Knuckle defaults; other joints set their own in their presets.
+    """
+
+    depth_m: float = quantity(
+        5.0e-3, unit="m", low=4e-3, high=0.2,
+        doc="depth of the cavity below the skin; the dorsal MCP is under skin and"
+            " extensor hood, 3-5 mm (assumption); at least 4 mm, outside a knuckle cavity")
+    tissue_mode_hz: float = quantity(
+        5000.0, unit="Hz", low=20.0, high=40e3,
+        doc="corner of the soft-tissue low-pass (skin mass on subcutaneous stiffness);"
+            " thin dorsal finger tissue, assumption set so that a knuckle crack's energy"
+            " stays mostly below 10 kHz (airborne recording, ../shared/REFERENCES.md)")
+    tissue_damping_ratio: float = quantity(
+        0.5, unit="1", low=0.05, high=2.0,
+        doc="damping ratio of the soft-tissue mode; soft tissue is heavily damped"
+            " (assumption)")
+    bone_mode_hz: float = quantity(
+        13e3, unit="Hz", low=20.0, high=40e3,
+        doc="lowest flexural mode of the bone: a free-free beam 40 mm long, 8 mm across,"
+            " E = 17 GPa, 1900 kg/m^3 (proximal phalanx) gives 13 kHz"
+            " (f = 22.4/(2 pi) sqrt(E I / (rho A L^4)))")
+    bone_damping_ratio: float = quantity(
+        0.1, unit="1", low=0.01, high=1.0,
+        doc="damping ratio of the bone mode, loaded by soft tissue (assumption)")
+    bone_gain: float = quantity(
+        0.5, unit="1", low=0.0, high=10.0,
+        doc="extra gain of the bone resonance at its peak; 0 removes it (assumption)")
+
+
+def _analog_modes(body: BodyTransfer) -> tuple[np.ndarray, np.ndarray]:
+    """Numerator and denominator of the body's transfer ``H(s)`` (see module notes)."""
+    wt = 2.0 * math.pi * body.tissue_mode_hz
+    zt = body.tissue_damping_ratio
+    wb = 2.0 * math.pi * body.bone_mode_hz
+    zb = body.bone_damping_ratio
+    g = body.bone_gain
+    tissue_num, tissue_den = [wt**2], [1.0, 2.0 * zt * wt, wt**2]
+    bone_den = [1.0, 2.0 * zb * wb, wb**2]
+    bone_num = np.polyadd(bone_den, [g * 2.0 * zb * wb, 0.0])
+    return np.polymul(tissue_num, bone_num), np.polymul(tissue_den, bone_den)
+
+
+def body_filter(body: BodyTransfer, samplerate_hz: float) -> np.ndarray:
+    """The body's transfer as digital second-order sections at ``samplerate_hz``.
+
+    Parameters
+    ----------
+    body : BodyTransfer
+        The joint's tissue modes.
+    samplerate_hz : float
+        Sample rate [Hz]; use at least ten times the highest mode so the bilinear
+        transform's frequency warping stays below 1 %.
+
+    Returns
+    -------
+    ndarray
+        Second-order sections for ``scipy.signal.sosfilt``; gain 1 at 0 Hz.
+    """
+    num, den = _analog_modes(body)
+    z, p, k = signal.tf2zpk(num, den)
+    zd, pd, kd = signal.bilinear_zpk(z, p, k, samplerate_hz)
+    return signal.zpk2sos(zd, pd, kd)
+
+
+def body_response(body: BodyTransfer, frequencies_hz: np.ndarray) -> np.ndarray:
+    """Complex analog response of the body's transfer at ``frequencies_hz`` [Hz]."""
+    num, den = _analog_modes(body)
+    _, h = signal.freqs(num, den, worN=2.0 * math.pi * np.asarray(frequencies_hz))
+    return h
+
+
+def listener_pressure(
+    t_s: np.ndarray,
+    radius_m: np.ndarray,
+    radius_rate_m_s: np.ndarray,
+    radius_accel_m_s2: np.ndarray,
+    *,
+    listener: str,
+    fluid_density_kg_m3: float,
+    fluid_sound_speed_m_s: float,
+    body: BodyTransfer,
+    air_distance_m: float = 0.1,
+) -> np.ndarray:
+    """Pressure at the listener before the body's filter [Pa], on the time base ``t_s``.
+
+    Parameters
+    ----------
+    t_s : ndarray
+        Increasing sample times [s].
+    radius_m, radius_rate_m_s, radius_accel_m_s2 : ndarray
+        Cavity radius [m], wall velocity [m/s] and acceleration [m/s^2].
+    listener : {"air", "contact"}
+        Microphone in air, or sensor on the skin.
+    fluid_density_kg_m3, fluid_sound_speed_m_s : float
+        Density [kg/m^3] and sound speed [m/s] of the fluid and tissue around the cavity.
+    body : BodyTransfer
+        Depth of the cavity below the skin (contact listener).
+    air_distance_m : float, optional
+        Distance from the joint to the microphone [m], in [0.01, 100] (air listener).
+
+    Returns
+    -------
+    ndarray
+        Pressure [Pa]: in tissue at the skin (contact), or in air (air).
+    """
+    check_choice("listener", listener, LISTENERS)
+    if listener == "contact":
+        return retarded_pressure(t_s, radius_m, radius_rate_m_s, radius_accel_m_s2,
+                                 distance_m=body.depth_m, density_kg_m3=fluid_density_kg_m3,
+                                 sound_speed_m_s=fluid_sound_speed_m_s)
+    r = check_range("air_distance_m", air_distance_m, "m", 0.01, 100.0)
+    source = monopole_pressure(radius_m, radius_rate_m_s, radius_accel_m_s2, distance_m=r,
+                               density_kg_m3=AIR_DENSITY_KG_M3)
+    delay_s = body.depth_m / fluid_sound_speed_m_s + r / AIR_SOUND_SPEED_M_S
+    return np.interp(t_s - delay_s, t_s, source, left=0.0)

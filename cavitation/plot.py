@@ -1,0 +1,203 @@
+"""Figures of a crack: each plot takes a result, draws on an optional ``ax``, returns it.
+
+The only module that imports matplotlib. It uses ``matplotlib.figure.Figure``
+directly, never ``pyplot``, so it needs no display and never calls ``show()``.
+:func:`dashboard` builds the whole story in one Figure.
+"""
+
+from __future__ import annotations
+
+import io as _io
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from scipy import signal
+
+from .constants import REFERENCE_PRESSURE_PA
+from .radiation import check_choice
+from .render import Rendering
+from .simulation import CrackResult
+
+__all__ = [
+    "FIGURE_FORMATS",
+    "dashboard",
+    "figure_bytes",
+    "plot_load_and_gap",
+    "plot_pressure",
+    "plot_radiated",
+    "plot_radius",
+    "plot_spectrogram",
+    "plot_spectrum",
+    "plot_waveform",
+]
+
+FIGURE_FORMATS = ("png", "svg")
+"""Formats :func:`figure_bytes` writes."""
+
+#: How much of the crack the zoomed plots show after nucleation [s].
+ZOOM_S = 15e-3
+
+
+def _axes(ax: Axes | None) -> Axes:
+    return ax if ax is not None else Figure(figsize=(6, 3.5), layout="constrained").add_subplot()
+
+
+def _ms_after_crack(result: CrackResult) -> tuple[np.ndarray, np.ndarray]:
+    """Time since nucleation [ms] and the mask of the zoom window."""
+    t0 = result.summary.crack_time_s if result.cracked else result.t_s[-1]
+    t_ms = (result.t_s - t0) * 1e3
+    return t_ms, (t_ms >= -1.0) & (t_ms <= ZOOM_S * 1e3)
+
+
+def plot_load_and_gap(result: CrackResult, ax: Axes | None = None) -> Axes:
+    """Distraction force [N] and joint gap [mm] over the whole pull."""
+    ax = _axes(ax)
+    ax.plot(result.t_s, result.force_n, color="tab:blue")
+    ax.set_xlabel("time [s]")
+    ax.set_ylabel("distraction force [N]", color="tab:blue")
+    gap = ax.twinx()
+    gap.plot(result.t_s, result.gap_m * 1e3, color="tab:orange")
+    gap.set_ylabel("gap [mm]", color="tab:orange")
+    if result.cracked:
+        ax.axvline(result.summary.crack_time_s, color="0.5", lw=0.8, ls=":")
+    ax.set_title("load and gap")
+    return ax
+
+
+def plot_pressure(result: CrackResult, ax: Axes | None = None) -> Axes:
+    """Absolute fluid pressure [kPa] around the crack, with the nucleation threshold."""
+    ax = _axes(ax)
+    t_ms, zoom = _ms_after_crack(result)
+    ax.plot(t_ms[zoom], result.pressure_pa[zoom] / 1e3, color="tab:purple")
+    ax.axhline(result.joint.nucleation.pressure_pa / 1e3, color="tab:red", ls="--", lw=1,
+               label="nucleation threshold")
+    ax.axhline(result.joint.fluid.vapour_pressure_pa / 1e3, color="0.5", ls=":", lw=1,
+               label="vapour pressure")
+    ax.set_xlabel("time after nucleation [ms]")
+    ax.set_ylabel("fluid pressure [kPa, absolute]")
+    ax.legend(loc="lower right", fontsize="small")
+    ax.set_title("synovial fluid pressure")
+    return ax
+
+
+def plot_radius(result: CrackResult, ax: Axes | None = None) -> Axes:
+    """Cavity radius [mm] around the crack, with its maxima and collapses marked."""
+    ax = _axes(ax)
+    t_ms, zoom = _ms_after_crack(result)
+    ax.plot(t_ms[zoom], result.radius_m[zoom] * 1e3, color="tab:green")
+    if result.cracked:
+        t0 = result.summary.crack_time_s
+        for times, marker, label in ((result.events.max_radius_s, "^", "maximum"),
+                                     (result.events.collapse_s, "v", "collapse")):
+            shown = times[times - t0 <= ZOOM_S]
+            ax.plot((shown - t0) * 1e3, np.interp(shown, result.t_s, result.radius_m) * 1e3,
+                    marker, ms=4, ls="none", label=label)
+        ax.legend(loc="lower right", fontsize="small")
+    ax.set_xlabel("time after nucleation [ms]")
+    ax.set_ylabel("cavity radius [mm]")
+    ax.set_title("cavity")
+    return ax
+
+
+def plot_radiated(result: CrackResult, ax: Axes | None = None) -> Axes:
+    """Radiated pressure in the fluid at the simulation's distance [kPa], zoomed."""
+    ax = _axes(ax)
+    t_ms, zoom = _ms_after_crack(result)
+    ax.plot(t_ms[zoom], result.radiated_pressure_pa[zoom] / 1e3, color="tab:brown", lw=0.8)
+    ax.set_xlabel("time after nucleation [ms]")
+    ax.set_ylabel(f"pressure at {result.settings['distance_m'] * 1e3:g} mm [kPa]")
+    ax.set_title(f"radiated pressure ({result.settings['source']})")
+    return ax
+
+
+def plot_waveform(rendering: Rendering, ax: Axes | None = None) -> Axes:
+    """Pressure at the listener [Pa] at the audio rate."""
+    ax = _axes(ax)
+    t_ms = (rendering.t_s - rendering.t_s[0]) * 1e3
+    ax.plot(t_ms, rendering.pressure_pa, color="k", lw=0.6)
+    ax.set_xlabel("time [ms]")
+    ax.set_ylabel(f"pressure at {rendering.listener} listener [Pa]")
+    ax.set_title(f"waveform, {rendering.samplerate_hz / 1e3:g} kHz")
+    return ax
+
+
+def plot_spectrogram(rendering: Rendering, ax: Axes | None = None) -> Axes:
+    """Spectrogram [dB re 20 uPa] of the sound at the listener."""
+    ax = _axes(ax)
+    fs = rendering.samplerate_hz
+    nperseg = round(2e-3 * fs)  # 2 ms: a 5 ms pop spans several frames
+    f, t, power = signal.spectrogram(rendering.pressure_pa, fs=fs, nperseg=nperseg,
+                                     noverlap=nperseg * 3 // 4, scaling="spectrum")
+    level = 10.0 * np.log10(np.maximum(power, 1e-30) / REFERENCE_PRESSURE_PA**2)
+    top = level.max()
+    mesh = ax.pcolormesh(t * 1e3, f / 1e3, level, vmin=top - 80, vmax=top, shading="auto",
+                         cmap="magma")
+    ax.figure.colorbar(mesh, ax=ax, label="level [dB re 20 uPa]")
+    ax.set_xlabel("time [ms]")
+    ax.set_ylabel("frequency [kHz]")
+    ax.set_title("spectrogram")
+    return ax
+
+
+def plot_spectrum(rendering: Rendering, ax: Axes | None = None) -> Axes:
+    """Magnitude spectrum [dB re 20 uPa] with the dominant frequency marked."""
+    ax = _axes(ax)
+    fs = rendering.samplerate_hz
+    x = rendering.pressure_pa
+    spectrum = np.abs(np.fft.rfft(x)) * 2.0 / x.size
+    f = np.fft.rfftfreq(x.size, 1.0 / fs)
+    keep = f >= 20.0
+    ax.semilogx(f[keep], 20.0 * np.log10(np.maximum(spectrum[keep], 1e-30)
+                                         / REFERENCE_PRESSURE_PA), color="tab:blue", lw=0.8)
+    dominant = rendering.features.dominant_frequency_hz
+    if np.isfinite(dominant):
+        ax.axvline(dominant, color="tab:red", ls="--", lw=1,
+                   label=f"dominant {dominant:.0f} Hz")
+        ax.legend(loc="lower left", fontsize="small")
+    ax.set_xlabel("frequency [Hz]")
+    ax.set_ylabel("magnitude [dB re 20 uPa]")
+    ax.set_title("spectrum")
+    return ax
+
+
+def dashboard(rendering: Rendering) -> Figure:
+    """The whole crack in one Figure: load, pressure, cavity, radiation and sound."""
+    figure = Figure(figsize=(12, 11), layout="constrained")
+    axes = figure.subplots(4, 2)
+    crack = rendering.crack
+    plot_load_and_gap(crack, axes[0, 0])
+    plot_pressure(crack, axes[0, 1])
+    plot_radius(crack, axes[1, 0])
+    plot_radiated(crack, axes[1, 1])
+    plot_waveform(rendering, axes[2, 0])
+    plot_spectrum(rendering, axes[2, 1])
+    plot_spectrogram(rendering, axes[3, 0])
+    axes[3, 1].axis("off")
+    s, f = crack.summary, rendering.features
+    lines = [f"joint: {crack.joint.name}", f"cracked: {s.cracked}"]
+    if s.cracked:
+        lines += [f"crack at {s.crack_time_s:.4f} s, {s.nucleation_force_n:.1f} N",
+                  f"gap jump {s.gap_jump_m * 1e3:.2f} mm",
+                  f"largest cavity radius {s.max_radius_m * 1e3:.2f} mm",
+                  f"first collapse {(s.first_collapse_time_s - s.crack_time_s) * 1e3:.2f} ms"
+                  f" after nucleation, to {s.first_collapse_radius_m * 1e3:.2f} mm",
+                  f"refractory time {s.refractory_time_s / 60:.1f} min"]
+    lines += [f"listener: {rendering.listener}", f"peak {f.peak_spl_db:.1f} dB SPL",
+              f"dominant {f.dominant_frequency_hz:.0f} Hz,"
+              f" centroid {f.spectral_centroid_hz:.0f} Hz",
+              f"duration (-20 dB) {f.duration_s * 1e3:.1f} ms, pops: {f.pop_count}"]
+    axes[3, 1].text(0.0, 1.0, "\n".join(lines), va="top", family="monospace", fontsize=9)
+    return figure
+
+
+def figure_bytes(figure: Figure, file_format: str) -> bytes:
+    """The figure as PNG or SVG bytes; the same figure gives the same bytes."""
+    check_choice("figure format", file_format, FIGURE_FORMATS)
+    buffer = _io.BytesIO()
+    # No date in the file, and fixed SVG element ids: reproducible output.
+    with mpl.rc_context({"svg.hashsalt": "cavitation"}):
+        metadata = {"Date": None} if file_format == "svg" else {}
+        figure.savefig(buffer, format=file_format, dpi=100, metadata=metadata)
+    return buffer.getvalue()

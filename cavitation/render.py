@@ -1,0 +1,300 @@
+"""Hear it: a simulated crack rendered as sound at a listener, and saved.
+
+:func:`render` runs the chain (:func:`cavitation.simulate`, then
+:mod:`cavitation.listener` and :mod:`cavitation.audio`) and returns a
+:class:`Rendering`: the crack, the pressure at the listener at an audio rate, the
+digital samples and the features measured on them. :func:`save` writes the audio file,
+its JSON metadata and the dashboard figure together (all or nothing). The command
+line (``cavitation render``) and the notebooks call these same two functions.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import audio, listener
+from .joint import KNUCKLE, Joint, Loading, RampAndHold
+from .parameters import Parameters, check_range, quantity
+from .radiation import check_choice
+from .simulation import CrackResult, simulate
+
+__all__ = ["FULL_SCALE_PA", "AudioSettings", "Rendering", "metadata", "render", "save"]
+
+#: Default calibration per listener: the pressure that is digital full scale [Pa].
+#: Air: 20 Pa = 120 dB SPL, a knuckle crack at 10 cm (about 100 dB) sits 20 dB below.
+#: Contact: 100 kPa, a knuckle crack 5 mm deep (tens of kPa) sits 6-20 dB below.
+FULL_SCALE_PA = {"air": 20.0, "contact": 1.0e5}
+
+#: The simulated ringing is faded out over the last part of the simulated window, so
+#: the end of the simulation does not cut the sound with a click [s].
+FADE_OUT_S = 5e-3
+
+
+class AudioSettings(Parameters):
+    """How the crack is heard and sampled."""
+
+    pad_before_s: float = quantity(0.05, unit="s", low=0.0, high=5.0,
+                                   doc="silence before the crack")
+    pad_after_s: float = quantity(0.05, unit="s", low=0.0, high=5.0,
+                                  doc="silence after the simulated window")
+    noise_rms_pa: float = quantity(0.0, unit="Pa", low=0.0, high=1e4,
+                                   doc="RMS of white background noise at the listener;"
+                                       " 0 for none")
+    air_distance_m: float = quantity(0.1, unit="m", low=0.01, high=100.0,
+                                     doc="distance from the joint to the microphone (air"
+                                         " listener)")
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """A crack made audible.
+
+    Attributes
+    ----------
+    crack : CrackResult
+        The simulation.
+    listener : str
+        ``"air"`` or ``"contact"``.
+    samplerate_hz : int
+        Audio sample rate [Hz].
+    start_s : float
+        Simulation time of the first audio sample [s].
+    pressure_pa : ndarray
+        Pressure at the listener at the audio rate [Pa], noise included; ``(n,)``.
+    samples : ndarray
+        Digital samples in [-1, 1] (calibrated or normalised).
+    level : str
+        ``"calibrated"`` or ``"normalised"``.
+    full_scale_pa : float
+        Pressure that is digital full scale [Pa] (calibrated level).
+    seed : int
+        Seed of the background noise.
+    settings : AudioSettings
+        Padding, noise and microphone distance.
+    features : audio.Features
+        Measured on ``pressure_pa``.
+    """
+
+    crack: CrackResult
+    listener: str
+    samplerate_hz: int
+    start_s: float
+    pressure_pa: np.ndarray
+    samples: np.ndarray
+    level: str
+    full_scale_pa: float
+    seed: int
+    settings: AudioSettings
+    features: audio.Features
+
+    @property
+    def t_s(self) -> np.ndarray:
+        """Simulation time of each audio sample [s]."""
+        return self.start_s + np.arange(self.pressure_pa.shape[0]) / self.samplerate_hz
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the dashboard figure and an audio player."""
+        from . import io, plot  # soundfile and matplotlib only when displayed
+
+        figure = plot.dashboard(self)
+        png = base64.b64encode(plot.figure_bytes(figure, "png")).decode("ascii")
+        wav = base64.b64encode(io.audio_bytes(self.samples, self.samplerate_hz)).decode("ascii")
+        f = self.features
+        caption = (f"{self.crack.joint.name}, {self.listener} listener: peak"
+                   f" {f.peak_spl_db:.1f} dB SPL, dominant {f.dominant_frequency_hz:.0f} Hz,"
+                   f" duration {f.duration_s * 1e3:.1f} ms")
+        return (f'<figure><img src="data:image/png;base64,{png}"/>'
+                f"<figcaption>{caption}</figcaption>"
+                f'<audio controls src="data:audio/wav;base64,{wav}"></audio></figure>')
+
+
+def render(
+    joint: Joint = KNUCKLE,
+    loading: Loading | None = None,
+    *,
+    listener_kind: str = "air",
+    samplerate_hz: int = 48000,
+    level: str = "calibrated",
+    full_scale_pa: float | None = None,
+    seed: int = 0,
+    settings: AudioSettings | None = None,
+    **simulate_options,
+) -> Rendering:
+    """Simulate a crack and render it as sound at a listener.
+
+    Parameters
+    ----------
+    joint : Joint, optional
+        The joint; the knuckle by default.
+    loading : Loading, optional
+        The pull; by default :class:`cavitation.joint.RampAndHold`'s defaults.
+    listener_kind : {"air", "contact"}, optional
+        Microphone in air, or sensor on the skin over the joint.
+    samplerate_hz : {44100, 48000, 96000}, optional
+        Audio sample rate [Hz].
+    level : {"calibrated", "normalised"}, optional
+        Calibrated: ``full_scale_pa`` is digital full scale. Normalised: peak at -1 dBFS.
+    full_scale_pa : float, optional
+        Calibration [Pa]; by default :data:`FULL_SCALE_PA` of the listener.
+    seed : int, optional
+        Seed of the background noise; the same seed gives the same file.
+    settings : AudioSettings, optional
+        Padding [s], noise RMS [Pa], microphone distance [m].
+    **simulate_options
+        Passed to :func:`cavitation.simulate` (``model``, ``source``, ``after_crack_s``,
+        ``output_step_s``, ``rtol``).
+
+    Returns
+    -------
+    Rendering
+
+    Raises
+    ------
+    audio.ClippingError
+        If a calibrated signal exceeds full scale.
+    ValueError
+        On any unknown choice or out-of-range value.
+    """
+    check_choice("listener", listener_kind, listener.LISTENERS)
+    audio.check_samplerate(samplerate_hz)
+    check_choice("level", level, audio.LEVELS)
+    seed = int(check_range("seed", seed, "1", 0, 2**63 - 1))
+    settings = AudioSettings() if settings is None else settings
+    full_scale_pa = FULL_SCALE_PA[listener_kind] if full_scale_pa is None else full_scale_pa
+    loading = RampAndHold() if loading is None else loading
+    crack = simulate(joint, loading, **simulate_options)
+
+    step_s = crack.settings["output_step_s"]
+    input_rate_hz = round(1.0 / step_s)
+    after_s = crack.settings["after_crack_s"]
+    t_event = crack.summary.crack_time_s if crack.cracked else crack.t_s[-1]
+    # Start on the crack's own sample grid, so the fine series is read exactly.
+    start_s = t_event - round(settings.pad_before_s / step_s) * step_s
+    duration_s = settings.pad_before_s + after_s + settings.pad_after_s
+    p = listener.listener_pressure(
+        crack.t_s, crack.radius_m, crack.radius_rate_m_s, crack.radius_accel_m_s2,
+        listener=listener_kind, fluid_density_kg_m3=joint.fluid.density_kg_m3,
+        fluid_sound_speed_m_s=joint.fluid.sound_speed_m_s, body=joint.body,
+        air_distance_m=settings.air_distance_m)
+    if crack.cracked:
+        fade = np.clip((t_event + after_s - crack.t_s) / FADE_OUT_S, 0.0, 1.0)
+        p = p * (0.5 - 0.5 * np.cos(math.pi * fade))
+    sos = listener.body_filter(joint.body, input_rate_hz)
+    pressure = audio.to_samplerate(crack.t_s, p, samplerate_hz, start_s=start_s,
+                                   duration_s=duration_s, input_rate_hz=input_rate_hz,
+                                   sos=sos)
+    pressure = audio.add_noise(pressure, settings.noise_rms_pa, seed)
+    samples = audio.to_digital(pressure, level=level, full_scale_pa=full_scale_pa)
+    return Rendering(crack=crack, listener=listener_kind, samplerate_hz=samplerate_hz,
+                     start_s=start_s, pressure_pa=pressure, samples=samples, level=level,
+                     full_scale_pa=float(full_scale_pa), seed=seed, settings=settings,
+                     features=audio.features(pressure, samplerate_hz))
+
+
+def metadata(rendering: Rendering, *, preset: str | None = None, file_format: str = "wav",
+             subtype: str = "PCM_24") -> dict:
+    """Everything needed to reproduce and describe a rendering, JSON-ready in SI units."""
+    from . import __version__
+
+    crack, s, f = rendering.crack, rendering.crack.summary, rendering.features
+    loading = crack.loading
+    loading_params = loading.as_dict() if isinstance(loading, Parameters) else {
+        "description": f"user-supplied {type(loading).__name__}"}
+    events = crack.events
+    return {
+        "cavitation_version": __version__,
+        "preset": preset,
+        "seed": rendering.seed,
+        "samplerate_hz": rendering.samplerate_hz,
+        "format": file_format,
+        "subtype": subtype,
+        "cracked": s.cracked,
+        "crack_time_s": s.crack_time_s,
+        "gap_jump_m": s.gap_jump_m,
+        "max_radius_m": s.max_radius_m,
+        "first_collapse_time_s": s.first_collapse_time_s,
+        "refractory_time_s": s.refractory_time_s,
+        "peak_spl_db": f.peak_spl_db,
+        "dominant_frequency_hz": f.dominant_frequency_hz,
+        "duration_s": f.duration_s,
+        "audio_start_s": rendering.start_s,
+        "parameters": {
+            "joint": crack.joint.as_dict(),
+            "loading": {"type": type(loading).__name__, **loading_params},
+            "simulation": crack.settings,
+            "listener": {"kind": rendering.listener, **rendering.settings.as_dict()},
+            "audio": {"level": rendering.level, "full_scale_pa": rendering.full_scale_pa},
+        },
+        "summary": vars(s),
+        "events": {"nucleation_s": events.nucleation_s,
+                   "max_radius_s": events.max_radius_s, "collapse_s": events.collapse_s},
+        "features": f.as_dict(),
+    }
+
+
+def save(
+    rendering: Rendering,
+    out_dir: str | Path,
+    name: str,
+    *,
+    file_format: str = "wav",
+    subtype: str = "PCM_24",
+    figures: tuple[str, ...] = ("png",),
+    preset: str | None = None,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write ``name.wav`` (or ``.flac``), ``name.json`` and the dashboard figures.
+
+    All files appear together or none does; existing files are refused unless
+    ``overwrite``.
+
+    Parameters
+    ----------
+    rendering : Rendering
+        What to save.
+    out_dir : path-like
+        Folder, created if needed.
+    name : str
+        File stem.
+    file_format : {"wav", "flac"}, optional
+        Audio container.
+    subtype : {"PCM_16", "PCM_24", "FLOAT"}, optional
+        Sample format (FLAC: PCM only).
+    figures : tuple of {"png", "svg"}, optional
+        Dashboard figure formats; empty for none.
+    preset : str, optional
+        Preset name, recorded in the JSON.
+    overwrite : bool, optional
+        Replace existing files.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from . import io, plot  # soundfile and matplotlib only when saving
+
+    io.check_format(file_format, subtype)
+    for kind in figures:
+        check_choice("figure format", kind, plot.FIGURE_FORMATS)
+    out = Path(out_dir)
+    audio_path = out / f"{name}.{file_format}"
+    json_path = out / f"{name}.json"
+    figure_paths = [out / f"{name}.{kind}" for kind in figures]
+    finals = [audio_path, json_path, *figure_paths]
+    with io.OutputSet(finals, overwrite=overwrite) as outputs:
+        io.write_audio(outputs.stage(audio_path), rendering.samples, rendering.samplerate_hz,
+                       file_format=file_format, subtype=subtype)
+        io.write_json(outputs.stage(json_path),
+                      metadata(rendering, preset=preset, file_format=file_format,
+                               subtype=subtype))
+        if figure_paths:
+            figure = plot.dashboard(rendering)
+            for kind, path in zip(figures, figure_paths, strict=True):
+                outputs.stage(path).write_bytes(plot.figure_bytes(figure, kind))
+    return finals

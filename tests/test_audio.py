@@ -1,0 +1,127 @@
+"""Audio: band-limited resampling, levels, noise, and features on known signals."""
+
+import math
+
+import numpy as np
+import pytest
+
+from cavitation import audio
+
+RATE_IN = 1_000_000
+T_IN = np.arange(0.0, 0.2, 1.0 / RATE_IN)
+
+
+def _resample(x, fs, **kwargs):
+    return audio.to_samplerate(T_IN, x, fs, start_s=0.0, duration_s=0.2, **kwargs)
+
+
+@pytest.mark.parametrize("fs", audio.SAMPLERATES_HZ)
+def test_chirp_above_output_nyquist_is_suppressed(fs):
+    # A linear chirp from the output Nyquist frequency to 400 kHz, amplitude 1.
+    f0, f1 = fs / 2.0, 400e3
+    chirp = np.sin(2 * np.pi * (f0 + (f1 - f0) * T_IN / 0.4) * T_IN)
+    out = _resample(chirp, fs)
+    inner = out[out.size // 10: -out.size // 10]  # away from the start and end
+    # The issue asks for 60 dB; the filter is designed for 100 dB (measured 128-136).
+    assert 20 * np.log10(np.max(np.abs(inner))) < -90.0
+
+
+@pytest.mark.parametrize("fs", audio.SAMPLERATES_HZ)
+@pytest.mark.parametrize("f", [1000.0, 15000.0])
+def test_tones_in_the_pass_band_pass_unchanged(fs, f):
+    out = _resample(np.sin(2 * np.pi * f * T_IN), fs)
+    expected = np.sin(2 * np.pi * f * np.arange(out.size) / fs)
+    inner = slice(out.size // 10, -out.size // 10)
+    # Kaiser pass-band ripple at 100 dB is 1e-5; linear reading of exact samples adds
+    # nothing: 1e-4 (0.001 dB) leaves margin.
+    np.testing.assert_allclose(out[inner], expected[inner], atol=1e-4)
+
+
+def test_a_pulse_keeps_its_time():
+    t0 = 0.1
+    pulse = np.exp(-0.5 * ((T_IN - t0) / 50e-6) ** 2)
+    out = _resample(pulse, 48000)
+    # Peak at the sample nearest 0.1 s: the filter's delay is compensated.
+    assert np.argmax(out) == round(t0 * 48000)
+
+
+def test_samplerate_must_be_one_of_the_three():
+    with pytest.raises(ValueError, match=r"samplerate_hz = 22050 Hz is not available; valid "
+                                         r"choices: 44100, 48000, 96000 Hz"):
+        _resample(np.zeros_like(T_IN), 22050)
+
+
+def test_features_of_a_one_pascal_tone():
+    fs = 48000
+    t = np.arange(0, 0.5, 1 / fs)
+    f = audio.features(np.sin(2 * np.pi * 1234.0 * t), fs)
+    assert f.peak_spl_db == pytest.approx(20 * math.log10(1 / 20e-6), abs=1e-3)  # 93.98 dB
+    assert f.dominant_frequency_hz == pytest.approx(1234.0, abs=1.0)  # 1 Hz bins
+    assert f.spectral_centroid_hz == pytest.approx(1234.0, rel=0.02)  # window leakage
+    assert f.pop_count == 1
+
+
+def test_centroid_of_two_equal_tones_is_their_mean():
+    fs = 48000
+    t = np.arange(0, 1.0, 1 / fs)
+    x = np.sin(2 * np.pi * 1000 * t) + np.sin(2 * np.pi * 3000 * t)
+    # Whole periods in the window: no leakage beyond 1 %.
+    assert audio.features(x, fs).spectral_centroid_hz == pytest.approx(2000.0, rel=0.01)
+
+
+@pytest.mark.parametrize("tau, f0", [(2e-3, 2000.0), (5e-3, 215.0), (5e-3, 86.0)])
+def test_duration_of_an_exponential_decay(tau, f0):
+    fs = 48000
+    t = np.arange(0, 0.1, 1 / fs)
+    x = np.where(t >= 0.02, np.exp(-(t - 0.02) / tau) * np.sin(2 * np.pi * f0 * (t - 0.02)),
+                 0.0)
+    # The envelope falls 20 dB in tau ln 10. The peak envelope starts at the first peak,
+    # at most a quarter period after an abrupt onset (measured: under 0.1 ms here).
+    assert audio.features(x, fs).duration_s == pytest.approx(tau * math.log(10),
+                                                             abs=0.25 / f0)
+
+
+def test_three_separate_bursts_are_three_pops():
+    fs = 48000
+    t = np.arange(0, 0.2, 1 / fs)
+    x = np.zeros_like(t)
+    for start in (0.03, 0.08, 0.13):
+        late = t >= start
+        x[late] += np.exp(-(t[late] - start) / 1e-3) * np.sin(2 * np.pi * 1500 * (t[late] - start))
+    assert audio.features(x, fs).pop_count == 3
+
+
+def test_silence_has_no_features():
+    f = audio.features(np.zeros(4800), 48000)
+    assert f.peak_spl_db == -math.inf and f.pop_count == 0 and f.duration_s == 0.0
+
+
+def test_noise_is_seeded():
+    x = np.zeros(48000)
+    a, b = audio.add_noise(x, 0.1, 7), audio.add_noise(x, 0.1, 7)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, audio.add_noise(x, 0.1, 8))
+    # 48000 Gaussian samples: the RMS is within 1 % (3 standard errors, 0.3 % each).
+    assert np.sqrt(np.mean(a**2)) == pytest.approx(0.1, rel=0.01)
+
+
+def test_calibrated_level_maps_full_scale_pressure_to_one():
+    x = np.array([0.0, 5.0, -10.0])
+    np.testing.assert_allclose(audio.to_digital(x, level="calibrated", full_scale_pa=20.0),
+                               [0.0, 0.25, -0.5])
+
+
+def test_calibrated_level_refuses_to_clip():
+    with pytest.raises(audio.ClippingError, match=r"the signal peaks at 30 Pa, above "
+                                                  r"full_scale_pa = 20 Pa"):
+        audio.to_digital(np.array([30.0]), level="calibrated", full_scale_pa=20.0)
+
+
+def test_normalised_level_peaks_at_minus_one_dbfs():
+    out = audio.to_digital(np.array([0.0, 3.0, -7.0]), level="normalised", full_scale_pa=1.0)
+    assert 20 * np.log10(np.max(np.abs(out))) == pytest.approx(-1.0)
+
+
+def test_nan_is_never_turned_into_audio():
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        audio.to_digital(np.array([0.0, np.nan]), level="normalised", full_scale_pa=1.0)
