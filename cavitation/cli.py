@@ -159,7 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _render(args)
-    except (ValueError, FileExistsError) as err:
+    except FileExistsError as err:
+        print(f"cavitation {args.command}: error: {err} (--overwrite replaces them)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as err:
         print(f"cavitation {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -148,7 +148,7 @@ class OutputSet:
             existing = [str(p) for p in self.finals if p.exists()]
             if existing:
                 raise FileExistsError(f"{', '.join(existing)} already exist(s); nothing"
-                                      " written (ask to overwrite to replace)")
+                                      " written")
 
     def stage(self, final: str | os.PathLike) -> Path:
         """A temporary path, in the final file's folder, to write ``final`` into."""

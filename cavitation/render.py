@@ -276,6 +276,11 @@ def save(
     -------
     list of Path
         The files written.
+
+    Raises
+    ------
+    FileExistsError
+        If a file exists and ``overwrite`` is false; nothing is written then.
     """
     from . import io, plot  # soundfile and matplotlib only when saving
 

@@ -1,0 +1,98 @@
+"""The command line: files written, one-line errors with exit status 2, nothing lost."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from cavitation.cli import main
+
+
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_render_writes_wav_json_and_png(tmp_path, capsys):
+    assert main(["render", "--preset", "knuckle", "--out", str(tmp_path)]) == 0
+    assert _files(tmp_path) == ["knuckle.json", "knuckle.png", "knuckle.wav"]
+    out = capsys.readouterr().out
+    assert "cracked at" in out and "dB SPL" in out
+    meta = json.loads((tmp_path / "knuckle.json").read_text())
+    assert meta["preset"] == "knuckle" and meta["samplerate_hz"] == 48000
+
+
+def test_set_changes_a_parameter_and_the_loading(tmp_path):
+    args = ["render", "--out", str(tmp_path), "--set", "capsule.compliance_m3_pa=3e-13",
+            "--set", "loading.peak_force_n=80", "--format", "flac", "--subtype", "PCM_16",
+            "--listener", "contact", "--samplerate", "96000"]
+    assert main(args) == 0
+    meta = json.loads((tmp_path / "knuckle.json").read_text())
+    assert meta["parameters"]["joint"]["capsule"]["compliance_m3_pa"] == 3e-13
+    assert meta["parameters"]["loading"]["peak_force_n"] == 80.0
+    assert meta["samplerate_hz"] == 96000 and (tmp_path / "knuckle.flac").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--preset", "elbow"], "unknown preset 'elbow'; valid choices: knuckle"),
+        (["--set", "mass_kg=-1"], "Joint.mass_kg = -1.0 kg is out of range; valid range:"
+                                  " [0.001, 20] kg"),
+        (["--set", "mass=1"], "unknown parameter 'mass'; valid names: name, area_m2"),
+        (["--set", "loading.force=1"], "unknown parameter 'loading.force'; valid loading"
+                                       " names: loading.peak_force_n"),
+        (["--set", "mass_kg=heavy"], "value 'heavy' is not a number"),
+        (["--samplerate", "22050"], "argument --samplerate: invalid choice: 22050"),
+        (["--listener", "ear"], "argument --listener: invalid choice: 'ear'"),
+        (["--format", "flac", "--subtype", "FLOAT"], "unknown subtype for flac 'FLOAT'"),
+        (["--distance", "0"], "air_distance_m = 0.0 m is out of range; valid range:"
+                              " [0.01, 100] m"),
+        (["--full-scale", "0.01"], "above full_scale_pa = 0.01 Pa"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_no_files(tmp_path, capsys, args, message):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        sys.exit(main(["render", "--out", str(out), *args]))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+    assert _files(out) == []
+
+
+def test_existing_files_are_kept_and_the_run_refused(tmp_path, capsys):
+    (tmp_path / "knuckle.wav").write_bytes(b"mine")
+    assert main(["render", "--out", str(tmp_path)]) == 2
+    assert "already exist" in capsys.readouterr().err
+    assert (tmp_path / "knuckle.wav").read_bytes() == b"mine"
+    assert _files(tmp_path) == ["knuckle.wav"]
+    assert main(["render", "--out", str(tmp_path), "--overwrite"]) == 0
+    assert (tmp_path / "knuckle.wav").read_bytes() != b"mine"
+
+
+def test_help_explains_every_option_with_units(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["render", "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for needle in ("--preset", "--set", "--listener", "--samplerate", "[Hz]", "[Pa]", "[m]",
+                   "--format", "--out", "--overwrite", "--seed", "SI"):
+        assert needle in text, needle
+
+
+def test_list_parameters_shows_units_and_sources(capsys):
+    assert main(["render", "--list-parameters"]) == 0
+    text = capsys.readouterr().out
+    assert "capsule.compliance_m3_pa" in text and "m^3/Pa" in text
+    assert "loading.peak_force_n" in text and "Wood" in text
+
+
+@pytest.mark.skipif(shutil.which("cavitation") is None, reason="console script not installed")
+def test_console_script_runs(tmp_path):
+    done = subprocess.run(["cavitation", "render", "--out", str(tmp_path), "--set",
+                           "nucleation.radius_m=1"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith("cavitation render: error: Nucleation.radius_m = 1.0 m")
+    assert done.stderr.count("\n") == 1

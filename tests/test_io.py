@@ -1,0 +1,83 @@
+"""Files: audio read back as written, atomic sets, nothing lost, nothing half-written."""
+
+import json
+
+import numpy as np
+import pytest
+
+from cavitation import io
+from cavitation.audio import ClippingError
+
+TONE = 0.5 * np.sin(2 * np.pi * 440 * np.arange(4800) / 48000)
+
+
+@pytest.mark.parametrize("file_format, subtype", [("wav", "PCM_16"), ("wav", "PCM_24"),
+                                                  ("wav", "FLOAT"), ("flac", "PCM_16"),
+                                                  ("flac", "PCM_24")])
+def test_audio_reads_back_with_rate_subtype_and_length(tmp_path, file_format, subtype):
+    path = tmp_path / f"tone.{file_format}"
+    io.write_audio(path, TONE, 48000, file_format=file_format, subtype=subtype)
+    samples, rate, read_subtype = io.read_audio(path)
+    assert rate == 48000 and read_subtype == subtype and samples.shape == TONE.shape
+    # Quantisation: half a step of 16-bit PCM is 1.5e-5.
+    np.testing.assert_allclose(samples, TONE, atol=2 ** -15)
+
+
+def test_stereo_is_two_channels(tmp_path):
+    path = tmp_path / "stereo.wav"
+    io.write_audio(path, np.column_stack([TONE, -TONE]), 48000)
+    samples, _, _ = io.read_audio(path)
+    assert samples.shape == (TONE.size, 2)
+
+
+def test_flac_cannot_hold_float_samples(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown subtype for flac 'FLOAT'; valid choices: "
+                                         r"PCM_16, PCM_24"):
+        io.write_audio(tmp_path / "x.flac", TONE, 48000, file_format="flac", subtype="FLOAT")
+
+
+def test_samples_beyond_full_scale_are_refused_not_clipped(tmp_path):
+    with pytest.raises(ClippingError, match=r"peak at 1\.5, above digital full scale"):
+        io.write_audio(tmp_path / "loud.wav", 3 * TONE, 48000)
+    assert not (tmp_path / "loud.wav").exists()
+
+
+def test_nan_samples_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="NaN"):
+        io.write_audio(tmp_path / "nan.wav", np.array([0.0, np.nan]), 48000)
+
+
+def test_json_has_no_nan_and_lists_for_arrays(tmp_path):
+    path = tmp_path / "m.json"
+    io.write_json(path, {"a": float("nan"), "b": np.arange(3), "c": np.float64(2.5)})
+    assert json.loads(path.read_text()) == {"a": None, "b": [0, 1, 2], "c": 2.5}
+
+
+def test_output_set_appears_whole(tmp_path):
+    finals = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    with io.OutputSet(finals) as outputs:
+        for final in finals:
+            outputs.stage(final).write_text(final.name)
+        assert not any(f.exists() for f in finals)  # nothing final until the end
+    assert [f.read_text() for f in finals] == ["a.txt", "b.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_output_set_leaves_nothing_after_an_error(tmp_path):
+    finals = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    with pytest.raises(RuntimeError, match="boom"), io.OutputSet(finals) as outputs:
+        outputs.stage(finals[0]).write_text("half")
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_files_are_refused_and_kept(tmp_path):
+    kept = tmp_path / "a.txt"
+    kept.write_text("precious")
+    with pytest.raises(FileExistsError, match=r"a\.txt already exist"):
+        io.OutputSet([kept, tmp_path / "b.txt"])
+    assert kept.read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+    with io.OutputSet([kept], overwrite=True) as outputs:
+        outputs.stage(kept).write_text("new")
+    assert kept.read_text() == "new"

@@ -1,0 +1,116 @@
+"""Rendering a crack: the knuckle's published targets, levels, reproducibility, files."""
+
+import json
+
+import numpy as np
+import pytest
+
+import cavitation as cv
+from cavitation import listener
+from cavitation.joint import RampAndHold
+from cavitation.render import AudioSettings
+
+
+@pytest.fixture(scope="module")
+def air():
+    return cv.render()
+
+
+def test_airborne_knuckle_crack_meets_the_recorded_figures(air):
+    f = air.features
+    # An airborne knuckle crack decays within about 10 ms and has most of its energy
+    # below 10 kHz (../shared/REFERENCES.md, informal recording).
+    assert f.duration_s < 10e-3
+    spectrum = np.abs(np.fft.rfft(air.pressure_pa)) ** 2
+    freq = np.fft.rfftfreq(air.pressure_pa.size, 1 / air.samplerate_hz)
+    assert spectrum[freq < 10e3].sum() > 0.9 * spectrum.sum()
+    # Its first peak is near 2 kHz: the dominant frequency lies within an octave.
+    assert 1e3 < f.dominant_frequency_hz < 4e3
+    assert f.pop_count == 1
+
+
+def test_sound_starts_at_the_crack_after_the_padding(air):
+    first = np.argmax(np.abs(air.pressure_pa) > 0.01 * np.max(np.abs(air.pressure_pa)))
+    onset_s = air.t_s[first] - air.crack.summary.crack_time_s
+    # The air path adds (5 mm / 1544 + 0.1 m / 343) = 0.3 ms of travel.
+    assert 0.0 < onset_s < 1e-3
+    assert air.pressure_pa.size == round(0.14 * 48000)  # 50 + 40 + 50 ms
+
+
+def test_air_pressure_falls_as_one_over_distance(air):
+    far = cv.render(settings=AudioSettings(air_distance_m=0.2))
+    ratio = np.max(np.abs(air.pressure_pa)) / np.max(np.abs(far.pressure_pa))
+    # 1/r, sampled at 48 kHz: the later arrival moves the peak between samples (1 %).
+    assert ratio == pytest.approx(2.0, rel=0.01)
+    # Calibrated: the farther crack is a quieter file; normalised: the same level.
+    assert np.max(np.abs(far.samples)) < 0.6 * np.max(np.abs(air.samples))
+    norm_near = cv.render(level="normalised")
+    norm_far = cv.render(level="normalised", settings=AudioSettings(air_distance_m=0.2))
+    assert np.max(np.abs(norm_near.samples)) == pytest.approx(np.max(np.abs(norm_far.samples)))
+
+
+def test_contact_listener_hears_tissue_pressure():
+    contact = cv.render(listener_kind="contact")
+    assert contact.features.peak_spl_db > 150  # tens of kPa in tissue, 5 mm from the cavity
+    assert contact.features.pop_count == 1
+
+
+def test_body_filter_passes_low_frequencies_and_rings_at_the_bone_mode():
+    body = cv.KNUCKLE.body
+    f = np.array([1.0, body.bone_mode_hz])
+    h = np.abs(listener.body_response(body, f))
+    assert h[0] == pytest.approx(1.0, rel=1e-6)  # static gain 1
+    # The bone mode adds (1 + bone_gain) on top of the tissue low-pass there.
+    tissue_only = np.abs(listener.body_response(cv.replace(body, bone_gain=0.0), f))
+    assert h[1] / tissue_only[1] == pytest.approx(1.0 + body.bone_gain, rel=1e-6)
+
+
+def test_no_crack_renders_silence():
+    quiet = cv.render(loading=RampAndHold(peak_force_n=10.0, ramp_time_s=0.2, hold_time_s=0.1))
+    assert not quiet.crack.cracked
+    assert np.all(quiet.samples == 0.0)
+    assert quiet.features.pop_count == 0
+
+
+def test_same_inputs_and_seed_give_byte_identical_files(tmp_path):
+    settings = AudioSettings(noise_rms_pa=0.01)
+    paths = []
+    for folder in ("a", "b"):
+        rendering = cv.render(seed=3, settings=settings)
+        paths.append(cv.save(rendering, tmp_path / folder, "knuckle", figures=("png", "svg")))
+    for a, b in zip(*paths, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    other = cv.save(cv.render(seed=4, settings=settings), tmp_path / "c", "knuckle",
+                    figures=())
+    assert other[0].read_bytes() != paths[0][0].read_bytes()
+
+
+def test_json_holds_parameters_events_and_features(tmp_path, air):
+    paths = cv.save(air, tmp_path, "knuckle", preset="knuckle", figures=())
+    meta = json.loads(paths[1].read_text())
+    for key in ("crack_time_s", "gap_jump_m", "max_radius_m", "first_collapse_time_s",
+                "refractory_time_s", "peak_spl_db", "dominant_frequency_hz", "duration_s",
+                "samplerate_hz", "seed", "cavitation_version"):
+        assert meta[key] is not None, key
+    assert meta["parameters"]["joint"]["capsule"]["compliance_m3_pa"] == pytest.approx(1.5e-13)
+    assert meta["parameters"]["loading"]["type"] == "RampAndHold"
+    assert meta["features"]["peak_spl_db"] == pytest.approx(air.features.peak_spl_db)
+    assert len(meta["events"]["collapse_s"]) == air.crack.events.collapse_s.size
+
+
+def test_save_refuses_existing_files_and_keeps_them(tmp_path, air):
+    (tmp_path / "knuckle.json").write_text("mine")
+    with pytest.raises(FileExistsError):
+        cv.save(air, tmp_path, "knuckle")
+    assert (tmp_path / "knuckle.json").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["knuckle.json"]
+
+
+def test_calibrated_clipping_is_refused():
+    with pytest.raises(cv.audio.ClippingError, match="raise full_scale_pa above"):
+        cv.render(full_scale_pa=0.1)
+
+
+def test_notebook_display_has_figure_and_player(air):
+    html = air._repr_html_()
+    assert "data:image/png;base64," in html and "<audio controls" in html
