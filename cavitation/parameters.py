@@ -171,7 +171,14 @@ def replace(params: P, **changes: Any) -> P:
         else:
             direct[name] = value
     for head, sub in nested.items():
-        direct[head] = replace(direct.get(head, getattr(params, head)), **sub)
+        inner = direct.get(head, getattr(params, head))
+        try:
+            direct[head] = replace(inner, **sub)
+        except ValueError as err:  # name the field as the caller wrote it
+            prefix = f"{type(inner).__name__}."
+            text = str(err)
+            raise ValueError(f"{head}.{text.removeprefix(prefix)}" if text.startswith(prefix)
+                             else text) from None
     return dataclasses.replace(params, **direct)
 
 

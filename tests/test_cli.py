@@ -94,5 +94,5 @@ def test_console_script_runs(tmp_path):
     done = subprocess.run(["cavitation", "render", "--out", str(tmp_path), "--set",
                            "nucleation.radius_m=1"], capture_output=True, text=True, check=False)
     assert done.returncode == 2
-    assert done.stderr.startswith("cavitation render: error: Nucleation.radius_m = 1.0 m")
+    assert done.stderr.startswith("cavitation render: error: nucleation.radius_m = 1.0 m")
     assert done.stderr.count("\n") == 1

@@ -50,6 +50,11 @@ def test_unknown_name_lists_the_valid_ones():
         Joint.from_dict({"bogus": 1})
 
 
+def test_nested_error_names_the_field_as_written():
+    with pytest.raises(ValueError, match=r"^fluid\.viscosity_pa_s = 100 Pa s is out of range"):
+        cv.replace(KNUCKLE, **{"fluid.viscosity_pa_s": 100})
+
+
 def test_dotted_replace_changes_only_the_named_field():
     changed = cv.replace(KNUCKLE, **{"capsule.compliance_m3_pa": 2e-13, "mass_kg": 0.05})
     assert changed.capsule.compliance_m3_pa == 2e-13
