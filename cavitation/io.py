@@ -14,7 +14,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -97,7 +97,7 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int, str]:
 
 def to_json(value: Any) -> Any:
     """A JSON-ready copy of ``value``: arrays become lists, NaN and infinity ``None``."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]

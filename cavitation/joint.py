@@ -76,7 +76,11 @@ class RampAndHold(Parameters):
 
 
 class Thrust(Parameters):
-    """A manipulative thrust: a preload, then a half-sine impulse, then the preload again."""
+    """A manipulative thrust: a preload, then a raised-cosine impulse, then the preload.
+
+    The impulse is ``preload + (peak - preload) sin^2(pi (t - t_0) / thrust_time_s)``:
+    smooth at both ends, at its peak halfway through.
+    """
 
     preload_n: float = quantity(
         20.0, unit="N", low=0.0, high=5000.0, doc="force held before and after the thrust")
@@ -129,7 +133,9 @@ class SampledLoading:
         if not (np.all(np.isfinite(t)) and np.all(np.isfinite(f))):
             raise ValueError("SampledLoading: t_s [s] and force_values_n [N] must be finite")
         if t[0] != 0.0 or np.any(np.diff(t) <= 0.0):
-            raise ValueError("SampledLoading.t_s must start at 0 s and increase strictly")
+            raise ValueError("SampledLoading.t_s must start at 0 s and increase strictly;"
+                             f" got {t[0]:g} s first and {np.count_nonzero(np.diff(t) <= 0)}"
+                             " non-increasing steps")
         object.__setattr__(self, "t_s", t)
         object.__setattr__(self, "force_values_n", f)
 
@@ -227,8 +233,9 @@ class Joint(Parameters):
     residual_gas_fraction: float = quantity(
         0.15, unit="1", low=1e-4, high=1.0,
         doc="gas left in the cavity once the joint is released, as a fraction of the"
-            " cavity's largest volume, at the resting pressure; 15 % after Brodeur 1995"
-            " (gas about 15 % of joint volume, 80 % CO2)")
+            " cavity's largest volume, at the resting pressure; assumption borrowing"
+            " Brodeur 1995 (gas about 15 % of joint volume, 80 % CO2): the simulated"
+            " crack is too short for diffusion to set it")
     capsule: Capsule = field(default_factory=Capsule)
     fluid: SynovialFluid = field(default_factory=SynovialFluid)
     nucleation: Nucleation = field(default_factory=Nucleation)

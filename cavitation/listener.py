@@ -31,7 +31,7 @@ import numpy as np
 from scipy import signal
 
 from .parameters import Parameters, check_range, quantity
-from .radiation import check_choice, monopole_pressure, retarded_pressure
+from .radiation import check_choice, radiated_pressure
 
 __all__ = [
     "AIR_DENSITY_KG_M3",
@@ -128,9 +128,8 @@ def body_response(body: BodyTransfer, frequencies_hz: np.ndarray) -> np.ndarray:
 
 def listener_pressure(
     t_s: np.ndarray,
+    volume_accel_m3_s2: np.ndarray,
     radius_m: np.ndarray,
-    radius_rate_m_s: np.ndarray,
-    radius_accel_m_s2: np.ndarray,
     *,
     listener: str,
     fluid_density_kg_m3: float,
@@ -144,14 +143,17 @@ def listener_pressure(
     ----------
     t_s : ndarray
         Increasing sample times [s].
-    radius_m, radius_rate_m_s, radius_accel_m_s2 : ndarray
-        Cavity radius [m], wall velocity [m/s] and acceleration [m/s^2].
+    volume_accel_m3_s2 : ndarray
+        The source, the cavity's ``V''`` at emission time [m^3/s^2]
+        (``CrackResult.source_volume_accel_m3_s2``, weighted to the chosen phase).
+    radius_m : ndarray
+        Cavity radius [m].
     listener : {"air", "contact"}
         Microphone in air, or sensor on the skin.
     fluid_density_kg_m3, fluid_sound_speed_m_s : float
         Density [kg/m^3] and sound speed [m/s] of the fluid and tissue around the cavity.
     body : BodyTransfer
-        Depth of the cavity below the skin (contact listener).
+        Depth of the cavity below the skin.
     air_distance_m : float, optional
         Distance from the joint to the microphone [m], in [0.01, 100] (air listener).
 
@@ -162,11 +164,11 @@ def listener_pressure(
     """
     check_choice("listener", listener, LISTENERS)
     if listener == "contact":
-        return retarded_pressure(t_s, radius_m, radius_rate_m_s, radius_accel_m_s2,
-                                 distance_m=body.depth_m, density_kg_m3=fluid_density_kg_m3,
-                                 sound_speed_m_s=fluid_sound_speed_m_s)
+        return radiated_pressure(t_s, volume_accel_m3_s2, distance_m=body.depth_m,
+                                 density_kg_m3=fluid_density_kg_m3,
+                                 sound_speed_m_s=fluid_sound_speed_m_s, source_radius_m=radius_m)
     r = check_range("air_distance_m", air_distance_m, "m", 0.01, 100.0)
-    source = monopole_pressure(radius_m, radius_rate_m_s, radius_accel_m_s2, distance_m=r,
-                               density_kg_m3=AIR_DENSITY_KG_M3)
-    delay_s = body.depth_m / fluid_sound_speed_m_s + r / AIR_SOUND_SPEED_M_S
-    return np.interp(t_s - delay_s, t_s, source, left=0.0)
+    at_skin = np.interp(t_s - body.depth_m / fluid_sound_speed_m_s, t_s, volume_accel_m3_s2,
+                        left=0.0)
+    return radiated_pressure(t_s, at_skin, distance_m=r, density_kg_m3=AIR_DENSITY_KG_M3,
+                             sound_speed_m_s=AIR_SOUND_SPEED_M_S)

@@ -51,8 +51,8 @@ def quantity(
 
 
 def _range_text(low: float, high: float, low_open: bool, high_open: bool, unit: str) -> str:
-    left = "(" if low_open else "["
-    right = ")" if high_open else "]"
+    left = "(" if low_open or math.isinf(low) else "["
+    right = ")" if high_open or math.isinf(high) else "]"
     return f"{left}{low:g}, {high:g}{right} {unit}"
 
 

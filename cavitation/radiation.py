@@ -17,7 +17,9 @@ The cavity's *formation* (growth from the nucleus to its first maximum, Kawchuk 
 2015) and its *collapse* (from the first maximum on, Unsworth et al. 1971; Chandran
 Suja & Barakat 2018) are the two halves of one simulated volume history. ``source``
 picks one of them or both, with a raised-cosine crossfade between them so that the
-choice adds no click of its own.
+choice adds no click of its own. The choice is made on the source, the volume
+acceleration ``V''`` at the time it is emitted; every listener then hears that one
+signal, each with its own delay and spreading.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ __all__ = [
     "check_choice",
     "monopole_pressure",
     "radiated_pressure",
-    "retarded_pressure",
     "source_weight",
+    "volume_acceleration",
 ]
 
 FORMS = ("retarded", "incompressible")
@@ -53,6 +55,23 @@ def check_choice(kind: str, value: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def volume_acceleration(R: FloatOrArray, Rdot: FloatOrArray,
+                        Rddot: FloatOrArray) -> FloatOrArray:
+    """Second time derivative of the cavity volume, ``4 pi (R^2 Rddot + 2 R Rdot^2)``.
+
+    Parameters
+    ----------
+    R, Rdot, Rddot : float or ndarray
+        Radius [m], wall velocity [m/s], wall acceleration [m/s^2].
+
+    Returns
+    -------
+    float or ndarray
+        ``V''`` [m^3/s^2].
+    """
+    return 4.0 * np.pi * (R**2 * Rddot + 2.0 * R * Rdot**2)
+
+
 def monopole_pressure(R: FloatOrArray, Rdot: FloatOrArray, Rddot: FloatOrArray, *,
                       distance_m: float, density_kg_m3: float) -> FloatOrArray:
     """Incompressible monopole pressure ``rho (R^2 Rddot + 2 R Rdot^2) / r`` [Pa].
@@ -64,39 +83,9 @@ def monopole_pressure(R: FloatOrArray, Rdot: FloatOrArray, Rddot: FloatOrArray, 
     distance_m : float
         Distance from the cavity's centre to the listener [m].
     density_kg_m3 : float
-        Density of the liquid [kg/m^3].
+        Density of the medium [kg/m^3].
     """
     return density_kg_m3 * (R**2 * Rddot + 2.0 * R * Rdot**2) / distance_m
-
-
-def retarded_pressure(t: np.ndarray, R: np.ndarray, Rdot: np.ndarray, Rddot: np.ndarray,
-                      *, distance_m: float, density_kg_m3: float,
-                      sound_speed_m_s: float) -> np.ndarray:
-    """Monopole pressure at the listener with the delay ``(r - R) / c`` [Pa].
-
-    Parameters
-    ----------
-    t : ndarray
-        Increasing sample times [s].
-    R, Rdot, Rddot : ndarray
-        Radius [m], wall velocity [m/s], wall acceleration [m/s^2] at ``t``.
-    distance_m : float
-        Distance from the cavity's centre to the listener [m].
-    density_kg_m3 : float
-        Density of the liquid [kg/m^3].
-    sound_speed_m_s : float
-        Sound speed of the liquid [m/s].
-
-    Notes
-    -----
-    The emission time ``tau`` solves ``t = tau + (r - R(tau)) / c``; taking ``R(t)``
-    for ``R(tau)`` errs by ``O(Rdot / c)``, the order the quasi-acoustic form neglects.
-    Before the first sample the source is taken as it was at the first sample.
-    """
-    source = monopole_pressure(R, Rdot, Rddot, distance_m=distance_m,
-                               density_kg_m3=density_kg_m3)
-    emitted = t - (distance_m - R) / sound_speed_m_s
-    return np.interp(emitted, t, source)
 
 
 def source_weight(t: np.ndarray, source: str, t_nucleation_s: float,
@@ -106,7 +95,7 @@ def source_weight(t: np.ndarray, source: str, t_nucleation_s: float,
     Parameters
     ----------
     t : ndarray
-        Sample times [s].
+        Emission times [s].
     source : {"full", "collapse", "formation"}
         Which phase radiates.
     t_nucleation_s, t_max_radius_s : float
@@ -127,13 +116,43 @@ def source_weight(t: np.ndarray, source: str, t_nucleation_s: float,
     return rising if source == "collapse" else 1.0 - rising
 
 
-def radiated_pressure(t: np.ndarray, R: np.ndarray, Rdot: np.ndarray, Rddot: np.ndarray,
-                      *, distance_m: float, density_kg_m3: float,
-                      sound_speed_m_s: float, form: str = "retarded") -> np.ndarray:
-    """Pressure radiated to ``distance_m`` [Pa] in the chosen ``form`` (see module notes)."""
+def radiated_pressure(t: np.ndarray, volume_accel_m3_s2: np.ndarray, *, distance_m: float,
+                      density_kg_m3: float, sound_speed_m_s: float,
+                      form: str = "retarded", source_radius_m: np.ndarray | float = 0.0,
+                      ) -> np.ndarray:
+    """Pressure of a monopole source heard at ``distance_m`` [Pa].
+
+    Parameters
+    ----------
+    t : ndarray
+        Increasing sample times [s].
+    volume_accel_m3_s2 : ndarray
+        The source, ``V''`` at emission time [m^3/s^2] (already weighted by
+        :func:`source_weight` if one phase is chosen).
+    distance_m : float
+        Distance from the source's centre to the listener [m].
+    density_kg_m3 : float
+        Density of the medium between source and listener [kg/m^3].
+    sound_speed_m_s : float
+        Sound speed of that medium [m/s] (``"retarded"`` form).
+    form : {"retarded", "incompressible"}, optional
+        With the delay ``(r - R) / c``, or heard at once.
+    source_radius_m : ndarray or float, optional
+        Radius of the source at ``t`` [m]; the sound leaves from its surface.
+
+    Returns
+    -------
+    ndarray
+        ``rho V''(t - (r - R) / c) / (4 pi r)`` [Pa], zero before the source starts.
+
+    Notes
+    -----
+    The emission time ``tau`` solves ``t = tau + (r - R(tau)) / c``; taking ``R(t)``
+    for ``R(tau)`` errs by ``O(Rdot / c)``, the order the quasi-acoustic form neglects.
+    """
     check_choice("radiation form", form, FORMS)
+    pressure = density_kg_m3 * volume_accel_m3_s2 / (4.0 * np.pi * distance_m)
     if form == "incompressible":
-        return monopole_pressure(R, Rdot, Rddot, distance_m=distance_m,
-                                 density_kg_m3=density_kg_m3)
-    return retarded_pressure(t, R, Rdot, Rddot, distance_m=distance_m,
-                             density_kg_m3=density_kg_m3, sound_speed_m_s=sound_speed_m_s)
+        return pressure
+    emitted = t - (distance_m - source_radius_m) / sound_speed_m_s
+    return np.interp(emitted, t, pressure, left=0.0)

@@ -177,8 +177,8 @@ def render(
     start_s = t_event - round(settings.pad_before_s / step_s) * step_s
     duration_s = settings.pad_before_s + after_s + settings.pad_after_s
     p = listener.listener_pressure(
-        crack.t_s, crack.radius_m, crack.radius_rate_m_s, crack.radius_accel_m_s2,
-        listener=listener_kind, fluid_density_kg_m3=joint.fluid.density_kg_m3,
+        crack.t_s, crack.source_volume_accel_m3_s2, crack.radius_m, listener=listener_kind,
+        fluid_density_kg_m3=joint.fluid.density_kg_m3,
         fluid_sound_speed_m_s=joint.fluid.sound_speed_m_s, body=joint.body,
         air_distance_m=settings.air_distance_m)
     if crack.cracked:

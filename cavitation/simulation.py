@@ -26,7 +26,9 @@ time the residual gas takes to dissolve (the refractory time) from
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -82,13 +84,17 @@ class Summary:
     nucleation_gap_m : float
         Gap at nucleation [m]: the gap before the crack.
     nucleation_pressure_pa : float
-        Absolute fluid pressure at nucleation [Pa].
+        Absolute fluid pressure at nucleation [Pa], as computed at the event.
     gap_after_m : float
-        Mean gap over the last fifth of the run after the crack [m].
+        Gap once the joint has sprung open, at the force of the crack [m]: the mean
+        over the last fifth of the run, less the ligaments' give to any force added
+        since the crack, ``(F - F_n) / k``.
     gap_jump_m : float
         ``gap_after_m - nucleation_gap_m`` [m].
+    first_max_radius_m : float
+        Radius at the first maximum, the end of the cavity's formation [m].
     max_radius_m : float
-        Largest cavity radius [m].
+        Largest cavity radius [m], reached as the joint springs open.
     first_collapse_time_s : float
         First minimum of the radius after its first maximum [s].
     first_collapse_radius_m : float
@@ -109,6 +115,7 @@ class Summary:
     nucleation_pressure_pa: float = math.nan
     gap_after_m: float = math.nan
     gap_jump_m: float = math.nan
+    first_max_radius_m: float = math.nan
     max_radius_m: float = math.nan
     first_collapse_time_s: float = math.nan
     first_collapse_radius_m: float = math.nan
@@ -130,8 +137,8 @@ class CrackResult:
         The joint that was pulled.
     loading : Loading
         The distraction force history.
-    settings : dict
-        The model choices: ``model``, ``source``, ``radiation``, ``distance_m``,
+    settings : Mapping
+        The model choices (read-only): ``model``, ``source``, ``radiation``, ``distance_m``,
         ``after_crack_s``, ``output_step_s``, ``rtol``.
     t_s : ndarray
         Time [s].
@@ -147,8 +154,13 @@ class CrackResult:
         Cavity wall velocity [m/s].
     radius_accel_m_s2 : ndarray
         Cavity wall acceleration [m/s^2].
+    gap_rate_m_s : ndarray
+        Rate of change of the gap [m/s].
+    source_volume_accel_m3_s2 : ndarray
+        The sound source: the cavity's volume acceleration ``V''`` at emission time
+        [m^3/s^2], weighted to the chosen ``source`` phase. Every listener hears this.
     radiated_pressure_pa : ndarray
-        Acoustic pressure at the listener [Pa], from the chosen source and form.
+        Acoustic pressure in the fluid at ``distance_m`` [Pa], in the chosen form.
     events : Events
         Nucleation, radius maxima and minima.
     summary : Summary
@@ -157,7 +169,7 @@ class CrackResult:
 
     joint: Joint
     loading: Loading
-    settings: dict
+    settings: Mapping
     t_s: np.ndarray
     force_n: np.ndarray
     gap_m: np.ndarray
@@ -165,9 +177,17 @@ class CrackResult:
     radius_m: np.ndarray
     radius_rate_m_s: np.ndarray
     radius_accel_m_s2: np.ndarray
+    gap_rate_m_s: np.ndarray
+    source_volume_accel_m3_s2: np.ndarray
     radiated_pressure_pa: np.ndarray
     events: Events
     summary: Summary
+
+    def __post_init__(self) -> None:
+        for value in vars(self).values():
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+        object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
 
     @property
     def cracked(self) -> bool:
@@ -309,8 +329,8 @@ def simulate(
         return CrackResult(
             joint=joint, loading=loading, settings=settings, t_s=t_pre, force_n=force_pre,
             gap_m=h_pre, pressure_pa=p_pre, radius_m=zeros, radius_rate_m_s=zeros,
-            radius_accel_m_s2=zeros, radiated_pressure_pa=zeros, events=Events(),
-            summary=Summary(cracked=False))
+            radius_accel_m_s2=zeros, gap_rate_m_s=hdot_pre, source_volume_accel_m3_s2=zeros,
+            radiated_pressure_pa=zeros.copy(), events=Events(), summary=Summary(cracked=False))
 
     # Phase 2: a cavity nucleates and the crack follows.
     cavity = _cavity_parameters(joint, model)
@@ -350,19 +370,20 @@ def simulate(
                     collapse_s=_extrema(post.t, R_post, -1))
     fl = joint.fluid
     t_max = events.max_radius_s[0] if events.max_radius_s.size else t_stop
+    source_q = radiation.volume_acceleration(R, Rdot, Rddot) * radiation.source_weight(
+        t, source, t_n, t_max)
     p_rad = radiation.radiated_pressure(
-        t, R, Rdot, Rddot, distance_m=distance_m, density_kg_m3=fl.density_kg_m3,
-        sound_speed_m_s=fl.sound_speed_m_s, form=radiation_form)
-    p_rad = p_rad * radiation.source_weight(t, source, t_n, t_max)
+        t, source_q, distance_m=distance_m, density_kg_m3=fl.density_kg_m3,
+        sound_speed_m_s=fl.sound_speed_m_s, form=radiation_form, source_radius_m=R)
 
-    summary = _summarise(joint, events, t_n, h_n, post.t, h_post, R_post,
-                         force_n=loading.force_n(t_n), p_rad=p_rad,
-                         distance_m=distance_m)
+    summary = _summarise(joint, events, t_n, h_n, post.t, h_post, R_post, force_post,
+                         p_nucleation=float(p_post[0]), p_rad=p_rad, distance_m=distance_m)
     return CrackResult(
         joint=joint, loading=loading, settings=settings, t_s=t,
         force_n=np.concatenate([force_pre, force_post]),
         gap_m=np.concatenate([h_pre, h_post]), pressure_pa=np.concatenate([p_pre, p_post]),
         radius_m=R, radius_rate_m_s=Rdot, radius_accel_m_s2=Rddot,
+        gap_rate_m_s=np.concatenate([hdot_pre, hdot_post]), source_volume_accel_m3_s2=source_q,
         radiated_pressure_pa=p_rad, events=events, summary=summary)
 
 
@@ -391,22 +412,27 @@ def _extrema(t: np.ndarray, R: np.ndarray, sign: int) -> np.ndarray:
 
 
 def _summarise(joint: Joint, events: Events, t_n: float, h_n: float, t_post: np.ndarray,
-               h_post: np.ndarray, R_post: np.ndarray, *, force_n: float,
-               p_rad: np.ndarray, distance_m: float) -> Summary:
+               h_post: np.ndarray, R_post: np.ndarray, force_post: np.ndarray, *,
+               p_nucleation: float, p_rad: np.ndarray, distance_m: float) -> Summary:
     """The summary figures of a crack from its phase-2 series and events."""
     max_radius = float(R_post.max())
     if max_radius >= distance_m:
         raise ValueError(
             f"distance_m = {distance_m:g} m is inside the cavity (largest radius"
             f" {max_radius:g} m); valid range: above {max_radius:g} m")
-    first_collapse_t = first_collapse_R = math.nan
+    first_max_R = first_collapse_t = first_collapse_R = math.nan
     if events.max_radius_s.size:
+        first_max_R = float(np.interp(events.max_radius_s[0], t_post, R_post))
         later = events.collapse_s[events.collapse_s > events.max_radius_s[0]]
         if later.size:
             first_collapse_t = float(later[0])
             first_collapse_R = float(np.interp(first_collapse_t, t_post, R_post))
+    # The gap after the crack at the force of the crack: the load may still be rising,
+    # and the open joint yields to it through the ligaments alone (the cavity holds
+    # the fluid near vapour pressure), so that drift is (F - F_n) / k.
+    drift = (force_post - force_post[0]) / joint.stiffness_n_m
     tail = t_post >= t_post[0] + 0.8 * (t_post[-1] - t_post[0])
-    gap_after = float(h_post[tail].mean())
+    gap_after = float(np.mean(h_post[tail] - drift[tail]))
     fl, capsule = joint.fluid, joint.capsule
     residual = max_radius * joint.residual_gas_fraction ** (1.0 / 3.0)
     refractory = bubble.dissolution_time(
@@ -414,9 +440,9 @@ def _summarise(joint: Joint, events: Events, t_n: float, h_n: float, t_post: np.
         ostwald=fl.ostwald_coefficient, diffusivity=fl.gas_diffusivity_m2_s,
         sigma=fl.surface_tension_n_m)
     return Summary(
-        cracked=True, crack_time_s=t_n, nucleation_force_n=force_n, nucleation_gap_m=h_n,
-        nucleation_pressure_pa=joint.nucleation.pressure_pa, gap_after_m=gap_after,
-        gap_jump_m=gap_after - h_n, max_radius_m=max_radius,
+        cracked=True, crack_time_s=t_n, nucleation_force_n=float(force_post[0]),
+        nucleation_gap_m=h_n, nucleation_pressure_pa=p_nucleation, gap_after_m=gap_after,
+        gap_jump_m=gap_after - h_n, first_max_radius_m=first_max_R, max_radius_m=max_radius,
         first_collapse_time_s=first_collapse_t, first_collapse_radius_m=first_collapse_R,
         residual_radius_m=residual, refractory_time_s=refractory,
         peak_radiated_pressure_pa=float(np.max(np.abs(p_rad))))

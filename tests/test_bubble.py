@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.integrate import quad
 from scipy.signal import find_peaks
 
 from cavitation import bubble
@@ -42,14 +43,16 @@ def _ring(R_eq, model, t_end, mu=1e-3, n=200_001):
 
 
 @pytest.mark.parametrize("model", bubble.MODELS)
-@pytest.mark.parametrize("R_eq", [1e-3, 1e-4])
+@pytest.mark.parametrize("R_eq", [1e-3, 1e-4, 1e-5])
 def test_small_oscillations_ring_at_minnaert_frequency(model, R_eq):
     f0 = bubble.minnaert_frequency(R_eq, p_inf=101325.0, **WATER)
     t_peaks, _ = _ring(R_eq, model, 40.0 / f0)
     f = (t_peaks.size - 1) / (t_peaks[-1] - t_peaks[0])
-    # 1 %: the issue's bound. At 1 % amplitude the nonlinear shift is ~1e-4, the damping
-    # shift (beta/omega)^2 / 2 below 1e-4 and the peak timing error 1 / (40 * 5000).
-    assert f == pytest.approx(f0, rel=1e-2)
+    # The issue asks for 1 %; measured within 3e-4. 1e-3 covers the nonlinear shift of
+    # a 1 % amplitude (~1e-4), the damping shift (beta/omega)^2/2 (4e-5 at 10 um) and
+    # the peak timing (1/(40 * 5000)), and is tight enough to see surface tension,
+    # which moves f0 by 0.05 %, 0.5 % and 5 % at these radii.
+    assert f == pytest.approx(f0, rel=1e-3)
 
 
 def test_minnaert_without_surface_tension_is_textbook_value():
@@ -86,10 +89,30 @@ def test_keller_miksis_tends_to_rayleigh_plesset_as_sound_speed_grows():
     gaps = [np.max(np.abs(bubble.solve(1e-3, 2e-4, c=c, **kwargs).R - reference))
             for c in (1.5e3, 1.5e4, 1.5e5)]
     assert gaps[0] > gaps[1] > gaps[2]
-    # First-order theory in Rdot/c: tenfold c, tenfold smaller difference. 6-15 allows
-    # for the second-order terms at the lowest c.
+    # First-order in Rdot/c: tenfold c, tenfold smaller difference. At the lowest c the
+    # second-order terms still count (6-15); between the two higher ones, 9-11.
     assert 6.0 < gaps[0] / gaps[1] < 15.0
-    assert 6.0 < gaps[1] / gaps[2] < 15.0
+    assert 9.0 < gaps[1] / gaps[2] < 11.0
+
+
+@pytest.mark.parametrize("R_eq", [5e-4, 1e-4])
+def test_solution_satisfies_the_keller_miksis_equation_as_written(R_eq):
+    # Put the solution back into the textbook form (module docstring), with dp_B/dt by
+    # finite differences: an independent check of every term of radial_acceleration.
+    c, mu, sigma, kappa, rho = 1500.0, 0.01, 0.072, 1.4, 998.0
+    t = np.linspace(0.0, 6e-5, 60001)
+    sol = bubble.solve(1e-3, 6e-5, R_eq=R_eq, t_eval=t, c=c, mu=mu, rtol=1e-11)
+    R, Rd, Rdd = sol.R, sol.Rdot, np.gradient(sol.Rdot, t)
+    p_g_ref = 101325.0 + 2 * sigma / R_eq
+    p_B = bubble.wall_pressure(R, Rd, p_gas_ref=p_g_ref, R_ref=R_eq, kappa=kappa,
+                               sigma=sigma, mu=mu, p_v=0.0)
+    lhs = (1 - Rd / c) * R * Rdd + 1.5 * (1 - Rd / (3 * c)) * Rd**2
+    rhs = (1 + Rd / c) * (p_B - 101325.0) / rho + R / (rho * c) * np.gradient(p_B, t)
+    inner = slice(10, -10)
+    scale = np.max(np.abs(lhs[inner]))
+    # Central differences on a 1 ns grid: relative error ~ (omega dt)^2, below 1e-5 of
+    # the largest term here; dropping the (1 + Rdot/c) factor would leave ~1e-3.
+    assert np.max(np.abs(lhs - rhs)[inner]) < 1e-4 * scale
 
 
 def test_pressure_function_of_time_equals_constant_number():
@@ -131,6 +154,19 @@ def test_dissolution_tends_to_quasi_steady_time_for_low_solubility():
     assert t == pytest.approx(quasi_steady, rel=2e-2)
 
 
+def test_dissolution_with_surface_tension_matches_quasi_steady_quadrature():
+    # At very low solubility the transient term is O(sqrt(L)) = 0.1 %, and the time is
+    # the quasi-steady integral t = int_0^R0 R (R + b) / (D L ((1 - f) R + a)) dR with
+    # a = 2 sigma / p, b = 4 sigma / (3 p): it checks the undersaturation f and both
+    # surface-tension terms (2 sigma / p R0 = 1.4 for this 1 um bubble).
+    R0, D, L, p, p_gas, sigma = 1e-6, 2e-9, 1e-6, 1e5, 5e4, 0.07
+    a, b, f = 2 * sigma / p, 4 * sigma / (3 * p), p_gas / p
+    expected, _ = quad(lambda R: R * (R + b) / (D * L * ((1 - f) * R + a)), 0.0, R0)
+    t = bubble.dissolution_time(R0, p_liquid=p, gas_tension=p_gas, ostwald=L,
+                                diffusivity=D, sigma=sigma)
+    assert t == pytest.approx(expected, rel=5e-3)  # 0.1 % transient, 0.1 % integration
+
+
 def test_saturated_liquid_never_dissolves_the_bubble():
     assert bubble.dissolution_time(1e-3, p_liquid=1e5, gas_tension=1e5, ostwald=0.6,
                                    diffusivity=2e-9, sigma=0.0) == math.inf
@@ -146,6 +182,7 @@ def test_saturated_liquid_never_dissolves_the_bubble():
         ({"kappa": 2.0}, r"kappa = 2.0 1 is out of range"),
         ({"R_eq": 1e-3, "p_v": 2e5}, r"R_eq = 0.001 m gives a gas pressure of"),
         ({"rho": "water"}, r"rho = 'water' is not a number"),
+        ({"c": math.inf}, r"c = inf m/s is out of range; valid range: \[1, inf\) m/s"),
     ],
 )
 def test_bad_arguments_name_parameter_unit_and_range(kwargs, message):

@@ -2,11 +2,21 @@
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 import cavitation as cv
 from cavitation.fluid import Capsule, SynovialFluid, capsule_pressure
-from cavitation.joint import KNUCKLE, Joint, Nucleation, RampAndHold, Thrust
+from cavitation.joint import (
+    KNUCKLE,
+    FunctionLoading,
+    Joint,
+    Nucleation,
+    RampAndHold,
+    SampledLoading,
+    Thrust,
+    as_loading,
+)
 from cavitation.parameters import describe, names
 
 
@@ -98,3 +108,36 @@ def test_thrust_force_history():
     assert thrust.duration_s == pytest.approx(0.4)
     result = cv.simulate(loading=thrust, after_crack_s=0.005)
     assert result.cracked and 0.2 < result.summary.crack_time_s < 0.3
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((np.array([0.0, 1.0]), np.array([1.0])), r"same length >= 2; got shapes \(2,\) and"
+                                                   r" \(1,\)"),
+        ((np.array([0.0, np.nan]), np.array([0.0, 1.0])), r"must be finite"),
+        ((np.array([0.5, 1.0]), np.array([0.0, 1.0])), r"must start at 0 s and increase "
+                                                        r"strictly; got 0.5 s first"),
+        ((np.array([0.0, 1.0, 1.0]), np.zeros(3)), r"got 0 s first and 1 non-increasing"),
+    ],
+)
+def test_sampled_loading_errors(args, message):
+    with pytest.raises(ValueError, match=message):
+        SampledLoading(*args)
+
+
+def test_loading_of_the_wrong_kind_is_named():
+    with pytest.raises(ValueError, match=r"loading must be a Loading .* got str"):
+        as_loading("pull")
+
+
+def test_function_loading_duration_is_checked():
+    with pytest.raises(ValueError, match=r"FunctionLoading.duration_s = 0 s is out of range"):
+        FunctionLoading(lambda t: 1.0, 0)
+
+
+def test_crack_result_is_read_only(knuckle_crack):
+    with pytest.raises(ValueError, match="read-only"):
+        knuckle_crack.t_s[0] = 1.0
+    with pytest.raises(TypeError):
+        knuckle_crack.settings["model"] = "other"

@@ -114,3 +114,13 @@ def test_calibrated_clipping_is_refused():
 def test_notebook_display_has_figure_and_player(air):
     html = air._repr_html_()
     assert "data:image/png;base64," in html and "<audio controls" in html
+
+
+def test_source_choice_reaches_the_sound(air):
+    formation = cv.render(source="formation")
+    collapse = cv.render(source="collapse")
+    # Listener, body filter and resampling are linear: the two phases add up to the
+    # whole, to rounding.
+    np.testing.assert_allclose(formation.pressure_pa + collapse.pressure_pa, air.pressure_pa,
+                               atol=1e-9 * np.max(np.abs(air.pressure_pa)))
+    assert np.max(np.abs(formation.pressure_pa)) < 0.9 * np.max(np.abs(air.pressure_pa))

@@ -8,7 +8,7 @@ import pytest
 import cavitation as cv
 from cavitation import bubble
 from cavitation.fluid import capsule_pressure
-from cavitation.joint import KNUCKLE, RampAndHold, SampledLoading
+from cavitation.joint import KNUCKLE, FunctionLoading, RampAndHold, SampledLoading
 
 A = KNUCKLE.area_m2
 k = KNUCKLE.stiffness_n_m
@@ -27,7 +27,9 @@ def test_slow_pull_cracks_at_quasi_static_force():
     # 0.1 %: the damping and capsule-resistance forces of a 30 N/s ramp are 1e-4 of
     # the crack force, inertia less still (measured 7e-5).
     assert result.summary.nucleation_force_n == pytest.approx(CRACK_FORCE_N, rel=1e-3)
-    assert result.summary.nucleation_pressure_pa == P_NUC
+    # The pressure computed at the located event: root-finding on the integrator's
+    # interpolant puts it within 1e-6 of the threshold.
+    assert result.summary.nucleation_pressure_pa == pytest.approx(P_NUC, rel=1e-6)
 
 
 def test_pull_below_threshold_does_not_crack():
@@ -58,15 +60,21 @@ def test_joint_settles_where_ligaments_and_cavity_pressure_balance_the_pull():
 
 
 @pytest.mark.parametrize("model", bubble.MODELS)
-def test_volume_is_conserved_to_round_off(model):
+def test_volume_is_conserved(model):
+    # An elastic capsule: what it gives, C (p - p_n), is the integral of the fluid's
+    # volume flux A hdot - 4 pi R^2 Rdot, both from the integrated state velocities.
     elastic = cv.replace(KNUCKLE, **{"capsule.resistance_pa_s_m3": 0.0})
     result = cv.simulate(elastic, model=model, after_crack_s=0.01)
-    # Joint space = cavity + what the capsule gave: A (h - h0) = V + C (p_rest - p).
-    opened = A * (result.gap_m - KNUCKLE.rest_gap_m)
-    budget = result.cavity_volume_m3 + C * (P_REST - result.pressure_pa)
-    scale = np.max(np.abs(opened))
-    np.testing.assert_allclose(opened, budget, rtol=0.0, atol=1e-12 * scale)
-    assert np.max(result.cavity_volume_m3) > 0.5 * scale  # the cavity did fill it
+    crack = result.t_s >= result.summary.crack_time_s
+    t = result.t_s[crack]
+    flux = A * result.gap_rate_m_s[crack] - 4.0 * np.pi * result.radius_m[crack] ** 2 \
+        * result.radius_rate_m_s[crack]
+    given = np.concatenate([[0.0], np.cumsum(0.5 * (flux[1:] + flux[:-1]) * np.diff(t))])
+    expected = C * (result.pressure_pa[crack][0] - result.pressure_pa[crack])
+    # Trapezoid rule on the 1 us grid: relative error (omega dt)^2 / 12 ~ 2e-5 for the
+    # 2.5 kHz ringing, plus the integration tolerance; the swing is 2e-8 m^3.
+    np.testing.assert_allclose(given, expected, rtol=0, atol=1e-4 * np.ptp(expected))
+    assert np.ptp(expected) > 1e-9  # the capsule did move
 
 
 def test_reported_pressure_is_the_capsule_law_including_its_resistance(knuckle_crack):
@@ -103,18 +111,61 @@ def test_tenfold_tighter_tolerance_barely_moves_the_crack(knuckle_crack):
     assert t.peak_radiated_pressure_pa == pytest.approx(s.peak_radiated_pressure_pa, rel=2e-2)
 
 
-def test_formation_and_collapse_sources_add_up_to_the_whole(knuckle_crack):
-    full = knuckle_crack.radiated_pressure_pa
-    formation = cv.simulate(source="formation").radiated_pressure_pa
-    collapse = cv.simulate(source="collapse").radiated_pressure_pa
-    np.testing.assert_allclose(formation + collapse, full, rtol=1e-12, atol=1e-9)
+@pytest.mark.parametrize("source", ["formation", "collapse"])
+def test_chosen_source_phase_is_heard_alike_at_every_distance(source):
+    # The phase is chosen at emission: far away the same signal arrives later and
+    # weaker, r p(r, t + (r - R)/c) being the same at 1 cm and at 1 m.
+    near = cv.simulate(source=source, distance_m=0.01, after_crack_s=0.005)
+    far = cv.simulate(source=source, distance_m=1.0, after_crack_s=0.005)
+    peak_near = 0.01 * np.max(np.abs(near.radiated_pressure_pa))
+    peak_far = 1.0 * np.max(np.abs(far.radiated_pressure_pa))
+    # The 1 us output grid samples a 2 kHz peak to 2e-4; the delay shifts it within.
+    assert peak_far == pytest.approx(peak_near, rel=1e-3)
+
+
+def test_formation_and_collapse_sources_split_the_whole(knuckle_crack):
+    full = knuckle_crack.source_volume_accel_m3_s2
+    formation = cv.simulate(source="formation").source_volume_accel_m3_s2
+    collapse = cv.simulate(source="collapse").source_volume_accel_m3_s2
+    np.testing.assert_allclose(formation + collapse, full, rtol=1e-12, atol=1e-12)
     t_max = knuckle_crack.events.max_radius_s[0]
     t_n = knuckle_crack.events.nucleation_s
     early = knuckle_crack.t_s < t_max - 0.1 * (t_max - t_n)
-    assert np.all(collapse[early] == 0.0)
+    assert np.all(collapse[early] == 0.0) and np.any(formation[early] != 0.0)
+
+
+def test_gap_jump_does_not_depend_on_how_long_the_crack_is_followed():
+    short = cv.simulate(after_crack_s=0.04).summary.gap_jump_m
+    long = cv.simulate(after_crack_s=0.08).summary.gap_jump_m
+    # The joint rings down with damping ratio 0.3 at 116 Hz: after 32 ms its swing is
+    # e^-7 of the jump, and averaging over the last fifth leaves less.
+    assert long == pytest.approx(short, rel=1e-2)
+
+
+def test_joint_before_the_crack_is_a_damped_oscillator():
+    # Before nucleation the fluid adds a spring A^2 / C and a dashpot A^2 R_c to the
+    # ligaments: a step force gives the closed-form damped step response.
+    loose = cv.replace(KNUCKLE, area_m2=1e-4, **{"capsule.compliance_m3_pa": 1e-11})
+    step = 5.0  # N, far below the crack force of this joint (340 N)
+    result = cv.simulate(loose, loading=FunctionLoading(lambda t: step, 0.05))
+    assert not result.cracked
+    area, capsule = loose.area_m2, loose.capsule
+    m = loose.mass_kg
+    k = loose.stiffness_n_m + area**2 / capsule.compliance_m3_pa
+    c = loose.damping_n_s_m + area**2 * capsule.resistance_pa_s_m3
+    wn, zeta = np.sqrt(k / m), c / (2 * np.sqrt(k * m))
+    wd = wn * np.sqrt(1 - zeta**2)
+    t = result.t_s
+    x = step / k * (1 - np.exp(-zeta * wn * t) * (np.cos(wd * t)
+                                                 + zeta / np.sqrt(1 - zeta**2) * np.sin(wd * t)))
+    # rtol 1e-8 in the integration; 1e-6 of the static deflection leaves margin. Leaving
+    # out the fluid's spring or dashpot would miss by 1e-1 and 4e-3 here.
+    np.testing.assert_allclose(result.gap_m - loose.rest_gap_m, x, atol=1e-6 * step / k)
 
 
 def test_refractory_time_is_dissolution_of_the_residual_gas(knuckle_crack):
+    # Wiring: the summary dissolves the documented residual bubble (fraction of the
+    # largest cavity volume); Epstein-Plesset itself is tested in test_bubble.py.
     s = knuckle_crack.summary
     fluid = KNUCKLE.fluid
     expected = bubble.dissolution_time(
@@ -138,13 +189,6 @@ def test_sampled_loading_gives_same_crack_as_the_law_it_samples():
 def test_function_loading_needs_a_duration():
     with pytest.raises(ValueError, match=r"needs duration_s \[s\]"):
         cv.simulate(loading=lambda t: 50.0 * t)
-
-
-def test_radiated_pressure_falls_as_one_over_distance():
-    near = cv.simulate(distance_m=0.01, radiation_form="incompressible", after_crack_s=0.005)
-    far = cv.simulate(distance_m=0.04, radiation_form="incompressible", after_crack_s=0.005)
-    np.testing.assert_allclose(far.radiated_pressure_pa * 4.0, near.radiated_pressure_pa,
-                               rtol=1e-12, atol=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -172,3 +216,16 @@ def test_nucleus_that_cannot_grow_is_refused():
                                          r" nucleus of nucleation.radius_m = 1e-07 m"):
         cv.simulate(stable)
 
+
+
+def test_integrator_failure_is_an_error_not_nan():
+    class Failed:
+        status, message = -1, "step size too small"
+        t = np.array([0.0, 1e-3])
+        y = np.array([[1.0, np.nan], [0.0, 0.0]])
+
+    with pytest.raises(RuntimeError, match=r"the crack phase failed at t = 0.001 s"):
+        cv.simulation._check_integration(Failed(), "crack")
+    Failed.status = 0
+    with pytest.raises(RuntimeError, match="non-finite state"):
+        cv.simulation._check_integration(Failed(), "crack")
