@@ -48,6 +48,7 @@ __all__ = [
     "BubbleSolution",
     "check_model",
     "dissolution_time",
+    "dissolving_radius",
     "empty_cavity_collapse_time",
     "gas_pressure",
     "growth_threshold",
@@ -359,6 +360,26 @@ def minnaert_frequency(
     return math.sqrt(omega2) / (2.0 * math.pi)
 
 
+def _epstein_plesset(R0: float, s_end: float, *, p_liquid: float, gas_tension: float,
+                     ostwald: float, diffusivity: float, sigma: float):
+    """Integrate Epstein-Plesset in ``s = sqrt(t)`` up to ``s_end`` or dissolution."""
+    f = gas_tension / p_liquid
+    D, L, p = diffusivity, ostwald, p_liquid
+    transient = 2.0 / math.sqrt(math.pi * D)
+
+    def rhs(s: float, y: np.ndarray) -> list[float]:
+        R = max(y[0], 1e-300)
+        drive = (1.0 - f + 2.0 * sigma / (p * R)) / (1.0 + 4.0 * sigma / (3.0 * p * R))
+        return [-D * L * drive * (2.0 * s / R + transient)]
+
+    def gone(s: float, y: np.ndarray) -> float:
+        return y[0] - 1e-3 * R0
+
+    gone.terminal = True
+    return solve_ivp(rhs, (0.0, s_end), [R0], method="LSODA", rtol=1e-8, atol=1e-6 * R0,
+                     events=gone)
+
+
 def dissolution_time(
     R0: float,
     *,
@@ -400,29 +421,31 @@ def dissolution_time(
     float
         Dissolution time [s]; ``inf`` if the liquid is saturated or supersaturated.
     """
-    f = gas_tension / p_liquid
-    if f >= 1.0:
+    if gas_tension >= p_liquid:
         return math.inf
-    D, L, p = diffusivity, ostwald, p_liquid
-    transient = 2.0 / math.sqrt(math.pi * D)
-
-    def rhs(s: float, y: np.ndarray) -> list[float]:
-        R = max(y[0], 1e-300)
-        drive = (1.0 - f + 2.0 * sigma / (p * R)) / (1.0 + 4.0 * sigma / (3.0 * p * R))
-        return [-D * L * drive * (2.0 * s / R + transient)]
-
-    def gone(s: float, y: np.ndarray) -> float:
-        return y[0] - 1e-3 * R0
-
-    gone.terminal = True
     # Quasi-steady estimate R0^2 / (2 D L (1 - f)) bounds the time from above.
-    s_max = 2.0 * math.sqrt(R0**2 / (2.0 * D * L * (1.0 - f)))
-    sol = solve_ivp(rhs, (0.0, s_max), [R0], method="LSODA", rtol=1e-8,
-                    atol=1e-6 * R0, events=gone)
+    bound = R0**2 / (2.0 * diffusivity * ostwald * (1.0 - gas_tension / p_liquid))
+    sol = _epstein_plesset(R0, 2.0 * math.sqrt(bound), p_liquid=p_liquid,
+                           gas_tension=gas_tension, ostwald=ostwald,
+                           diffusivity=diffusivity, sigma=sigma)
     if sol.status != 1:
         raise RuntimeError("dissolution_time: the bubble did not dissolve in the time bound")
     # The last 1e-3 R0 dissolves in (1e-3)^2 of the time: negligible.
     return float(sol.t_events[0][0]) ** 2
+
+
+def dissolving_radius(R0: float, elapsed_s: float, *, p_liquid: float, gas_tension: float,
+                      ostwald: float, diffusivity: float, sigma: float) -> float:
+    """Radius [m] of a dissolving gas bubble ``elapsed_s`` [s] later; 0 once dissolved.
+
+    The same Epstein-Plesset equation as :func:`dissolution_time` (parameters there).
+    """
+    if elapsed_s <= 0.0:
+        return R0
+    sol = _epstein_plesset(R0, math.sqrt(elapsed_s), p_liquid=p_liquid,
+                           gas_tension=gas_tension, ostwald=ostwald,
+                           diffusivity=diffusivity, sigma=sigma)
+    return 0.0 if sol.status == 1 else float(sol.y[0][-1])
 
 
 def growth_threshold(radius_m: float, *, gas_pressure_pa: float, sigma: float,

@@ -8,6 +8,7 @@ leaving no file behind.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -113,19 +114,71 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--source", choices=radiation.SOURCES, default="full",
                    help="which phase of the cavity sounds: full, collapse (Unsworth 1971)"
                    " or formation (Kawchuk 2015) (default: full)")
+    r.add_argument("--scenario", default=None, metavar="NAME",
+                   help="render a multi-joint thrust instead of one preset, in stereo (left"
+                   f" and right joints): one of {', '.join(_scenario_names())}")
+    r.add_argument("--turn", choices=("left", "right"), default=None,
+                   help="with --scenario: the head turned to this side before the thrust")
+    r.add_argument("--spasm", choices=("left", "right"), default=None,
+                   help="with --scenario: the muscles of this side in spasm, pressing its"
+                   " joints shut (--spasm-force) and stiffening them (--spasm-stiffness)")
+    r.add_argument("--spasm-force", type=float, default=10.0, metavar="N",
+                   help="force pressing each joint of the spasm side shut [N] (default 10)")
+    r.add_argument("--spasm-stiffness", type=float, default=1.5, metavar="X",
+                   help="factor on the stiffness of the spasm side [-] (default 1.5)")
     r.add_argument("--svg", action="store_true", help="also write NAME.svg")
     r.add_argument("--out", default="outputs", metavar="DIR",
                    help="output folder, created if needed (default: outputs)")
     r.add_argument("--overwrite", action="store_true",
                    help="replace existing files (by default they are kept and nothing is"
                    " written)")
+    pr = commands.add_parser(
+        "presets", help="list the joint presets, or show one in full",
+        description="List the joint presets with their key figures, or show every"
+        " parameter of one with its value, unit and source. Change a copy with"
+        " 'cavitation render --preset NAME --set NAME=VALUE', or in Python with"
+        " cavitation.replace(get_preset(NAME).joint, ...).")
+    pr.add_argument("name", nargs="?", default=None, help="preset to show in full")
     return parser
+
+
+def _scenario_names() -> list[str]:
+    from .scenario import SCENARIOS
+
+    return list(SCENARIOS)
+
+
+def _presets(args: argparse.Namespace) -> int:
+    from .presets import PRESETS, get_preset
+
+    if args.name is None:
+        print(f"{'preset':18s} {'area':>9s} {'compliance':>12s} {'stiffness':>10s}"
+              f" {'depth':>7s}  loading; description")
+        for p in PRESETS.values():
+            j = p.joint
+            print(f"{p.name:18s} {j.area_m2 * 1e6:6.0f} mm2 {j.capsule.compliance_m3_pa:8.1e}"
+                  f" m3/Pa {j.stiffness_n_m / 1e3:5.0f} N/mm {j.body.depth_m * 1e3:4.0f} mm"
+                  f"  {type(p.loading).__name__}; {p.description}")
+        print("scenarios (several joints, stereo): " + ", ".join(_scenario_names()))
+        return 0
+    preset = get_preset(args.name)
+    print(f"{preset.name}: {preset.description}")
+    for name, value, unit, _ in describe(preset.joint):
+        print(f"  {name:32s} {value!s:>12} {unit:9s} {preset.source(name)}")
+    for name, value, unit, doc in describe(preset.loading):
+        print(f"  loading.{name:24s} {value!s:>12} {unit:9s} {doc}")
+    print(f"  loading source: {preset.sources.get('loading', '')}")
+    return 0
 
 
 def _render(args: argparse.Namespace) -> int:
     from .presets import get_preset
     from .render import AudioSettings, render, save
 
+    if args.scenario is not None:
+        return _render_scenario(args)
+    if args.turn or args.spasm:
+        raise ValueError("--turn and --spasm need --scenario")
     preset = get_preset(args.preset)
     joint, loading = apply_settings(preset.joint, preset.loading, args.set)
     if args.list_parameters:
@@ -153,12 +206,46 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _render_scenario(args: argparse.Namespace) -> int:
+    from .render import AudioSettings, save
+    from .scenario import get_scenario, render_scenario, simulate_scenario, turn_head, with_spasm
+
+    if args.set:
+        raise ValueError("--set applies to one preset; with --scenario change the presets"
+                         " in Python (cavitation.scenario)")
+    scenario = get_scenario(args.scenario)
+    if args.spasm:
+        scenario = with_spasm(scenario, args.spasm, compression_n=args.spasm_force,
+                              stiffness_factor=args.spasm_stiffness)
+    if args.turn:
+        scenario = turn_head(scenario, args.turn)
+    settings = AudioSettings(noise_rms_pa=args.noise, air_distance_m=args.distance)
+    result = simulate_scenario(scenario, model=args.model, source=args.source)
+    rendering = render_scenario(result, listener_kind=args.listener,
+                                samplerate_hz=args.samplerate, level=args.level,
+                                full_scale_pa=args.full_scale, seed=args.seed,
+                                settings=settings)
+    figures = ("png", "svg") if args.svg else ("png",)
+    paths = save(rendering, args.out, args.scenario, file_format=args.format,
+                 subtype=args.subtype, figures=figures, preset=scenario.name,
+                 overwrite=args.overwrite)
+    pops = ", ".join(f"{label} at {t:.4f} s" for t, label, _ in result.pops) or "none"
+    print(f"{scenario.name}: {result.pop_count} pops ({pops}); peak"
+          f" {rendering.features.peak_spl_db:.1f} dB SPL at the {rendering.listener} listener")
+    for path in paths:
+        print(f"  wrote {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
-        return _render(args)
+        return _presets(args) if args.command == "presets" else _render(args)
+    except BrokenPipeError:  # output piped into a reader that stopped (| head)
+        sys.stdout = open(os.devnull, "w")  # silence the flush at exit
+        return 0
     except FileExistsError as err:
         print(f"cavitation {args.command}: error: {err} (--overwrite replaces them)",
               file=sys.stderr)

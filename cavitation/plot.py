@@ -44,6 +44,12 @@ def _axes(ax: Axes | None) -> Axes:
     return ax if ax is not None else Figure(figsize=(6, 3.5), layout="constrained").add_subplot()
 
 
+def _mono(rendering: Rendering) -> np.ndarray:
+    """The sound as one channel [Pa]: stereo channels summed."""
+    x = rendering.pressure_pa
+    return x if x.ndim == 1 else x.sum(axis=1)
+
+
 def _ms_after_crack(result: CrackResult) -> tuple[np.ndarray, np.ndarray]:
     """Time since nucleation [ms] and the mask of the zoom window."""
     t0 = result.summary.crack_time_s if result.cracked else result.t_s[-1]
@@ -116,7 +122,13 @@ def plot_waveform(rendering: Rendering, ax: Axes | None = None) -> Axes:
     """Pressure at the listener [Pa] at the audio rate."""
     ax = _axes(ax)
     t_ms = (rendering.t_s - rendering.t_s[0]) * 1e3
-    ax.plot(t_ms, rendering.pressure_pa, color="k", lw=0.6)
+    if rendering.pressure_pa.ndim == 1:
+        ax.plot(t_ms, rendering.pressure_pa, color="k", lw=0.6)
+    else:
+        for channel, (name, color) in enumerate((("left", "tab:blue"), ("right", "tab:red"))):
+            ax.plot(t_ms, rendering.pressure_pa[:, channel], color=color, lw=0.6, label=name,
+                    alpha=0.8)
+        ax.legend(loc="upper right", fontsize="small")
     ax.set_xlabel("time [ms]")
     ax.set_ylabel(f"pressure at {rendering.listener} listener [Pa]")
     ax.set_title(f"waveform, {rendering.samplerate_hz / 1e3:g} kHz")
@@ -128,7 +140,7 @@ def plot_spectrogram(rendering: Rendering, ax: Axes | None = None) -> Axes:
     ax = _axes(ax)
     fs = rendering.samplerate_hz
     nperseg = round(2e-3 * fs)  # 2 ms: a 5 ms pop spans several frames
-    f, t, power = signal.spectrogram(rendering.pressure_pa, fs=fs, nperseg=nperseg,
+    f, t, power = signal.spectrogram(_mono(rendering), fs=fs, nperseg=nperseg,
                                      noverlap=nperseg * 3 // 4, scaling="spectrum")
     level = 10.0 * np.log10(np.maximum(power, 1e-30) / REFERENCE_PRESSURE_PA**2)
     top = level.max()
@@ -145,7 +157,7 @@ def plot_spectrum(rendering: Rendering, ax: Axes | None = None) -> Axes:
     """Magnitude spectrum [dB re 20 uPa] with the dominant frequency marked."""
     ax = _axes(ax)
     fs = rendering.samplerate_hz
-    x = rendering.pressure_pa
+    x = _mono(rendering)
     spectrum = np.abs(np.fft.rfft(x)) * 2.0 / x.size
     f = np.fft.rfftfreq(x.size, 1.0 / fs)
     keep = f >= 20.0
@@ -176,7 +188,9 @@ def dashboard(rendering: Rendering) -> Figure:
     plot_spectrogram(rendering, axes[3, 0])
     axes[3, 1].axis("off")
     s, f = crack.summary, rendering.features
-    lines = [f"joint: {crack.joint.name}", f"cracked: {s.cracked}"]
+    lines = [f"joint: {crack.joint.name}" + (f" (first of {len(rendering.cracks)})"
+                                             if len(rendering.cracks) > 1 else ""),
+             f"cracked: {s.cracked}"]
     if s.cracked:
         lines += [f"crack at {s.crack_time_s:.4f} s, {s.nucleation_force_n:.1f} N",
                   f"gap jump {s.gap_jump_m * 1e3:.2f} mm",

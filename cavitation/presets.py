@@ -1,22 +1,33 @@
-"""Named joints with their typical loading.
+"""Named joints, each with its usual loading and the sources of its numbers.
 
-A preset is a joint and the way it is usually loaded; each parameter of the joint
-cites its source or states its assumption in :mod:`cavitation.joint`,
-:mod:`cavitation.fluid` and :mod:`cavitation.listener`.
+Five joints: the knuckle (metacarpophalangeal, MCP), and four spinal joints: the
+atlanto-occipital (C0-C1) and atlanto-axial (C1-C2) joints of the upper neck that the
+upper-cervical pages speak of, a mid-cervical facet (C3-C4) and a lumbar facet (L5-S1).
+The knuckle's numbers are documented on the fields themselves
+(:mod:`cavitation.joint`, :mod:`cavitation.fluid`, :mod:`cavitation.listener`); each
+spinal preset states in ``sources`` where every number it changes comes from, or that
+it is an assumption. Figures are per joint (one side).
+
+Facet capsules hold about 1 ml or less and are far more compliant than a finger's
+(0.3 ml of saline raises a lumbar facet's pressure by 15-40 kPa); with 100 times the
+knuckle's compliance the cavity rings against the capsule at about 1 kHz instead of
+2-3 kHz. Under suction a capsule is stiffer than when inflated (Knight & Levick 1982),
+so the compliances below are several times lower than the inflation figure.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .joint import KNUCKLE, Joint, Loading, RampAndHold
+from .joint import KNUCKLE, Joint, Loading, RampAndHold, Thrust
+from .parameters import describe, replace
 
 __all__ = ["PRESETS", "Preset", "get_preset"]
 
 
 @dataclass(frozen=True)
 class Preset:
-    """A named joint and its loading.
+    """A named joint, its usual loading, and where its numbers come from.
 
     Attributes
     ----------
@@ -25,25 +36,178 @@ class Preset:
     description : str
         One line for listings.
     joint : Joint
-        The joint's parameters.
+        The joint's parameters (one side).
     loading : Loading
-        Its usual loading.
+        Its usual loading (for a spinal joint, its share of a thrust).
+    sources : dict
+        For each parameter this preset sets: its source, or "assumption: ..." and why.
+        Parameters not listed keep the knuckle's value and source.
     """
 
     name: str
     description: str
     joint: Joint
     loading: Loading
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def source(self, name: str) -> str:
+        """Where the value of parameter ``name`` (dotted for nested) comes from."""
+        if name in self.sources:
+            return self.sources[name]
+        docs = {n: d for n, _, _, d in describe(self.joint)}
+        return docs.get(name, "")
 
 
-PRESETS: dict[str, Preset] = {
-    "knuckle": Preset(
-        name="knuckle",
-        description="metacarpophalangeal joint of a finger, pulled to 60 N over 0.6 s",
-        joint=KNUCKLE,
-        loading=RampAndHold(peak_force_n=60.0, ramp_time_s=0.6, hold_time_s=0.4),
-    ),
+_SPINAL_FLUID_AND_NUCLEATION = (
+    "synovial fluid, gas and nucleation as the knuckle's: the same fluid and the same"
+    " tensile strength of water with ordinary nuclei")
+
+_CERVICAL_CAPSULE = {
+    "capsule.compliance_m3_pa": "assumption: a cervical facet capsule holds under 1 ml"
+    " (musculoskeletalkey.com, intra-articular injection); lumbar inflation gives about"
+    " 1e-11 m^3/Pa (0.3 ml for 15-40 kPa), and under suction a capsule is stiffer"
+    " (Knight & Levick 1982): 1e-12 m^3/Pa",
+    "capsule.resistance_pa_s_m3": "assumption: set so a pop at the skin lasts about"
+    " 5.7 ms, as the C1-C2 pops of Dunning et al. 2013 (5.66 ms, 95 % CI 5.36-5.96)",
+    "stiffness_n_m": "assumption: capsule and ligaments against distraction, 20 N/mm;"
+    " a human cervical capsular ligament fails near 220 N (Ndu 2007)",
+    "body.tissue_mode_hz": "assumption: several cm of neck muscle over the joint make a"
+    " lower soft-tissue corner than a finger's; no transmission figure for the neck found",
+    "body.bone_mode_hz": "assumption: a vertebra's lateral mass is stockier than a"
+    " phalanx; its mode is taken at 3 kHz",
+    "body.bone_gain": "assumption: as the knuckle's",
+    "capsule.rest_pressure_gauge_pa": "as the knuckle's: -5 mmHg, human knee (Wood,"
+    " Ferrell & Baxendale 1988); no figure for a facet joint found",
 }
+
+_CERVICAL_THRUST = (
+    "cervical toggle thrust: peak 117.7 +- 15.6 N over 101.7 +- 14.7 ms (Kawchuk, Herzog"
+    " & Hasler 1992, JMPT 15:275); manipulation about 97 ms (Dunning 2012). Per joint:"
+    " a preload of 20 N and a peak of 70 N (assumption: the thrust shared by the joints"
+    " it opens)")
+
+
+def _spinal(name: str, **changes: object) -> Joint:
+    """A spinal joint: the knuckle's fluid and nucleation, the given changes."""
+    return replace(KNUCKLE, name=name, **changes)
+
+
+KNUCKLE_PRESET = Preset(
+    name="knuckle",
+    description="metacarpophalangeal joint of a finger, pulled to 60 N over 0.6 s",
+    joint=KNUCKLE,
+    loading=RampAndHold(peak_force_n=60.0, ramp_time_s=0.6, hold_time_s=0.4),
+    sources={"loading": "a slow knuckle pull of 0.5-1 s (../shared/REFERENCES.md); the"
+             " crack comes at tens of N (Unsworth 1971)"},
+)
+
+ATLANTO_OCCIPITAL = Preset(
+    name="atlanto-occipital",
+    description="C0-C1: occipital condyle on the atlas, one side, in a cervical thrust",
+    joint=_spinal(
+        "atlanto-occipital", area_m2=1.76e-4, mass_kg=2.0, stiffness_n_m=2e4,
+        damping_n_s_m=120.0, rest_gap_m=2e-4,
+        **{"capsule.compliance_m3_pa": 1e-12, "capsule.resistance_pa_s_m3": 3e7,
+           "body.depth_m": 0.045, "body.tissue_mode_hz": 400.0, "body.bone_mode_hz": 3000.0}),
+    loading=Thrust(preload_n=20.0, peak_force_n=70.0, thrust_time_s=0.1, preload_time_s=0.2),
+    sources={
+        "area_m2": "occipital condyle 21.3 x 10.5 mm (Thintharua & Chentanez 2023, Anat"
+        " Cell Biol); atlas upper facet 21.5 x 11.2 mm (Kaur): an ellipse, 176 mm^2",
+        "mass_kg": "assumption: half the head (4-5 kg) moves on each condyle",
+        "damping_n_s_m": "assumption: damping ratio about 0.3, as the knuckle's",
+        "rest_gap_m": "assumption: a 0.2 mm fluid film",
+        "body.depth_m": "assumption: 45 mm of suboccipital muscle and skin; no depth"
+        " found for the upper cervical joints",
+        "loading": _CERVICAL_THRUST,
+        "fluid, nucleation": _SPINAL_FLUID_AND_NUCLEATION,
+        **_CERVICAL_CAPSULE,
+    },
+)
+
+ATLANTO_AXIAL = Preset(
+    name="atlanto-axial",
+    description="C1-C2: lateral mass joint of atlas and axis, one side, in a cervical thrust",
+    joint=_spinal(
+        "atlanto-axial", area_m2=2.06e-4, mass_kg=1.0, stiffness_n_m=2e4,
+        damping_n_s_m=85.0, rest_gap_m=2e-4,
+        **{"capsule.compliance_m3_pa": 1e-12, "capsule.resistance_pa_s_m3": 3e7,
+           "body.depth_m": 0.04, "body.tissue_mode_hz": 400.0, "body.bone_mode_hz": 3000.0}),
+    loading=Thrust(preload_n=20.0, peak_force_n=70.0, thrust_time_s=0.1, preload_time_s=0.2),
+    sources={
+        "area_m2": "atlas lower facet 17.5 x 15.0 mm, axis upper facet 17.4 x 15.3 mm"
+        " (Kaur): an ellipse, 206 mm^2",
+        "mass_kg": "assumption: the atlas with the head's share it carries in rotation",
+        "damping_n_s_m": "assumption: damping ratio about 0.3",
+        "rest_gap_m": "assumption: a 0.2 mm fluid film",
+        "body.depth_m": "assumption: 40 mm; no depth found for the upper cervical joints",
+        "loading": _CERVICAL_THRUST,
+        "fluid, nucleation": _SPINAL_FLUID_AND_NUCLEATION,
+        **_CERVICAL_CAPSULE,
+    },
+)
+
+MID_CERVICAL = Preset(
+    name="mid-cervical",
+    description="C3-C4 facet (zygapophysial) joint, one side, in a cervical thrust",
+    joint=_spinal(
+        "mid-cervical", area_m2=1.06e-4, mass_kg=0.5, stiffness_n_m=2e4,
+        damping_n_s_m=60.0, rest_gap_m=2e-4,
+        **{"capsule.compliance_m3_pa": 1e-12, "capsule.resistance_pa_s_m3": 3e7,
+           "body.depth_m": 0.03, "body.tissue_mode_hz": 400.0, "body.bone_mode_hz": 3000.0}),
+    loading=Thrust(preload_n=20.0, peak_force_n=60.0, thrust_time_s=0.1, preload_time_s=0.2),
+    sources={
+        "area_m2": "C3 lower facet 11.7 x 12.9 mm, 105.7 mm^2 (Panjabi 1993, Spine, as"
+        " tabulated by Patel et al. 2007)",
+        "mass_kg": "assumption: a mid-cervical vertebra with the neck above it that"
+        " moves with it in a thrust",
+        "damping_n_s_m": "assumption: damping ratio about 0.3",
+        "rest_gap_m": "assumption: a 0.2 mm fluid film",
+        "body.depth_m": "assumption: 30 mm of posterior neck muscle and skin (the lumbar"
+        " facets lie 31.5 mm deep, Galiano 2005)",
+        "loading": _CERVICAL_THRUST.replace("peak of 70 N", "peak of 60 N"),
+        "fluid, nucleation": _SPINAL_FLUID_AND_NUCLEATION,
+        **_CERVICAL_CAPSULE,
+    },
+)
+
+LUMBAR_FACET = Preset(
+    name="lumbar-facet",
+    description="L5-S1 facet joint, one side, in a side-posture lumbar thrust",
+    joint=_spinal(
+        "lumbar-facet", area_m2=1.97e-4, mass_kg=2.0, stiffness_n_m=5e4,
+        damping_n_s_m=250.0, rest_gap_m=2e-4,
+        **{"capsule.compliance_m3_pa": 1.5e-12, "capsule.resistance_pa_s_m3": 3e7,
+           "body.depth_m": 0.0315, "body.tissue_mode_hz": 300.0,
+           "body.bone_mode_hz": 2000.0}),
+    loading=Thrust(preload_n=70.0, peak_force_n=200.0, thrust_time_s=0.14,
+                   preload_time_s=0.3),
+    sources={
+        "area_m2": "L5 lower facet 15.6 x 18.4 mm, 197.3 mm^2 (Panjabi 1993, as tabulated"
+        " by Patel et al. 2007)",
+        "mass_kg": "assumption: the lumbar segment's effective mass in a side-posture thrust",
+        "stiffness_n_m": "assumption: 50 N/mm; a lumbar capsular ligament is 36 N/mm below"
+        " 25 % strain and stiffer beyond (model inputs quoted in PMC8147546)",
+        "damping_n_s_m": "assumption: damping ratio about 0.4",
+        "rest_gap_m": "assumption: a 0.2 mm fluid film",
+        "capsule.compliance_m3_pa": "assumption: lumbar facets hold 1 ml or less and 0.3 ml"
+        " of saline gives 15-40 kPa (about 1e-11 m^3/Pa inflated); stiffer under suction"
+        " (Knight & Levick 1982): 1.5e-12 m^3/Pa",
+        "capsule.resistance_pa_s_m3": "assumption: as the cervical presets",
+        "body.depth_m": "facet joints 3.15 +- 0.5 cm below the skin, L1-S1 (Galiano 2005,"
+        " Anesth Analg)",
+        "body.tissue_mode_hz": "assumption: 3 cm of paraspinal muscle; no figure found",
+        "body.bone_mode_hz": "assumption: a lumbar articular process, 2 kHz",
+        "body.bone_gain": "assumption: as the knuckle's",
+        "capsule.rest_pressure_gauge_pa": _CERVICAL_CAPSULE["capsule.rest_pressure_gauge_pa"],
+        "loading": "side-posture lumbar thrust: preload 69.7 N, thrust 167 ms (J Chiropr"
+        " Educ 37:73); manipulation 139 ms (Mourad 2019). Per joint: preload 70 N, peak"
+        " 200 N over 140 ms (assumption: the share of one facet)",
+        "fluid, nucleation": _SPINAL_FLUID_AND_NUCLEATION,
+    },
+)
+
+PRESETS: dict[str, Preset] = {p.name: p for p in (
+    KNUCKLE_PRESET, ATLANTO_OCCIPITAL, ATLANTO_AXIAL, MID_CERVICAL, LUMBAR_FACET)}
 """Every preset, by name."""
 
 

@@ -23,7 +23,8 @@ from .parameters import Parameters, check_range, quantity
 from .radiation import check_choice
 from .simulation import CrackResult, simulate
 
-__all__ = ["FULL_SCALE_PA", "AudioSettings", "Rendering", "metadata", "render", "save"]
+__all__ = ["FULL_SCALE_PA", "SIDES", "AudioSettings", "Rendering", "hear", "metadata", "render",
+           "save"]
 
 #: Default calibration per listener: the pressure that is digital full scale [Pa].
 #: Air: 20 Pa = 120 dB SPL, a knuckle crack at 10 cm (about 100 dB) sits 20 dB below.
@@ -50,14 +51,22 @@ class AudioSettings(Parameters):
                                          " listener)")
 
 
+SIDES = ("center", "left", "right")
+"""Where a joint's sound goes: both channels, the left or the right."""
+
+
 @dataclass(frozen=True)
 class Rendering:
-    """A crack made audible.
+    """One or several cracks made audible.
 
     Attributes
     ----------
-    crack : CrackResult
-        The simulation.
+    cracks : tuple of CrackResult
+        The simulated joints, one per sound source.
+    sides : tuple of str
+        Each crack's side: ``"center"``, ``"left"`` or ``"right"``.
+    labels : tuple of str
+        Each crack's name.
     listener : str
         ``"air"`` or ``"contact"``.
     samplerate_hz : int
@@ -65,9 +74,10 @@ class Rendering:
     start_s : float
         Simulation time of the first audio sample [s].
     pressure_pa : ndarray
-        Pressure at the listener at the audio rate [Pa], noise included; ``(n,)``.
+        Pressure at the listener at the audio rate [Pa], noise included: ``(n,)`` when
+        every source is at the center, ``(n, 2)`` (left, right) otherwise.
     samples : ndarray
-        Digital samples in [-1, 1] (calibrated or normalised).
+        Digital samples in [-1, 1] (calibrated or normalised), shaped as ``pressure_pa``.
     level : str
         ``"calibrated"`` or ``"normalised"``.
     full_scale_pa : float
@@ -80,7 +90,9 @@ class Rendering:
         Measured on ``pressure_pa``.
     """
 
-    crack: CrackResult
+    cracks: tuple[CrackResult, ...]
+    sides: tuple[str, ...]
+    labels: tuple[str, ...]
     listener: str
     samplerate_hz: int
     start_s: float
@@ -91,6 +103,12 @@ class Rendering:
     seed: int
     settings: AudioSettings
     features: audio.Features
+
+    @property
+    def crack(self) -> CrackResult:
+        """The first crack to happen (the first source if none cracked)."""
+        times = [c.summary.crack_time_s if c.cracked else math.inf for c in self.cracks]
+        return self.cracks[int(np.argmin(times))]
 
     @property
     def t_s(self) -> np.ndarray:
@@ -105,9 +123,9 @@ class Rendering:
         png = base64.b64encode(plot.figure_bytes(figure, "png")).decode("ascii")
         wav = base64.b64encode(io.audio_bytes(self.samples, self.samplerate_hz)).decode("ascii")
         f = self.features
-        caption = (f"{self.crack.joint.name}, {self.listener} listener: peak"
+        caption = (f"{', '.join(self.labels)}, {self.listener} listener: peak"
                    f" {f.peak_spl_db:.1f} dB SPL, dominant {f.dominant_frequency_hz:.0f} Hz,"
-                   f" duration {f.duration_s * 1e3:.1f} ms")
+                   f" duration {f.duration_s * 1e3:.1f} ms, pops {f.pop_count}")
         return (f'<figure><img src="data:image/png;base64,{png}"/>'
                 f"<figcaption>{caption}</figcaption>"
                 f'<audio controls src="data:audio/wav;base64,{wav}"></audio></figure>')
@@ -160,38 +178,103 @@ def render(
     ValueError
         On any unknown choice or out-of-range value.
     """
+    _check_sound_options(listener_kind, samplerate_hz, level)
+    loading = RampAndHold() if loading is None else loading
+    crack = simulate(joint, loading, **simulate_options)
+    return hear([crack], ("center",), (joint.name,), listener_kind=listener_kind,
+                samplerate_hz=samplerate_hz, level=level, full_scale_pa=full_scale_pa,
+                seed=seed, settings=settings)
+
+
+def _check_sound_options(listener_kind: str, samplerate_hz: int, level: str) -> None:
     check_choice("listener", listener_kind, listener.LISTENERS)
     audio.check_samplerate(samplerate_hz)
     check_choice("level", level, audio.LEVELS)
-    seed = int(check_range("seed", seed, "1", 0, 2**63 - 1))
-    settings = AudioSettings() if settings is None else settings
-    full_scale_pa = FULL_SCALE_PA[listener_kind] if full_scale_pa is None else full_scale_pa
-    loading = RampAndHold() if loading is None else loading
-    crack = simulate(joint, loading, **simulate_options)
 
+
+def _pressure_at_listener(crack: CrackResult, listener_kind: str, settings: AudioSettings,
+                          samplerate_hz: int, start_s: float, duration_s: float) -> np.ndarray:
+    """One crack's pressure at the listener [Pa], at the audio rate, from ``start_s``."""
+    joint = crack.joint
     step_s = crack.settings["output_step_s"]
     input_rate_hz = round(1.0 / step_s)
-    after_s = crack.settings["after_crack_s"]
-    t_event = crack.summary.crack_time_s if crack.cracked else crack.t_s[-1]
-    # Start on the crack's own sample grid, so the fine series is read exactly.
-    start_s = t_event - round(settings.pad_before_s / step_s) * step_s
-    duration_s = settings.pad_before_s + after_s + settings.pad_after_s
     p = listener.listener_pressure(
         crack.t_s, crack.source_volume_accel_m3_s2, crack.radius_m, listener=listener_kind,
         fluid_density_kg_m3=joint.fluid.density_kg_m3,
         fluid_sound_speed_m_s=joint.fluid.sound_speed_m_s, body=joint.body,
         air_distance_m=settings.air_distance_m)
-    if crack.cracked:
-        fade = np.clip((t_event + after_s - crack.t_s) / FADE_OUT_S, 0.0, 1.0)
-        p = p * (0.5 - 0.5 * np.cos(math.pi * fade))
+    if not crack.cracked:
+        return np.zeros(round(duration_s * samplerate_hz))
+    end_s = crack.summary.crack_time_s + crack.settings["after_crack_s"]
+    fade = np.clip((end_s - crack.t_s) / FADE_OUT_S, 0.0, 1.0)
+    p = p * (0.5 - 0.5 * np.cos(math.pi * fade))
     sos = listener.body_filter(joint.body, input_rate_hz)
-    pressure = audio.to_samplerate(crack.t_s, p, samplerate_hz, start_s=start_s,
-                                   duration_s=duration_s, input_rate_hz=input_rate_hz,
-                                   sos=sos)
+    return audio.to_samplerate(crack.t_s, p, samplerate_hz, start_s=start_s,
+                               duration_s=duration_s, input_rate_hz=input_rate_hz, sos=sos)
+
+
+def hear(
+    cracks: list[CrackResult] | tuple[CrackResult, ...],
+    sides: tuple[str, ...],
+    labels: tuple[str, ...],
+    *,
+    listener_kind: str = "air",
+    samplerate_hz: int = 48000,
+    level: str = "calibrated",
+    full_scale_pa: float | None = None,
+    seed: int = 0,
+    settings: AudioSettings | None = None,
+) -> Rendering:
+    """Render simulated cracks as one sound: mono, or stereo with sources left and right.
+
+    Each crack is heard at the listener through its own joint's body transfer; the
+    sources on the left go to the left channel, those on the right to the right, and
+    those at the center to both at -3 dB (equal-power pan). Time runs from the first
+    crack less the padding to the last crack's simulated window plus the padding.
+
+    Parameters
+    ----------
+    cracks : sequence of CrackResult
+        The simulated joints.
+    sides : tuple of {"center", "left", "right"}
+        Each crack's side.
+    labels : tuple of str
+        Each crack's name, for the metadata.
+    listener_kind, samplerate_hz, level, full_scale_pa, seed, settings :
+        As for :func:`render`.
+    """
+    _check_sound_options(listener_kind, samplerate_hz, level)
+    for side in sides:
+        check_choice("side", side, SIDES)
+    if not (len(cracks) == len(sides) == len(labels) >= 1):
+        raise ValueError("hear: give one side and one label per crack, and at least one crack")
+    seed = int(check_range("seed", seed, "1", 0, 2**63 - 1))
+    settings = AudioSettings() if settings is None else settings
+    full_scale_pa = FULL_SCALE_PA[listener_kind] if full_scale_pa is None else full_scale_pa
+
+    cracked = [c for c in cracks if c.cracked]
+    first = min((c.summary.crack_time_s for c in cracked), default=cracks[0].t_s[-1])
+    last = max((c.summary.crack_time_s + c.settings["after_crack_s"] for c in cracked),
+               default=first)
+    # Start on the first crack's own sample grid, so its fine series is read exactly.
+    step_s = cracks[0].settings["output_step_s"]
+    start_s = first - round(settings.pad_before_s / step_s) * step_s
+    duration_s = (first - start_s) + (last - first) + settings.pad_after_s
+    sounds = [_pressure_at_listener(c, listener_kind, settings, samplerate_hz, start_s,
+                                    duration_s) for c in cracks]
+    if all(side == "center" for side in sides):
+        pressure = np.sum(sounds, axis=0)
+    else:
+        gains = {"center": (math.sqrt(0.5), math.sqrt(0.5)), "left": (1.0, 0.0),
+                 "right": (0.0, 1.0)}
+        pressure = np.zeros((sounds[0].size, 2))
+        for sound, side in zip(sounds, sides, strict=True):
+            pressure += np.outer(sound, gains[side])
     pressure = audio.add_noise(pressure, settings.noise_rms_pa, seed)
     samples = audio.to_digital(pressure, level=level, full_scale_pa=full_scale_pa)
-    return Rendering(crack=crack, listener=listener_kind, samplerate_hz=samplerate_hz,
-                     start_s=start_s, pressure_pa=pressure, samples=samples, level=level,
+    return Rendering(cracks=tuple(cracks), sides=tuple(sides), labels=tuple(labels),
+                     listener=listener_kind, samplerate_hz=samplerate_hz, start_s=start_s,
+                     pressure_pa=pressure, samples=samples, level=level,
                      full_scale_pa=float(full_scale_pa), seed=seed, settings=settings,
                      features=audio.features(pressure, samplerate_hz))
 
@@ -234,6 +317,11 @@ def metadata(rendering: Rendering, *, preset: str | None = None, file_format: st
         "events": {"nucleation_s": events.nucleation_s,
                    "max_radius_s": events.max_radius_s, "collapse_s": events.collapse_s},
         "features": f.as_dict(),
+        "channels": 1 if rendering.pressure_pa.ndim == 1 else rendering.pressure_pa.shape[1],
+        "sites": [{"label": label, "side": side, "cracked": c.cracked,
+                   "joint": c.joint.as_dict(), "summary": vars(c.summary)}
+                  for c, side, label in zip(rendering.cracks, rendering.sides,
+                                            rendering.labels, strict=True)],
     }
 
 

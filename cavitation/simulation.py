@@ -32,6 +32,7 @@ from types import MappingProxyType
 
 import numpy as np
 from scipy.integrate import solve_ivp
+from scipy.optimize import brentq
 from scipy.signal import find_peaks
 
 from . import bubble, radiation
@@ -209,6 +210,60 @@ def _check_integration(sol, phase: str) -> None:
                            f" {sol.message if sol.status < 0 else 'non-finite state'}")
 
 
+class _ResidualBubble:
+    """A gas bubble left by an earlier crack, following the fluid quasi-statically.
+
+    Its gas (isothermal: the opening takes a fraction of a second) and surface tension
+    set its equilibrium pressure ``p_eq(R) = p_g0 (R_r/R)^3 + p_v - 2 sigma / R``, which
+    must equal the capsule's pressure with the bubble's growth counted:
+    ``p = capsule_pressure(A (h - h0) - (V(R) - V_r))``. ``p_eq`` falls as the bubble
+    grows only up to Blake's critical radius ``R_c = sqrt(3 p_g0 R_r^3 / (2 sigma))``;
+    once the capsule's pressure at ``R_c`` is below ``p_eq(R_c)`` no equilibrium is left
+    and the bubble grows unstably: a crack. A bubble of a millimetre has ``R_c`` of
+    centimetres, so it soaks up the opening and the joint opens without a crack.
+    """
+
+    def __init__(self, joint: Joint, radius_m: float) -> None:
+        fl, self.capsule = joint.fluid, joint.capsule
+        self.area, self.h0 = joint.area_m2, joint.rest_gap_m
+        self.R_r = radius_m
+        self.sigma, self.p_v = fl.surface_tension_n_m, fl.vapour_pressure_pa
+        self.p_g0 = self.capsule.rest_pressure_pa + 2.0 * self.sigma / radius_m - self.p_v
+        self.V_r = 4.0 / 3.0 * math.pi * radius_m**3
+        self.R_c = (math.sqrt(3.0 * self.p_g0 * radius_m**3 / (2.0 * self.sigma))
+                    if self.sigma > 0 else math.inf)
+        self.R_max = min(self.R_c, RESIDUAL_RADIUS_BOUND_M)
+
+    def equilibrium_pressure(self, R: float) -> float:
+        """``p_eq(R)`` [Pa]."""
+        return self.p_g0 * (self.R_r / R) ** 3 + self.p_v - 2.0 * self.sigma / R
+
+    def capsule_side(self, h: float, hdot: float, R: float) -> float:
+        """Capsule pressure [Pa] with the bubble at radius ``R`` [m]."""
+        deformation = self.area * (h - self.h0) - (4.0 / 3.0 * math.pi * R**3 - self.V_r)
+        return capsule_pressure(deformation, self.capsule, self.area * hdot)
+
+    def radius(self, h: float, hdot: float) -> float:
+        """The stable equilibrium radius [m]; ``R_max`` once there is none."""
+        def balance(R: float) -> float:
+            return self.equilibrium_pressure(R) - self.capsule_side(h, hdot, R)
+
+        if balance(self.R_max) >= 0.0:
+            return self.R_max
+        return brentq(balance, 1e-3 * self.R_r, self.R_max, xtol=1e-15, rtol=1e-12)
+
+    def instability(self, h: float, hdot: float) -> float:
+        """Positive while a stable equilibrium exists; crosses 0 at the crack [Pa]."""
+        if self.R_c > RESIDUAL_RADIUS_BOUND_M:
+            return 1.0
+        return self.capsule_side(h, hdot, self.R_c) - self.equilibrium_pressure(self.R_c)
+
+
+#: Largest radius a residual bubble is followed to [m]: beyond that it would no longer
+#: fit a joint.
+RESIDUAL_RADIUS_BOUND_M = 0.05
+
+
 def _cavity_parameters(joint: Joint, model: str) -> dict:
     """Keyword arguments of :func:`bubble.radial_acceleration` for this joint."""
     fl, nu = joint.fluid, joint.nucleation
@@ -242,6 +297,7 @@ def simulate(
     after_crack_s: float = 0.04,
     output_step_s: float = 1e-6,
     rtol: float = 1e-8,
+    residual_radius_m: float = 0.0,
 ) -> CrackResult:
     """Pull a joint open and follow the crack, if there is one.
 
@@ -268,6 +324,10 @@ def simulate(
         Sample step of the crack's time series [s], in [1e-8, 1e-4].
     rtol : float, optional
         Relative tolerance of the integrator [-], in [1e-12, 1e-4].
+    residual_radius_m : float, optional
+        Radius of a gas bubble left in the joint by an earlier crack [m], in [0, 0.02];
+        0 for a joint that has not cracked recently. While it is large the joint opens
+        without a crack (see ``_ResidualBubble``): the refractory period.
 
     Returns
     -------
@@ -288,58 +348,80 @@ def simulate(
     after_crack_s = check_range("after_crack_s", after_crack_s, "s", 1e-3, 1.0)
     output_step_s = check_range("output_step_s", output_step_s, "s", 1e-8, 1e-4)
     rtol = check_range("rtol", rtol, "1", 1e-12, 1e-4)
+    residual_radius_m = check_range("residual_radius_m", residual_radius_m, "m", 0.0, 0.02)
     if not isinstance(joint, Joint):
         raise ValueError(f"joint must be a cavitation.joint.Joint; got {type(joint).__name__}")
     loading = RampAndHold() if loading is None else as_loading(loading)
     _check_nucleus_grows(joint)
     settings = {"model": model, "source": source, "radiation": radiation_form,
                 "distance_m": distance_m, "after_crack_s": after_crack_s,
-                "output_step_s": output_step_s, "rtol": rtol}
+                "output_step_s": output_step_s, "rtol": rtol,
+                "residual_radius_m": residual_radius_m}
 
     A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
     p_nucleation = joint.nucleation.pressure_pa
     gap_scale = 1e-4   # [m], the film at rest; sets the absolute tolerances
     speed_scale = 1e-2  # [m/s]
 
-    # Phase 1: the joint opens, no cavity.
+    # Phase 1: the joint opens; no cavity, or a residual bubble that follows quietly.
+    residual = _ResidualBubble(joint, residual_radius_m) if residual_radius_m > 0 else None
+
+    def opening_pressure(h: float, hdot: float) -> float:
+        if residual is None:
+            return capsule_pressure(A * (h - h0), capsule, A * hdot)
+        return residual.capsule_side(h, hdot, residual.radius(h, hdot))
+
     def opening(t: float, y: np.ndarray) -> list[float]:
         h, hdot = y
-        p = capsule_pressure(A * (h - h0), capsule, A * hdot)
+        p = opening_pressure(h, hdot)
         return [hdot, gap_acceleration(loading.force_n(t), h, hdot, p, joint)]
 
     def reaches_threshold(t: float, y: np.ndarray) -> float:
-        return capsule_pressure(A * (y[0] - h0), capsule, A * y[1]) - p_nucleation
+        return opening_pressure(y[0], y[1]) - p_nucleation
 
-    reaches_threshold.terminal = True
-    reaches_threshold.direction = -1
+    def residual_gives_way(t: float, y: np.ndarray) -> float:
+        return residual.instability(y[0], y[1]) if residual is not None else 1.0
+
+    for event in (reaches_threshold, residual_gives_way):
+        event.terminal = True
+        event.direction = -1
     pre = solve_ivp(opening, (0.0, loading.duration_s), [h0, 0.0], method="LSODA",
                     rtol=rtol, atol=[rtol * gap_scale, rtol * speed_scale],
-                    events=reaches_threshold, dense_output=True)
+                    events=[reaches_threshold, residual_gives_way], dense_output=True)
     _check_integration(pre, "opening")
     cracked = pre.status == 1
-    t_end_pre = float(pre.t_events[0][0]) if cracked else loading.duration_s
+    by_residual = cracked and pre.t_events[1].size > 0
+    t_end_pre = float(pre.t_events[1 if by_residual else 0][0]) if cracked \
+        else loading.duration_s
     n_pre = max(math.ceil(t_end_pre / 1e-3), 200)
     t_pre = np.linspace(0.0, t_end_pre, n_pre + 1)[:-1] if cracked else \
         np.linspace(0.0, t_end_pre, n_pre + 1)
     h_pre, hdot_pre = pre.sol(t_pre)
     force_pre = np.array([loading.force_n(t) for t in t_pre])
-    p_pre = capsule_pressure(A * (h_pre - h0), capsule, A * hdot_pre)
+    p_pre = np.array([opening_pressure(h, v) for h, v in zip(h_pre, hdot_pre, strict=True)])
     zeros = np.zeros_like(t_pre)
+    # A residual bubble changes slowly here: it radiates nothing audible.
+    R_pre = zeros if residual is None else np.array(
+        [residual.radius(h, v) for h, v in zip(h_pre, hdot_pre, strict=True)])
+    Rdot_pre = zeros if residual is None else np.gradient(R_pre, t_pre)
     if not cracked:
         return CrackResult(
             joint=joint, loading=loading, settings=settings, t_s=t_pre, force_n=force_pre,
-            gap_m=h_pre, pressure_pa=p_pre, radius_m=zeros, radius_rate_m_s=zeros,
+            gap_m=h_pre, pressure_pa=p_pre, radius_m=R_pre, radius_rate_m_s=Rdot_pre,
             radius_accel_m_s2=zeros, gap_rate_m_s=hdot_pre, source_volume_accel_m3_s2=zeros,
             radiated_pressure_pa=zeros.copy(), events=Events(), summary=Summary(cracked=False))
 
     # Phase 2: a cavity nucleates and the crack follows.
     cavity = _cavity_parameters(joint, model)
     t_n = t_end_pre
-    h_n, hdot_n = pre.y_events[0][0]
-    R_n = joint.nucleation.radius_m
+    h_n, hdot_n = pre.y_events[1 if by_residual else 0][0]
+    R_n, V_ref = joint.nucleation.radius_m, 0.0
+    if by_residual:  # the residual bubble, at its critical radius, is the cavity
+        R_n, V_ref = residual.R_c, residual.V_r
+        cavity |= {"p_gas_ref": residual.p_g0 * (residual.R_r / R_n) ** 3, "R_ref": R_n}
 
     def pressure(h, hdot, R, Rdot):
-        deformation = A * (h - h0) - 4.0 / 3.0 * math.pi * R**3
+        deformation = A * (h - h0) - (4.0 / 3.0 * math.pi * R**3 - V_ref)
         rate = A * hdot - 4.0 * math.pi * R**2 * Rdot
         return capsule_pressure(deformation, capsule, rate)
 
@@ -363,8 +445,8 @@ def simulate(
     force_post = np.array([loading.force_n(t) for t in post.t])
 
     t = np.concatenate([t_pre, post.t])
-    R = np.concatenate([zeros, R_post])
-    Rdot = np.concatenate([zeros, Rdot_post])
+    R = np.concatenate([R_pre, R_post])
+    Rdot = np.concatenate([Rdot_pre, Rdot_post])
     Rddot = np.concatenate([zeros, Rddot_post])
     events = Events(nucleation_s=t_n, max_radius_s=_extrema(post.t, R_post, +1),
                     collapse_s=_extrema(post.t, R_post, -1))

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from cavitation.cli import main
+from cavitation.io import read_audio
 
 
 def _files(folder):
@@ -96,3 +97,39 @@ def test_console_script_runs(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("cavitation render: error: nucleation.radius_m = 1.0 m")
     assert done.stderr.count("\n") == 1
+
+
+def test_presets_lists_every_preset_and_scenario(capsys):
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    for name in ("knuckle", "atlanto-occipital", "atlanto-axial", "mid-cervical",
+                 "lumbar-facet", "upper-cervical"):
+        assert name in out
+
+
+def test_presets_shows_one_in_full_with_sources(capsys):
+    assert main(["presets", "atlanto-axial"]) == 0
+    out = capsys.readouterr().out
+    assert "17.5 x 15.0 mm" in out and "Kawchuk, Herzog" in out and "m^3/Pa" in out
+
+
+def test_unknown_preset_to_show_is_one_line(capsys):
+    assert main(["presets", "elbow"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_scenario_renders_stereo(tmp_path, capsys):
+    args = ["render", "--scenario", "upper-cervical", "--turn", "left", "--listener",
+            "contact", "--out", str(tmp_path)]
+    assert main(args) == 0
+    assert "pops" in capsys.readouterr().out
+    samples, rate, _ = read_audio(tmp_path / "upper-cervical.wav")
+    assert samples.shape[1] == 2 and rate == 48000
+    meta = json.loads((tmp_path / "upper-cervical.json").read_text())
+    assert meta["channels"] == 2 and len(meta["sites"]) == 6
+
+
+def test_turn_without_scenario_is_refused(tmp_path, capsys):
+    assert main(["render", "--turn", "left", "--out", str(tmp_path / "o")]) == 2
+    assert "--turn and --spasm need --scenario" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -1,0 +1,159 @@
+"""Real joints: cited presets land in their published ranges; several pops; asymmetry;
+the refractory period."""
+
+import numpy as np
+import pytest
+
+import cavitation as cv
+from cavitation import scenario as sc
+from cavitation.parameters import describe
+from cavitation.presets import KNUCKLE_PRESET, PRESETS, get_preset
+from cavitation.protocol import repeated_pulls
+
+CERVICAL = ["atlanto-occipital", "atlanto-axial", "mid-cervical"]
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_changed_parameter_of_a_preset_states_its_source(name):
+    preset = get_preset(name)
+    knuckle = {n: v for n, v, _, _ in describe(KNUCKLE_PRESET.joint)}
+    for field, value, _, _ in describe(preset.joint):
+        if field != "name" and value != knuckle[field]:
+            assert field in preset.sources, f"{name}: {field} has no source"
+    valid = set(knuckle) | {"loading", "fluid, nucleation"}
+    assert set(preset.sources) <= valid
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_preset_cracks_under_its_own_loading(name):
+    preset = get_preset(name)
+    result = cv.simulate(preset.joint, preset.loading, after_crack_s=0.01)
+    assert result.cracked
+    # Tens of N for the knuckle (Unsworth 1971); for the spine, within the thrust.
+    assert result.summary.nucleation_force_n < preset.loading.peak_force_n
+
+
+@pytest.fixture(scope="module", params=CERVICAL)
+def cervical_pop(request):
+    preset = get_preset(request.param)
+    return cv.render(preset.joint, preset.loading, listener_kind="contact")
+
+
+def test_cervical_pop_at_the_skin_lasts_as_published(cervical_pop):
+    # Dunning 2013: 5.66 ms (95 % CI 5.36-5.96) per C1-C2 pop. The capsule resistance
+    # was set for this (an assumption, stated in the presets), so the test guards it;
+    # the band allows for the three joints and for a -20 dB duration not being their
+    # exact measure.
+    assert 4.5e-3 < cervical_pop.features.duration_s < 7.5e-3
+
+
+def test_cervical_pop_peaks_within_the_recorded_frequencies(cervical_pop):
+    # Reggars 1996, skin microphones over C3-C4: peak frequency 86-1830 Hz (median 215).
+    assert 86.0 <= cervical_pop.features.dominant_frequency_hz <= 1830.0
+
+
+def test_lumbar_thrust_gaps_the_facet_as_measured():
+    preset = get_preset("lumbar-facet")
+    result = cv.simulate(preset.joint, preset.loading)
+    # Cramer et al. 2011-2013 (MRI): facet gapping 0.5-1.0 mm after a lumbar thrust.
+    assert 0.5e-3 <= result.summary.gap_jump_m <= 1.0e-3
+
+
+def test_knuckle_refractory_time_is_about_twenty_minutes():
+    result = cv.simulate(KNUCKLE_PRESET.joint, KNUCKLE_PRESET.loading)
+    # Unsworth 1971: about 20 min. The full Epstein-Plesset equation gives 13 min; the
+    # band is the factor that the residual gas (an assumption) and the unbounded-liquid
+    # diffusion leave open.
+    assert 10 * 60 <= result.summary.refractory_time_s <= 30 * 60
+
+
+@pytest.mark.parametrize(
+    "name, low, high",
+    [
+        # Dunning 2013: 3.57 per C1-C2 thrust (95 % CI 3.19-3.94); widened by the
+        # sampling error of 20 people (standard error about 0.2).
+        ("upper-cervical", 3.0, 4.3),
+        # Reggars 1996: 123 cracks in 50 people, 2.46 each.
+        ("mid-cervical", 1.8, 3.2),
+        # Mourad 2019: 5.27 per L5-S1 thrust (range 2-9).
+        ("lumbar", 4.0, 7.0),
+    ],
+)
+def test_pops_per_thrust_over_a_group_of_people(name, low, high):
+    counts = sc.pop_statistics(sc.get_scenario(name), people=20, seed=1)
+    assert low <= counts.mean() <= high
+    if name == "lumbar":
+        assert counts.min() >= 2 and counts.max() <= 9
+
+
+def test_a_thrust_pops_both_sides():
+    result = sc.simulate_scenario(sc.get_scenario("upper-cervical"), after_crack_s=2e-3)
+    # Dunning 2013: 91.9 % of C1-C2 thrusts pop on both sides.
+    assert {side for _, _, side in result.pops} == {"left", "right"}
+
+
+def test_first_pop_is_on_the_side_the_head_turns_to():
+    fraction = sc.side_statistics(sc.get_scenario("mid-cervical"), "right", people=30,
+                                  seed=3)
+    # Reggars & Pollard 1995: 94 %. The far side's share (0.7) is an assumption chosen
+    # for this; 30 people give a standard error of about 5 %.
+    assert fraction >= 0.85
+
+
+def test_one_sided_spasm_delays_or_silences_that_side():
+    base = sc.simulate_scenario(sc.get_scenario("upper-cervical"), after_crack_s=2e-3)
+    spasm = sc.simulate_scenario(
+        sc.with_spasm(sc.get_scenario("upper-cervical"), "left", compression_n=10.0,
+                      stiffness_factor=1.5), after_crack_s=2e-3)
+    assert spasm.first_side == "right"
+    left_times = [t for t, _, side in spasm.pops if side == "left"]
+    base_left = [t for t, _, side in base.pops if side == "left"]
+    assert len(left_times) < len(base_left) or min(left_times) > min(base_left)
+    # The right side is untouched.
+    assert [t for t, _, s in spasm.pops if s == "right"] == \
+        [t for t, _, s in base.pops if s == "right"]
+
+
+def test_turned_scenario_is_louder_on_the_turned_side_in_stereo():
+    result = sc.simulate_scenario(sc.turn_head(sc.get_scenario("upper-cervical"), "right"))
+    rendering = sc.render_scenario(result, listener_kind="contact")
+    assert rendering.pressure_pa.shape[1] == 2
+    left, right = np.max(np.abs(rendering.pressure_pa), axis=0)
+    assert right > 2.0 * left
+
+
+def test_knuckle_does_not_crack_again_until_the_gas_has_dissolved():
+    pulls = repeated_pulls([0.0, 5 * 60.0, 25 * 60.0], after_crack_s=0.01)
+    assert [p.cracked for p in pulls] == [True, False, True]
+    assert pulls[1].residual_radius_m > 1e-3  # still a millimetre of gas at 5 min
+    assert pulls[2].residual_radius_m == 0.0
+    first, again = pulls[0].result.summary, pulls[2].result.summary
+    assert again.nucleation_force_n == pytest.approx(first.nucleation_force_n, rel=1e-9)
+
+
+def test_a_nearly_dissolved_bubble_cracks_early_and_far_less():
+    fresh = cv.simulate(after_crack_s=0.01).summary
+    weak = cv.simulate(residual_radius_m=1e-6, after_crack_s=0.01).summary
+    assert weak.cracked
+    assert weak.nucleation_force_n < 0.8 * fresh.nucleation_force_n
+    # At least 10 dB quieter: the tiny bubble gives way at a far smaller tension.
+    assert weak.peak_radiated_pressure_pa < 0.3 * fresh.peak_radiated_pressure_pa
+
+
+def test_residual_bubble_follows_the_fluid_without_sound():
+    result = cv.simulate(residual_radius_m=1e-3, after_crack_s=0.01)
+    assert not result.cracked
+    assert result.radius_m[-1] > 1e-3  # it grew as the joint opened
+    assert np.all(result.radiated_pressure_pa == 0.0)
+    assert np.all(np.isfinite(result.pressure_pa))
+    assert result.pressure_pa.min() > cv.KNUCKLE.fluid.vapour_pressure_pa - 1e3
+
+
+def test_unknown_scenario_and_bad_turn_are_named():
+    with pytest.raises(ValueError, match="unknown scenario 'neck'; valid choices: "
+                                         "upper-cervical, mid-cervical, lumbar"):
+        sc.get_scenario("neck")
+    with pytest.raises(ValueError, match="unknown turn side 'up'; valid choices: left, right"):
+        sc.turn_head(sc.get_scenario("lumbar"), "up")
+    with pytest.raises(ValueError, match=r"compression_n = -1 N is out of range"):
+        sc.with_spasm(sc.get_scenario("lumbar"), "left", compression_n=-1)
