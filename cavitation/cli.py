@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from . import __version__, audio, listener, radiation
 from .bubble import MODELS
-from .parameters import Parameters, describe, replace
+from .parameters import describe
 
 EXIT_USAGE = 2
 
@@ -36,29 +36,18 @@ def _parse_value(text: str, current: object) -> object:
         raise ValueError(f"value {text!r} is not a number") from None
 
 
-def apply_settings(joint: Parameters, loading: Parameters, assignments: Sequence[str]
-                   ) -> tuple[Parameters, Parameters]:
-    """Apply ``NAME=VALUE`` strings: joint fields by name, loading fields as ``loading.X``."""
-    joint_changes: dict[str, object] = {}
-    loading_changes: dict[str, object] = {}
-    joint_values = {name: value for name, value, _, _ in describe(joint)}
-    loading_values = {name: value for name, value, _, _ in describe(loading)}
+def parse_assignments(assignments: Sequence[str], values: dict[str, object]
+                      ) -> dict[str, object]:
+    """``NAME=VALUE`` strings as ``{name: value}``, each value in its field's type."""
+    changes: dict[str, object] = {}
     for item in assignments:
         name, sep, text = item.partition("=")
         if not sep or not name:
             raise ValueError(f"--set {item!r} is not NAME=VALUE")
-        if name.startswith("loading."):
-            field = name.removeprefix("loading.")
-            if field not in loading_values:
-                raise ValueError(f"unknown parameter {name!r}; valid loading names: "
-                                 + ", ".join(f"loading.{n}" for n in loading_values))
-            loading_changes[field] = _parse_value(text, loading_values[field])
-        else:
-            if name not in joint_values:
-                raise ValueError(f"unknown parameter {name!r}; valid names: "
-                                 + ", ".join([*joint_values, "loading.<name>"]))
-            joint_changes[name] = _parse_value(text, joint_values[name])
-    return replace(joint, **joint_changes), replace(loading, **loading_changes)
+        if name not in values:
+            raise ValueError(f"unknown parameter {name!r}; valid names: {', '.join(values)}")
+        changes[name] = _parse_value(text, values[name])
+    return changes
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -172,7 +161,7 @@ def _presets(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from .presets import get_preset
+    from .presets import configure, get_preset, parameter_values
     from .render import AudioSettings, render, save
 
     if args.scenario is not None:
@@ -180,7 +169,7 @@ def _render(args: argparse.Namespace) -> int:
     if args.turn or args.spasm:
         raise ValueError("--turn and --spasm need --scenario")
     preset = get_preset(args.preset)
-    joint, loading = apply_settings(preset.joint, preset.loading, args.set)
+    joint, loading = configure(preset, parse_assignments(args.set, parameter_values(preset)))
     if args.list_parameters:
         for name, value, unit, doc in [*describe(joint),
                                        *((f"loading.{n}", v, u, d)

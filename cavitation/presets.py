@@ -17,12 +17,13 @@ so the compliances below are several times lower than the inflation figure.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .joint import KNUCKLE, Joint, Loading, RampAndHold, Thrust
 from .parameters import describe, replace
 
-__all__ = ["PRESETS", "Preset", "get_preset"]
+__all__ = ["PRESETS", "Preset", "configure", "get_preset", "parameter_values"]
 
 
 @dataclass(frozen=True)
@@ -216,3 +217,37 @@ def get_preset(name: str) -> Preset:
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; valid choices: {', '.join(PRESETS)}")
     return PRESETS[name]
+
+
+def parameter_values(preset: Preset) -> dict[str, object]:
+    """Every settable name of a preset and its value: joint fields, and ``loading.X``."""
+    values = {name: value for name, value, _, _ in describe(preset.joint)}
+    loading = preset.loading
+    if hasattr(loading, "as_dict"):
+        values |= {f"loading.{n}": v for n, v, _, _ in describe(loading)}
+    return values
+
+
+def configure(preset: Preset, changes: Mapping[str, object]) -> tuple[Joint, Loading]:
+    """The preset's joint and loading with ``changes`` applied, each name checked.
+
+    Joint fields are named as in :func:`cavitation.parameters.names` (dotted for
+    nested sets: ``capsule.compliance_m3_pa``), the loading's as ``loading.NAME``.
+
+    Raises
+    ------
+    ValueError
+        On an unknown name (listing the valid ones) or an out-of-range value.
+    """
+    values = parameter_values(preset)
+    joint_changes: dict[str, object] = {}
+    loading_changes: dict[str, object] = {}
+    for name, value in changes.items():
+        if name not in values:
+            raise ValueError(f"unknown parameter {name!r}; valid names: {', '.join(values)}")
+        if name.startswith("loading."):
+            loading_changes[name.removeprefix("loading.")] = value
+        else:
+            joint_changes[name] = value
+    loading = replace(preset.loading, **loading_changes) if loading_changes else preset.loading
+    return replace(preset.joint, **joint_changes), loading
