@@ -121,6 +121,28 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--overwrite", action="store_true",
                    help="replace existing files (by default they are kept and nothing is"
                    " written)")
+    bt = commands.add_parser(
+        "batch", help="render every run of a sweep file into a folder, with a manifest",
+        description="Render every run of a sweep (TOML: a preset, fixed changes, axes as a"
+        " grid and/or drawn at random, simulation and audio settings, a file-name"
+        " template) into --out, with manifest.csv (one row per run: swept values,"
+        " features, status, error, audio SHA-256). The whole file is checked before any"
+        " run starts. A failed run is recorded and the others go on; the exit status is"
+        " then 1. Interrupted, '--resume' finishes the sweep with the same files.",
+        epilog="example sweep: examples/knuckle_sweep.toml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    bt.add_argument("sweep", help="sweep file (TOML)")
+    bt.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    bt.add_argument("--workers", type=int, default=None, metavar="N",
+                    help="local worker processes (default: all cores; 1 runs in this"
+                    " process)")
+    bt.add_argument("--resume", action="store_true",
+                    help="skip runs whose files are complete and verified, render the rest")
+    bt.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="run on an existing Dask cluster, e.g. tcp://HOST:8786 (needs"
+                    " pip install 'cavitation[dask]')")
+    bt.add_argument("--dry-run", action="store_true",
+                    help="check the sweep, print how many runs and the first few, and exit")
     pr = commands.add_parser(
         "presets", help="list the joint presets, or show one in full",
         description="List the joint presets with their key figures, or show every"
@@ -226,18 +248,52 @@ def _render_scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from . import batch
+
+    sweep = batch.load_sweep(args.sweep)
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers = {args.workers} is out of range; valid: 1 or more")
+    if args.dry_run:
+        print(f"{sweep.source}: {len(sweep.runs)} runs of preset {sweep.preset!r}")
+        for run in sweep.runs[:5]:
+            values = ", ".join(f"{k}={v:.6g}" for k, v in run.swept.items())
+            print(f"  {run.run_id:5d} {run.name}: {values or '(no swept values)'}")
+        if len(sweep.runs) > 5:
+            print(f"  ... and {len(sweep.runs) - 5} more")
+        return 0
+    options = {"workers": args.workers, "resume": args.resume, "progress": True}
+    if args.scheduler is None:
+        summary = batch.run(sweep, args.out, **options)
+    else:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ValueError("--scheduler needs Dask: pip install 'cavitation[dask]'") from None
+        with Client(args.scheduler) as client:
+            summary = batch.run(sweep, args.out, executor=client.get_executor(), **options)
+    print(f"{summary.total} runs: {summary.rendered} rendered, {summary.skipped} already"
+          f" complete, {summary.failed} failed; manifest: {summary.manifest}")
+    if summary.failed:
+        print(f"cavitation batch: {summary.failed} of {summary.total} runs failed; see the"
+              f" error column of {summary.manifest}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
-        return _presets(args) if args.command == "presets" else _render(args)
+        commands = {"presets": _presets, "batch": _batch, "render": _render}
+        return commands[args.command](args)
     except BrokenPipeError:  # output piped into a reader that stopped (| head)
         sys.stdout = open(os.devnull, "w")  # silence the flush at exit
         return 0
     except FileExistsError as err:
-        print(f"cavitation {args.command}: error: {err} (--overwrite replaces them)",
-              file=sys.stderr)
+        hint = " (--overwrite replaces them)" if args.command == "render" else ""
+        print(f"cavitation {args.command}: error: {err}{hint}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as err:
         print(f"cavitation {args.command}: error: {err}", file=sys.stderr)

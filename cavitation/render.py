@@ -11,6 +11,7 @@ line (``cavitation render``) and the notebooks call these same two functions.
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -335,6 +336,8 @@ def save(
     figures: tuple[str, ...] = ("png",),
     preset: str | None = None,
     overwrite: bool = False,
+    record_audio_hash: bool = False,
+    extra: dict | None = None,
 ) -> list[Path]:
     """Write ``name.wav`` (or ``.flac``), ``name.json`` and the dashboard figures.
 
@@ -359,6 +362,11 @@ def save(
         Preset name, recorded in the JSON.
     overwrite : bool, optional
         Replace existing files.
+    record_audio_hash : bool, optional
+        Record the audio file's SHA-256 in the JSON (``audio_sha256``), so that a
+        finished file can be told from an interrupted one.
+    extra : dict, optional
+        More entries for the JSON (a batch's run id and swept values).
 
     Returns
     -------
@@ -370,23 +378,27 @@ def save(
     FileExistsError
         If a file exists and ``overwrite`` is false; nothing is written then.
     """
-    from . import io, plot  # soundfile and matplotlib only when saving
+    from . import io  # soundfile only when saving
 
     io.check_format(file_format, subtype)
     for kind in figures:
-        check_choice("figure format", kind, plot.FIGURE_FORMATS)
+        check_choice("figure format", kind, ("png", "svg"))
     out = Path(out_dir)
     audio_path = out / f"{name}.{file_format}"
     json_path = out / f"{name}.json"
     figure_paths = [out / f"{name}.{kind}" for kind in figures]
     finals = [audio_path, json_path, *figure_paths]
     with io.OutputSet(finals, overwrite=overwrite) as outputs:
-        io.write_audio(outputs.stage(audio_path), rendering.samples, rendering.samplerate_hz,
+        staged_audio = outputs.stage(audio_path)
+        io.write_audio(staged_audio, rendering.samples, rendering.samplerate_hz,
                        file_format=file_format, subtype=subtype)
-        io.write_json(outputs.stage(json_path),
-                      metadata(rendering, preset=preset, file_format=file_format,
-                               subtype=subtype))
+        meta = metadata(rendering, preset=preset, file_format=file_format, subtype=subtype)
+        if record_audio_hash:
+            meta["audio_sha256"] = hashlib.sha256(staged_audio.read_bytes()).hexdigest()
+        io.write_json(outputs.stage(json_path), meta | (extra or {}))
         if figure_paths:
+            from . import plot  # matplotlib only when a figure is asked for
+
             figure = plot.dashboard(rendering)
             for kind, path in zip(figures, figure_paths, strict=True):
                 outputs.stage(path).write_bytes(plot.figure_bytes(figure, kind))

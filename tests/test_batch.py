@@ -1,0 +1,172 @@
+"""Batch export: checked sweeps, identical reruns, resume after kill -9, failures, Dask."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cavitation import batch
+from cavitation.cli import main
+
+SMALL = """
+preset = "knuckle"
+name = "k_{run:02d}_{loading_peak_force_n:.0f}N"
+seed = 11
+[grid]
+"loading.peak_force_n" = [45.0, 70.0]
+[random]
+count = 2
+log_uniform = { "mass_kg" = [0.02, 0.05] }
+[simulation]
+after_crack_s = 0.01
+[audio]
+pad_before_s = 0.01
+pad_after_s = 0.01
+noise_rms_pa = 0.001
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "sweep.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_sweep_expands_grid_times_draws(tmp_path):
+    sweep = batch.load_sweep(_write(tmp_path, SMALL))
+    assert len(sweep.runs) == 4
+    assert [r.name for r in sweep.runs] == ["k_00_45N", "k_01_45N", "k_02_70N", "k_03_70N"]
+    masses = [r.swept["mass_kg"] for r in sweep.runs]
+    assert masses[0] == masses[2] and masses[1] == masses[3]  # draws reused per point
+    assert all(0.02 <= m <= 0.05 for m in masses)
+    assert [r.seed for r in sweep.runs] == [11, 12, 13, 14]
+
+
+def test_same_sweep_gives_byte_identical_files_in_and_out_of_process(tmp_path):
+    sweep = batch.load_sweep(_write(tmp_path, SMALL))
+    one = batch.run(sweep, tmp_path / "one", workers=1)
+    two = batch.run(sweep, tmp_path / "two", workers=2)
+    assert one.failed == two.failed == 0 and one.rendered == 4
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
+    manifest = (tmp_path / "one" / "manifest.csv").read_text().splitlines()
+    assert manifest[0].startswith("run_id,name,status,error,audio_file,audio_sha256,"
+                                  "loading.peak_force_n,mass_kg,cracked")
+    assert len(manifest) == 5 and all(",ok," in row for row in manifest[1:])
+
+
+def test_example_sweep_is_valid():
+    sweep = batch.load_sweep(Path(__file__).parents[1] / "examples" / "knuckle_sweep.toml")
+    assert len(sweep.runs) == 12
+
+
+def test_killed_batch_resumes_to_the_same_files(tmp_path):
+    sweep_path = _write(tmp_path, SMALL)
+    batch.run(batch.load_sweep(sweep_path), tmp_path / "whole", workers=1)
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "cavitation", "batch", str(sweep_path),
+                             "--out", str(out), "--workers", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finals = [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert 0 < len(finals) < 9  # part-way: some runs written, no manifest yet
+    # Leftovers an interruption can leave: a temporary file and a damaged audio file.
+    (out / ".k_03_70N.wav.abc.part").write_bytes(b"half")
+    damaged = sorted(out.glob("*.wav"))[0]
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    assert main(["batch", str(sweep_path), "--out", str(out), "--resume", "--workers", "1"]) == 0
+    assert _files(out) == _files(tmp_path / "whole")
+
+
+def test_failed_run_is_recorded_and_the_others_go_on(tmp_path, capsys):
+    # A full scale of 1 Pa: the cracking run would clip, so it fails; the weak pull
+    # does not crack, its silence fits.
+    text = SMALL.replace("[45.0, 70.0]", "[20.0, 70.0]").replace(
+        "noise_rms_pa = 0.001", "full_scale_pa = 1.0")
+    sweep_path = _write(tmp_path, text)
+    assert main(["batch", str(sweep_path), "--out", str(tmp_path / "o"), "--workers", "1"]) == 1
+    rows = (tmp_path / "o" / "manifest.csv").read_text().splitlines()[1:]
+    statuses = [row.split(",")[2] for row in rows]
+    assert statuses == ["ok", "ok", "failed", "failed"]
+    assert "ClippingError: the signal peaks at" in rows[2]
+    assert "2 of 4 runs failed" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "k_02_70N.wav").exists()
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("preset", "presets"), r"unknown key 'presets'; valid keys: audio, grid, name"),
+        (('"knuckle"', '"elbow"'), r"preset: unknown preset 'elbow'; valid choices: knuckle"),
+        (('"loading.peak_force_n" =', '"loading.peak" ='),
+         r"\[grid\] loading.peak: unknown parameter 'loading.peak'; valid names:"),
+        (("[45.0, 70.0]", "[45.0, 7000.0]"),
+         r"run 2 \(loading.peak_force_n=7000, .*RampAndHold.peak_force_n = 7000.0 N is out"
+         r" of range; valid range: \[0, 5000\] N"),
+        (("[45.0, 70.0]", '["45 N", 70.0]'),
+         r"\[grid\] loading.peak_force_n: '45 N' is not a number \(values are plain SI"),
+        (("[0.02, 0.05]", "[0.05, 0.02]"), r"\[random.log_uniform\] mass_kg: \[0.05, 0.02\]"
+                                           r" is not a range"),
+        (("pad_before_s = 0.01", "samplerate_hz = 22050"),
+         r"\[audio\]: samplerate_hz = 22050 Hz is not available"),
+        (("pad_before_s = 0.01", "format = 'mp3'"), r"\[audio\]: format 'mp3' is not one of"),
+        (("after_crack_s = 0.01", "model = 'gilmore'"),
+         r"\[simulation\] model: 'gilmore' is not one of keller_miksis, rayleigh_plesset"),
+        (("{loading_peak_force_n:.0f}N", "{force}"), r"name: unknown field \{force\}"),
+        (('name = "k_{run:02d}_{loading_peak_force_n:.0f}N"', 'name = "k"'),
+         r"gives the same file name to several runs"),
+        (("count = 2", "count = 2\ncolour = 3"), r"\[random\]: unknown key 'colour'"),
+        (("[grid]", "[grid"), r"not valid TOML"),
+    ],
+)
+def test_bad_sweep_is_one_error_naming_the_place(tmp_path, capsys, change, message):
+    path = _write(tmp_path, SMALL.replace(*change))
+    with pytest.raises(batch.SweepError, match=message):
+        batch.load_sweep(path)
+    assert main(["batch", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("cavitation batch: error: ")
+    assert not (tmp_path / "o").exists()
+
+
+def test_dry_run_prints_the_count_and_writes_nothing(tmp_path, capsys):
+    path = _write(tmp_path, SMALL)
+    assert main(["batch", str(path), "--out", str(tmp_path / "o"), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "4 runs of preset 'knuckle'" in out and "k_00_45N" in out
+    assert not (tmp_path / "o").exists()
+
+
+def test_existing_batch_folder_is_refused_without_resume(tmp_path, capsys):
+    path = _write(tmp_path, SMALL)
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "k_00_45N.wav").write_bytes(b"mine")
+    assert main(["batch", str(path), "--out", str(out)]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert (out / "k_00_45N.wav").read_bytes() == b"mine"
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_dask_cluster_gives_the_same_files_as_local_processes(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    sweep = batch.load_sweep(_write(tmp_path, SMALL))
+    batch.run(sweep, tmp_path / "local", workers=1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        summary = batch.run(sweep, tmp_path / "dask", executor=client.get_executor())
+    assert summary.failed == 0
+    assert _files(tmp_path / "dask") == _files(tmp_path / "local")
