@@ -57,7 +57,7 @@ import numpy as np
 
 from . import audio, listener
 from .bubble import MODELS
-from .io import SUBTYPES, OutputSet, check_format, to_json
+from .io import SUBTYPES, OutputExistsError, OutputSet, check_format, to_json
 from .parameters import check_range
 from .presets import PRESETS, configure, get_preset, parameter_values
 from .radiation import FORMS, SOURCES
@@ -78,7 +78,7 @@ AUDIO_KEYS = {"listener": str, "samplerate_hz": int, "format": str, "subtype": s
               "air_distance_m": float, "pad_before_s": float, "pad_after_s": float,
               "figures": list}
 FEATURES = ("peak_spl_db", "dominant_frequency_hz", "spectral_centroid_hz", "duration_s",
-            "pop_count")
+            "pop_count", "pop_duration_s")
 
 
 class SweepError(ValueError):
@@ -493,7 +493,7 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
         if not resume:
             existing = [p.name for p in out.glob(f"{run_.name}.*")]
             if existing or (out / MANIFEST).exists():
-                raise FileExistsError(f"{out} already holds files of this batch"
+                raise OutputExistsError(f"{out} already holds files of this batch"
                                       f" ({', '.join(existing[:3]) or MANIFEST}); resume"
                                       " (--resume) to finish it, or choose another folder")
         todo.append(run_)

@@ -13,7 +13,9 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, audio, listener, radiation
+from .audio import ClippingError
 from .bubble import MODELS
+from .io import OutputExistsError
 from .parameters import describe
 
 EXIT_USAGE = 2
@@ -67,7 +69,7 @@ def _build_parser() -> argparse.ArgumentParser:
         " --set loading.peak_force_n=80 --listener contact --format flac\n"
         "Parameter names: cavitation render --preset knuckle --list-parameters",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    r.add_argument("--preset", default="knuckle", metavar="NAME",
+    r.add_argument("--preset", default=None, metavar="NAME",
                    help=f"joint and loading to start from; one of: {', '.join(PRESETS)}"
                    " (default: knuckle)")
     r.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
@@ -107,14 +109,19 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="render a multi-joint thrust instead of one preset, in stereo (left"
                    f" and right joints): one of {', '.join(_scenario_names())}")
     r.add_argument("--turn", choices=("left", "right"), default=None,
-                   help="with --scenario: the head turned to this side before the thrust")
+                   help="with a cervical --scenario: the head turned to this side before"
+                   " the thrust")
+    r.add_argument("--rotate", choices=("left", "right"), default=None,
+                   help="with a cervical --scenario: no thrust, a slow rotation of the head"
+                   " to this side (80 N on a turned-side joint over 0.5 s)")
     r.add_argument("--spasm", choices=("left", "right"), default=None,
                    help="with --scenario: the muscles of this side in spasm, pressing its"
                    " joints shut (--spasm-force) and stiffening them (--spasm-stiffness)")
-    r.add_argument("--spasm-force", type=float, default=10.0, metavar="N",
-                   help="force pressing each joint of the spasm side shut [N] (default 10)")
-    r.add_argument("--spasm-stiffness", type=float, default=1.5, metavar="X",
-                   help="factor on the stiffness of the spasm side [-] (default 1.5)")
+    r.add_argument("--spasm-force", type=float, default=None, metavar="N",
+                   help="with --spasm: force pressing each joint of that side shut [N]"
+                   " (default 4: delays that side's pops; about 10 silences them)")
+    r.add_argument("--spasm-stiffness", type=float, default=None, metavar="X",
+                   help="with --spasm: factor on the stiffness of that side [-] (default 1)")
     r.add_argument("--svg", action="store_true", help="also write NAME.svg")
     r.add_argument("--out", default="outputs", metavar="DIR",
                    help="output folder, created if needed (default: outputs)")
@@ -186,11 +193,22 @@ def _render(args: argparse.Namespace) -> int:
     from .presets import configure, get_preset, parameter_values
     from .render import AudioSettings, render, save
 
+    if args.full_scale is not None and args.level == "normalised":
+        raise ValueError("--full-scale sets the calibrated level; it has no effect with"
+                         " --level normalised")
+    if args.spasm is None and (args.spasm_force is not None
+                               or args.spasm_stiffness is not None):
+        raise ValueError("--spasm-force and --spasm-stiffness need --spasm SIDE")
     if args.scenario is not None:
+        for flag, given in (("--preset", args.preset), ("--set", args.set),
+                            ("--list-parameters", args.list_parameters)):
+            if given:
+                raise ValueError(f"{flag} applies to one preset, not to --scenario"
+                                 " (change a scenario's joints in Python: cavitation.scenario)")
         return _render_scenario(args)
-    if args.turn or args.spasm:
-        raise ValueError("--turn and --spasm need --scenario")
-    preset = get_preset(args.preset)
+    if args.turn or args.rotate or args.spasm:
+        raise ValueError("--turn, --rotate and --spasm need --scenario")
+    preset = get_preset(args.preset or "knuckle")
     joint, loading = configure(preset, parse_assignments(args.set, parameter_values(preset)))
     if args.list_parameters:
         for name, value, unit, doc in [*describe(joint),
@@ -219,17 +237,27 @@ def _render(args: argparse.Namespace) -> int:
 
 def _render_scenario(args: argparse.Namespace) -> int:
     from .render import AudioSettings, save
-    from .scenario import get_scenario, render_scenario, simulate_scenario, turn_head, with_spasm
+    from .scenario import (
+        get_scenario,
+        head_rotation,
+        render_scenario,
+        simulate_scenario,
+        turn_head,
+        with_spasm,
+    )
 
-    if args.set:
-        raise ValueError("--set applies to one preset; with --scenario change the presets"
-                         " in Python (cavitation.scenario)")
+    if args.turn and args.rotate:
+        raise ValueError("--turn (before a thrust) and --rotate (no thrust) exclude each other")
     scenario = get_scenario(args.scenario)
     if args.spasm:
-        scenario = with_spasm(scenario, args.spasm, compression_n=args.spasm_force,
-                              stiffness_factor=args.spasm_stiffness)
+        scenario = with_spasm(
+            scenario, args.spasm,
+            compression_n=4.0 if args.spasm_force is None else args.spasm_force,
+            stiffness_factor=1.0 if args.spasm_stiffness is None else args.spasm_stiffness)
     if args.turn:
         scenario = turn_head(scenario, args.turn)
+    if args.rotate:
+        scenario = head_rotation(scenario, args.rotate)
     settings = AudioSettings(noise_rms_pa=args.noise, air_distance_m=args.distance)
     result = simulate_scenario(scenario, model=args.model, source=args.source)
     rendering = render_scenario(result, listener_kind=args.listener,
@@ -237,12 +265,13 @@ def _render_scenario(args: argparse.Namespace) -> int:
                                 full_scale_pa=args.full_scale, seed=args.seed,
                                 settings=settings)
     figures = ("png", "svg") if args.svg else ("png",)
-    paths = save(rendering, args.out, args.scenario, file_format=args.format,
-                 subtype=args.subtype, figures=figures, preset=scenario.name,
-                 overwrite=args.overwrite)
+    paths = save(rendering, args.out, scenario.file_stem, file_format=args.format,
+                 subtype=args.subtype, figures=figures, overwrite=args.overwrite,
+                 extra={"scenario": scenario.as_dict()})
     pops = ", ".join(f"{label} at {t:.4f} s" for t, label, _ in result.pops) or "none"
-    print(f"{scenario.name}: {result.pop_count} pops ({pops}); peak"
-          f" {rendering.features.peak_spl_db:.1f} dB SPL at the {rendering.listener} listener")
+    print(f"{scenario.file_stem}: {result.pop_count} joints cracked ({pops}); heard as"
+          f" {rendering.features.pop_count} pop(s), peak {rendering.features.peak_spl_db:.1f}"
+          f" dB SPL at the {rendering.listener} listener")
     for path in paths:
         print(f"  wrote {path}")
     return 0
@@ -291,9 +320,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a reader that stopped (| head)
         sys.stdout = open(os.devnull, "w")  # silence the flush at exit
         return 0
-    except FileExistsError as err:
+    except OutputExistsError as err:
         hint = " (--overwrite replaces them)" if args.command == "render" else ""
         print(f"cavitation {args.command}: error: {err}{hint}", file=sys.stderr)
+        return EXIT_USAGE
+    except ClippingError as err:
+        print(f"cavitation {args.command}: error: {err} (--full-scale PA sets it; or"
+              " --level normalised)", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as err:
+        where = getattr(args, "out", None)
+        print(f"cavitation {args.command}: error: cannot write to --out {where}:"
+              f" {err.strerror or err}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as err:
         print(f"cavitation {args.command}: error: {err}", file=sys.stderr)

@@ -23,6 +23,7 @@ for a finger joint are not known, so the law's shape is an assumption.
 from __future__ import annotations
 
 import math
+from dataclasses import field
 
 import numpy as np
 
@@ -105,7 +106,9 @@ class Capsule(Parameters):
         doc="viscous resistance of the capsule wall; assumption chosen so that the"
             " ringing of a knuckle's cavity dies within about 5 ms, as a pop lasts"
             " 5.66 ms (Dunning 2013) and an airborne knuckle crack about 10 ms")
-    law: str = "linear"
+    law: str = field(default="linear", metadata={
+        "doc": "pressure-volume law: 'linear' (constant compliance) or 'stiffening'"
+               " (sinh); linear by default, as no finger-joint curve is known"})
 
     def __post_init__(self) -> None:
         super().__post_init__()

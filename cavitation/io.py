@@ -25,7 +25,8 @@ import soundfile
 from .audio import ClippingError
 from .radiation import check_choice
 
-__all__ = ["FORMATS", "SUBTYPES", "OutputSet", "audio_bytes", "check_format", "read_audio",
+__all__ = ["FORMATS", "SUBTYPES", "OutputExistsError", "OutputSet", "audio_bytes",
+           "check_format", "read_audio",
            "to_json", "write_audio", "write_json"]
 
 FORMATS = ("wav", "flac")
@@ -124,6 +125,10 @@ def _ordinary_file_mode() -> int:
     return 0o666 & ~umask
 
 
+class OutputExistsError(FileExistsError):
+    """An output file exists and overwriting was not asked for."""
+
+
 class OutputSet:
     """Files that appear together or not at all.
 
@@ -147,8 +152,8 @@ class OutputSet:
         if not overwrite:
             existing = [str(p) for p in self.finals if p.exists()]
             if existing:
-                raise FileExistsError(f"{', '.join(existing)} already exist(s); nothing"
-                                      " written")
+                raise OutputExistsError(f"{', '.join(existing)} already exist(s); nothing"
+                                        " written")
 
     def stage(self, final: str | os.PathLike) -> Path:
         """A temporary path, in the final file's folder, to write ``final`` into."""

@@ -207,7 +207,7 @@ class Joint(Parameters):
     The numbers of a particular joint live in presets such as :data:`KNUCKLE`.
     """
 
-    name: str = "joint"
+    name: str = field(default="joint", metadata={"doc": "the joint's name, for labels"})
     area_m2: float = quantity(
         1.5e-4, unit="m^2", low=1e-5, high=5e-3,
         doc="contact area of the articular surfaces; a disc 14 mm across, the MCP head"

@@ -118,10 +118,20 @@ def plot_radiated(result: CrackResult, ax: Axes | None = None) -> Axes:
     return ax
 
 
+#: The waveform is shown from this long before the first crack [s] ...
+WAVEFORM_BEFORE_S = 2e-3
+#: ... to this long after the last one [s].
+WAVEFORM_AFTER_S = 25e-3
+
+
 def plot_waveform(rendering: Rendering, ax: Axes | None = None) -> Axes:
-    """Pressure at the listener [Pa] at the audio rate."""
+    """Pressure at the listener [Pa] around the cracks, at the audio rate."""
     ax = _axes(ax)
-    t_ms = (rendering.t_s - rendering.t_s[0]) * 1e3
+    times = [c.summary.crack_time_s for c in rendering.cracks if c.cracked]
+    t0 = min(times) if times else rendering.t_s[0]
+    t_ms = (rendering.t_s - t0) * 1e3
+    if times:
+        ax.set_xlim(-WAVEFORM_BEFORE_S * 1e3, (max(times) - t0 + WAVEFORM_AFTER_S) * 1e3)
     if rendering.pressure_pa.ndim == 1:
         ax.plot(t_ms, rendering.pressure_pa, color="k", lw=0.6)
     else:
@@ -129,7 +139,7 @@ def plot_waveform(rendering: Rendering, ax: Axes | None = None) -> Axes:
             ax.plot(t_ms, rendering.pressure_pa[:, channel], color=color, lw=0.6, label=name,
                     alpha=0.8)
         ax.legend(loc="upper right", fontsize="small")
-    ax.set_xlabel("time [ms]")
+    ax.set_xlabel("time after the first crack [ms]" if times else "time [ms]")
     ax.set_ylabel(f"pressure at {rendering.listener} listener [Pa]")
     ax.set_title(f"waveform, {rendering.samplerate_hz / 1e3:g} kHz")
     return ax
@@ -154,22 +164,27 @@ def plot_spectrogram(rendering: Rendering, ax: Axes | None = None) -> Axes:
 
 
 def plot_spectrum(rendering: Rendering, ax: Axes | None = None) -> Axes:
-    """Magnitude spectrum [dB re 20 uPa] with the dominant frequency marked."""
+    """Magnitude spectrum [dB re its peak] with the dominant frequency marked.
+
+    Relative, because the spectrum level of a short burst depends on how long the
+    analysed file is; the absolute level is the peak SPL in the features.
+    """
     ax = _axes(ax)
     fs = rendering.samplerate_hz
     x = _mono(rendering)
-    spectrum = np.abs(np.fft.rfft(x)) * 2.0 / x.size
+    spectrum = np.abs(np.fft.rfft(x))
     f = np.fft.rfftfreq(x.size, 1.0 / fs)
     keep = f >= 20.0
-    ax.semilogx(f[keep], 20.0 * np.log10(np.maximum(spectrum[keep], 1e-30)
-                                         / REFERENCE_PRESSURE_PA), color="tab:blue", lw=0.8)
+    top = max(float(spectrum[keep].max()), 1e-300)
+    ax.semilogx(f[keep], 20.0 * np.log10(np.maximum(spectrum[keep], 1e-30 * top) / top),
+                color="tab:blue", lw=0.8)
     dominant = rendering.features.dominant_frequency_hz
     if np.isfinite(dominant):
         ax.axvline(dominant, color="tab:red", ls="--", lw=1,
                    label=f"dominant {dominant:.0f} Hz")
         ax.legend(loc="lower left", fontsize="small")
     ax.set_xlabel("frequency [Hz]")
-    ax.set_ylabel("magnitude [dB re 20 uPa]")
+    ax.set_ylabel("magnitude [dB re peak]")
     ax.set_title("spectrum")
     return ax
 
@@ -188,8 +203,10 @@ def dashboard(rendering: Rendering) -> Figure:
     plot_spectrogram(rendering, axes[3, 0])
     axes[3, 1].axis("off")
     s, f = crack.summary, rendering.features
-    lines = [f"joint: {crack.joint.name}" + (f" (first of {len(rendering.cracks)})"
-                                             if len(rendering.cracks) > 1 else ""),
+    label = rendering.labels[rendering.cracks.index(crack)]
+    lines = [f"joint: {label}" + (f" (first of {len(rendering.cracks)} joints;"
+                                  f" {sum(c.cracked for c in rendering.cracks)} cracked)"
+                                  if len(rendering.cracks) > 1 else ""),
              f"cracked: {s.cracked}"]
     if s.cracked:
         lines += [f"crack at {s.crack_time_s:.4f} s, {s.nucleation_force_n:.1f} N",
@@ -201,7 +218,8 @@ def dashboard(rendering: Rendering) -> Figure:
     lines += [f"listener: {rendering.listener}", f"peak {f.peak_spl_db:.1f} dB SPL",
               f"dominant {f.dominant_frequency_hz:.0f} Hz,"
               f" centroid {f.spectral_centroid_hz:.0f} Hz",
-              f"duration (-20 dB) {f.duration_s * 1e3:.1f} ms, pops: {f.pop_count}"]
+              f"duration (-20 dB) {f.duration_s * 1e3:.1f} ms; pops heard: {f.pop_count},"
+              f" {f.pop_duration_s * 1e3:.1f} ms each"]
     axes[3, 1].text(0.0, 1.0, "\n".join(lines), va="top", family="monospace", fontsize=9)
     return figure
 

@@ -56,6 +56,9 @@ class Preset:
         if name in self.sources:
             return self.sources[name]
         docs = {n: d for n, _, _, d in describe(self.joint)}
+        shared = self.sources.get("fluid, nucleation")
+        if shared and name.split(".")[0] in ("fluid", "nucleation"):
+            return f"{shared}: {docs.get(name, '')}"
         return docs.get(name, "")
 
 
@@ -249,5 +252,12 @@ def configure(preset: Preset, changes: Mapping[str, object]) -> tuple[Joint, Loa
             loading_changes[name.removeprefix("loading.")] = value
         else:
             joint_changes[name] = value
-    loading = replace(preset.loading, **loading_changes) if loading_changes else preset.loading
+    try:
+        loading = replace(preset.loading, **loading_changes) if loading_changes \
+            else preset.loading
+    except ValueError as err:  # name the field as the caller wrote it
+        prefix = f"{type(preset.loading).__name__}."
+        text = str(err)
+        raise ValueError(f"loading.{text.removeprefix(prefix)}" if text.startswith(prefix)
+                         else text) from None
     return replace(preset.joint, **joint_changes), loading

@@ -88,7 +88,7 @@ class Rendering:
     settings : AudioSettings
         Padding, noise and microphone distance.
     features : audio.Features
-        Measured on ``pressure_pa``.
+        Measured on ``pressure_pa`` before the background noise was added.
     """
 
     cracks: tuple[CrackResult, ...]
@@ -271,13 +271,16 @@ def hear(
         pressure = np.zeros((sounds[0].size, 2))
         for sound, side in zip(sounds, sides, strict=True):
             pressure += np.outer(sound, gains[side])
+    # The crack's features are measured before the background noise is added: noise a
+    # few tens of dB down would otherwise stretch the -20 dB envelope over the file.
+    features = audio.features(pressure, samplerate_hz)
     pressure = audio.add_noise(pressure, settings.noise_rms_pa, seed)
     samples = audio.to_digital(pressure, level=level, full_scale_pa=full_scale_pa)
     return Rendering(cracks=tuple(cracks), sides=tuple(sides), labels=tuple(labels),
                      listener=listener_kind, samplerate_hz=samplerate_hz, start_s=start_s,
                      pressure_pa=pressure, samples=samples, level=level,
                      full_scale_pa=float(full_scale_pa), seed=seed, settings=settings,
-                     features=audio.features(pressure, samplerate_hz))
+                     features=features)
 
 
 def metadata(rendering: Rendering, *, preset: str | None = None, file_format: str = "wav",
@@ -287,7 +290,7 @@ def metadata(rendering: Rendering, *, preset: str | None = None, file_format: st
 
     crack, s, f = rendering.crack, rendering.crack.summary, rendering.features
     loading = crack.loading
-    loading_params = loading.as_dict() if isinstance(loading, Parameters) else {
+    loading_params = loading.as_dict() if hasattr(loading, "as_dict") else {
         "description": f"user-supplied {type(loading).__name__}"}
     events = crack.events
     return {

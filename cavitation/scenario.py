@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .joint import Joint, Loading
+from .joint import Joint, Loading, RampAndHold
 from .parameters import check_range, replace
 from .presets import get_preset
 from .radiation import check_choice
@@ -36,6 +36,7 @@ __all__ = [
     "ScenarioResult",
     "Site",
     "get_scenario",
+    "head_rotation",
     "pop_statistics",
     "render_scenario",
     "side_statistics",
@@ -75,6 +76,12 @@ class ScaledLoading:
     def force_n(self, t: float) -> float:
         """Distraction force [N] at time ``t`` [s]."""
         return self.scale * self.base.force_n(t) + self.offset_n
+
+    def as_dict(self) -> dict:
+        """The base loading's parameters, its type, and the scale and offset [N]."""
+        base = self.base.as_dict() if hasattr(self.base, "as_dict") else {}
+        return {"base": {"type": type(self.base).__name__, **base}, "scale": self.scale,
+                "offset_n": self.offset_n}
 
 
 @dataclass(frozen=True)
@@ -126,10 +133,26 @@ class Scenario:
     description: str
     sites: tuple[Site, ...]
     loading: Loading
+    region: str = "cervical"
+    changes: tuple[str, ...] = ()
 
     def site_loading(self, site: Site) -> ScaledLoading:
         """The force history that reaches ``site``."""
         return ScaledLoading(self.loading, site.share, site.preload_n)
+
+    @property
+    def file_stem(self) -> str:
+        """A file name for this scenario, its changes included."""
+        return "_".join([self.name, *(c.replace(" ", "-") for c in self.changes)])
+
+    def as_dict(self) -> dict:
+        """Everything that defines the scenario, for the JSON beside its sound."""
+        loading = self.loading.as_dict() if hasattr(self.loading, "as_dict") else {}
+        return {"name": self.name, "region": self.region, "changes": list(self.changes),
+                "loading": {"type": type(self.loading).__name__, **loading},
+                "sites": [{"label": s.label, "joint": s.joint.name, "side": s.side,
+                           "share": s.share, "preload_n": s.preload_n}
+                          for s in self.sites]}
 
 
 def _bilateral(level: str, preset: str, share: float) -> tuple[Site, Site]:
@@ -159,7 +182,7 @@ SCENARIOS: dict[str, Scenario] = {
         (*_bilateral("L5-S1", "lumbar-facet", 1.0),
          *_bilateral("L4-L5", "lumbar-facet", 0.85),
          *_bilateral("L3-L4", "lumbar-facet", 0.7)),
-        get_preset("lumbar-facet").loading),
+        get_preset("lumbar-facet").loading, region="lumbar"),
 }
 """Multi-joint thrusts, by name. The shares of the thrust at the neighbouring levels
 are assumptions: the thrust is aimed at one level and reaches the next ones less. They
@@ -193,14 +216,48 @@ def turn_head(scenario: Scenario, side: str, *, contralateral_share: float = 0.7
         Factor on the share of the joints on the other side [-], in [0, 1].
     """
     check_choice("turn side", side, ("left", "right"))
+    if scenario.region != "cervical":
+        raise ValueError(f"turning the head applies to the cervical scenarios, not"
+                         f" {scenario.name!r}; valid choices: "
+                         + ", ".join(n for n, c in SCENARIOS.items() if c.region == "cervical"))
     factor = check_range("contralateral_share", contralateral_share, "1", 0.0, 1.0)
     sites = tuple(s if s.side in (side, "center") else
                   dataclasses.replace(s, share=s.share * factor) for s in scenario.sites)
-    return dataclasses.replace(scenario, name=f"{scenario.name}, head turned {side}",
-                               sites=sites)
+    return dataclasses.replace(scenario, sites=sites,
+                               changes=(*scenario.changes, f"turned {side}"))
 
 
-def with_spasm(scenario: Scenario, side: str, *, compression_n: float,
+def head_rotation(scenario: Scenario, side: str, *, peak_force_n: float = 80.0,
+                  rotation_time_s: float = 0.5, contralateral_share: float = 0.7
+                  ) -> Scenario:
+    """A slow rotation of the head to ``side``, with no thrust: a loading of its own.
+
+    The rotation distracts the joints of the turned side by a force rising to
+    ``peak_force_n`` over ``rotation_time_s`` (then held as long), those of the other
+    side by ``contralateral_share`` of it (see :func:`turn_head`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A cervical scenario (its joints and shares).
+    side : {"left", "right"}
+        Where the head turns.
+    peak_force_n : float, optional
+        Distraction of a turned-side joint with share 1 at the end of the turn [N]
+        (assumption: the order of a thrust's peak, 70-120 N).
+    rotation_time_s : float, optional
+        Duration of the turn [s].
+    contralateral_share : float, optional
+        As for :func:`turn_head`.
+    """
+    rotation = RampAndHold(peak_force_n=peak_force_n, ramp_time_s=rotation_time_s,
+                           hold_time_s=rotation_time_s)
+    turned = turn_head(dataclasses.replace(scenario, loading=rotation), side,
+                       contralateral_share=contralateral_share)
+    return dataclasses.replace(turned, changes=(*scenario.changes, f"rotated {side}"))
+
+
+def with_spasm(scenario: Scenario, side: str, *, compression_n: float = 4.0,
                stiffness_factor: float = 1.0) -> Scenario:
     """The scenario with the muscles of one side in spasm.
 
@@ -213,8 +270,10 @@ def with_spasm(scenario: Scenario, side: str, *, compression_n: float,
         The thrust.
     side : {"left", "right"}
         The side in spasm.
-    compression_n : float
-        Force pressing each joint of that side shut [N], in [0, 500].
+    compression_n : float, optional
+        Force pressing each joint of that side shut [N], in [0, 500]. A few newtons
+        delay that side's pops (4 N by default); about 10 N, or a stiffer side, can
+        silence them.
     stiffness_factor : float, optional
         Factor on their stiffness [-], in [1, 10].
     """
@@ -225,7 +284,8 @@ def with_spasm(scenario: Scenario, side: str, *, compression_n: float,
         dataclasses.replace(s, preload_n=s.preload_n - compression_n,
                             joint=replace(s.joint, stiffness_n_m=s.joint.stiffness_n_m * factor))
         if s.side == side else s for s in scenario.sites)
-    return dataclasses.replace(scenario, name=f"{scenario.name}, {side} spasm", sites=sites)
+    change = f"spasm {side} {compression_n:g}N x{factor:g}"
+    return dataclasses.replace(scenario, sites=sites, changes=(*scenario.changes, change))
 
 
 @dataclass(frozen=True)
@@ -257,8 +317,13 @@ class ScenarioResult:
 
     @property
     def first_side(self) -> str | None:
-        """Side of the first pop; ``None`` if nothing cracked."""
-        return self.pops[0][2] if self.pops else None
+        """Side of the first pop: ``"both"`` if both sides pop first together (within
+        1 us, the output step), ``None`` if nothing cracked."""
+        if not self.pops:
+            return None
+        first = self.pops[0][0]
+        sides = {side for t, _, side in self.pops if t - first <= 1e-6}
+        return sides.pop() if len(sides) == 1 else "both"
 
 
 def simulate_scenario(scenario: Scenario, **simulate_options: object) -> ScenarioResult:

@@ -27,6 +27,15 @@ def test_chirp_above_output_nyquist_is_suppressed(fs):
 
 
 @pytest.mark.parametrize("fs", audio.SAMPLERATES_HZ)
+@pytest.mark.parametrize("ratio", [1.01, 1.05, 1.2])
+def test_tones_just_above_output_nyquist_are_suppressed(fs, ratio):
+    # The band most likely to fold back: just above Nyquist (measured 111-130 dB down).
+    out = _resample(np.sin(2 * np.pi * ratio * fs / 2 * T_IN), fs)
+    inner = out[out.size // 10: -out.size // 10]
+    assert 20 * np.log10(np.max(np.abs(inner))) < -90.0
+
+
+@pytest.mark.parametrize("fs", audio.SAMPLERATES_HZ)
 @pytest.mark.parametrize("f", [1000.0, 15000.0])
 def test_tones_in_the_pass_band_pass_unchanged(fs, f):
     out = _resample(np.sin(2 * np.pi * f * T_IN), fs)
@@ -89,6 +98,22 @@ def test_three_separate_bursts_are_three_pops():
         late = t >= start
         x[late] += np.exp(-(t[late] - start) / 1e-3) * np.sin(2 * np.pi * 1500 * (t[late] - start))
     assert audio.features(x, fs).pop_count == 3
+
+
+@pytest.mark.parametrize("gap_s, pops", [(2e-3, 1), (8e-3, 2)])
+def test_pops_closer_than_the_gap_are_heard_as_one(gap_s, pops):
+    fs = 48000
+    t = np.arange(0, 0.1, 1 / fs)
+    x = np.zeros_like(t)
+    for start in (0.02, 0.02 + 2e-3 + gap_s):  # each burst is 2 ms long
+        on = (t >= start) & (t < start + 2e-3)
+        x[on] = np.sin(2 * np.pi * 3000 * (t[on] - start))
+    f = audio.features(x, fs)
+    assert f.pop_count == pops
+    if pops == 2:
+        # Each burst is 2 ms; its peak envelope spans it from the first peak to the last
+        # (a quarter period, 0.08 ms, short of the whole at 3 kHz).
+        assert f.pop_duration_s == pytest.approx(2e-3, abs=0.2e-3)
 
 
 def test_silence_has_no_features():

@@ -112,7 +112,7 @@ def test_failed_run_is_recorded_and_the_others_go_on(tmp_path, capsys):
         (('"loading.peak_force_n" =', '"loading.peak" ='),
          r"\[grid\] loading.peak: unknown parameter 'loading.peak'; valid names:"),
         (("[45.0, 70.0]", "[45.0, 7000.0]"),
-         r"run 2 \(loading.peak_force_n=7000, .*RampAndHold.peak_force_n = 7000.0 N is out"
+         r"run 2 \(loading.peak_force_n=7000, .*\): loading.peak_force_n = 7000.0 N is out"
          r" of range; valid range: \[0, 5000\] N"),
         (("[45.0, 70.0]", '["45 N", 70.0]'),
          r"\[grid\] loading.peak_force_n: '45 N' is not a number \(values are plain SI"),

@@ -43,6 +43,7 @@ def test_set_changes_a_parameter_and_the_loading(tmp_path):
                                   " [0.001, 20] kg"),
         (["--set", "mass=1"], "unknown parameter 'mass'; valid names: name, area_m2"),
         (["--set", "loading.force=1"], "unknown parameter 'loading.force'; valid names:"),
+        (["--set", "loading.peak_force_n=-5"], "loading.peak_force_n = -5.0 N is out of range"),
         (["--set", "mass_kg=heavy"], "value 'heavy' is not a number"),
         (["--samplerate", "22050"], "argument --samplerate: invalid choice: 22050"),
         (["--listener", "ear"], "argument --listener: invalid choice: 'ear'"),
@@ -121,14 +122,40 @@ def test_scenario_renders_stereo(tmp_path, capsys):
     args = ["render", "--scenario", "upper-cervical", "--turn", "left", "--listener",
             "contact", "--out", str(tmp_path)]
     assert main(args) == 0
-    assert "pops" in capsys.readouterr().out
-    samples, rate, _ = read_audio(tmp_path / "upper-cervical.wav")
+    assert "2 joints cracked" in capsys.readouterr().out
+    samples, rate, _ = read_audio(tmp_path / "upper-cervical_turned-left.wav")
     assert samples.shape[1] == 2 and rate == 48000
-    meta = json.loads((tmp_path / "upper-cervical.json").read_text())
+    meta = json.loads((tmp_path / "upper-cervical_turned-left.json").read_text())
     assert meta["channels"] == 2 and len(meta["sites"]) == 6
+    assert meta["scenario"]["changes"] == ["turned left"]
 
 
-def test_turn_without_scenario_is_refused(tmp_path, capsys):
-    assert main(["render", "--turn", "left", "--out", str(tmp_path / "o")]) == 2
-    assert "--turn and --spasm need --scenario" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--turn", "left"], "--turn, --rotate and --spasm need --scenario"),
+        (["--scenario", "upper-cervical", "--preset", "knuckle"], "--preset applies to one"),
+        (["--scenario", "upper-cervical", "--list-parameters"], "--list-parameters applies"),
+        (["--scenario", "upper-cervical", "--set", "mass_kg=1"], "--set applies to one"),
+        (["--scenario", "lumbar", "--turn", "left"], "applies to the cervical scenarios"),
+        (["--scenario", "upper-cervical", "--turn", "left", "--rotate", "left"],
+         "exclude each other"),
+        (["--spasm-force", "3"], "--spasm-force and --spasm-stiffness need --spasm"),
+        (["--level", "normalised", "--full-scale", "10"], "no effect with --level normalised"),
+        (["--distance", "0.01"], "(--full-scale PA sets it; or --level normalised)"),
+    ],
+)
+def test_options_that_would_be_ignored_are_refused(tmp_path, capsys, args, message):
+    assert main(["render", "--out", str(tmp_path / "o"), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_unwritable_output_folder_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["render", "--out", str(blocker)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"cavitation render: error: cannot write to --out {blocker}")
+    assert err.count("\n") == 1 and "--overwrite" not in err

@@ -124,3 +124,10 @@ def test_source_choice_reaches_the_sound(air):
     np.testing.assert_allclose(formation.pressure_pa + collapse.pressure_pa, air.pressure_pa,
                                atol=1e-9 * np.max(np.abs(air.pressure_pa)))
     assert np.max(np.abs(formation.pressure_pa)) < 0.9 * np.max(np.abs(air.pressure_pa))
+
+
+def test_features_describe_the_crack_not_the_noise(air):
+    noisy = cv.render(settings=AudioSettings(noise_rms_pa=0.1), seed=5)
+    # Noise 29 dB below the peak would stretch a -20 dB envelope over the whole file.
+    assert noisy.features == air.features
+    assert not np.array_equal(noisy.pressure_pa, air.pressure_pa)
