@@ -178,6 +178,7 @@ def plot_spectrum(rendering: Rendering, ax: Axes | None = None) -> Axes:
     top = max(float(spectrum[keep].max()), 1e-300)
     ax.semilogx(f[keep], 20.0 * np.log10(np.maximum(spectrum[keep], 1e-30 * top) / top),
                 color="tab:blue", lw=0.8)
+    ax.set_ylim(-100.0, 5.0)  # 100 dB: below that, only the resampling filter's floor
     dominant = rendering.features.dominant_frequency_hz
     if np.isfinite(dominant):
         ax.axvline(dominant, color="tab:red", ls="--", lw=1,
