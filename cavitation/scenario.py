@@ -310,6 +310,11 @@ class ScenarioResult:
                  for s, c in zip(self.scenario.sites, self.cracks, strict=True) if c.cracked]
         return sorted(found)
 
+    def by_label(self) -> dict[str, CrackResult]:
+        """Each site's result, by its label (``"C1-C2 left"``)."""
+        return {site.label: crack
+                for site, crack in zip(self.scenario.sites, self.cracks, strict=True)}
+
     @property
     def pop_count(self) -> int:
         """How many joints cracked."""

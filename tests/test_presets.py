@@ -106,11 +106,7 @@ def test_one_sided_spasm_delays_that_side_and_keeps_its_loudness():
                                  after_crack_s=2e-3)
     assert base.first_side == "both" and spasm.first_side == "right"
 
-    def by_label(result):
-        return {site.label: crack for site, crack in zip(result.scenario.sites, result.cracks,
-                                                         strict=True) if crack.cracked}
-
-    before, after = by_label(base), by_label(spasm)
+    before, after = base.by_label(), spasm.by_label()
     for label in ("C1-C2 left", "C0-C1 left"):
         # 4 N pressing the side shut: the pull must first overcome it, about 3 ms later.
         delay = after[label].summary.crack_time_s - before[label].summary.crack_time_s
