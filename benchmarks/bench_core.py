@@ -2,7 +2,9 @@
 
 - ``bubble.solve``: a 1 mm cavity collapsing in water toward a 0.1 mm equilibrium
   radius, 250 us, Keller-Miksis, rtol 1e-8;
-- ``simulate``: one full coupled knuckle event (default pull, 40 ms after the crack).
+- ``simulate``: one full coupled knuckle event (default pull, 40 ms after the crack);
+- ``render``: the same event heard in air and resampled to 48 kHz;
+- ``import cavitation`` in a fresh interpreter.
 
 Timings are measured here, never asserted in the tests.
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -38,8 +42,21 @@ def main() -> None:
             lambda: bubble.solve(1e-3, 250e-6, R_eq=1e-4),
         "simulate (default knuckle crack)": cv.simulate,
     }
+    cases["render (default knuckle, air, 48 kHz)"] = cv.render
     for name, func in cases.items():
         print(f"{name:45s} {median_time(func, args.repeats) * 1e3:9.2f} ms (median)")
+    imports = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import cavitation"], check=True)
+        imports.append(time.perf_counter() - start)
+    bare = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        bare.append(time.perf_counter() - start)
+    cost = statistics.median(imports) - statistics.median(bare)
+    print(f"{'import cavitation (less interpreter start-up)':45s} {cost * 1e3:9.2f} ms (median)")
 
 
 if __name__ == "__main__":

@@ -15,11 +15,17 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 
 import numpy as np
-from scipy import signal
 
 from .constants import REFERENCE_PRESSURE_PA
 from .parameters import check_range
 from .radiation import check_choice
+
+
+def _signal():
+    """scipy.signal, imported on first use: it takes about a second to import."""
+    from scipy import signal
+
+    return signal
 
 __all__ = [
     "LEVELS",
@@ -70,10 +76,10 @@ def _antialias_taps(up: int, down: int, samplerate_hz: int) -> np.ndarray:
     """
     rate_hi = samplerate_hz * down
     width_hz = (0.5 - PASSBAND_FRACTION) * samplerate_hz
-    numtaps, beta = signal.kaiserord(STOPBAND_DB, width_hz / (0.5 * rate_hi))
+    numtaps, beta = _signal().kaiserord(STOPBAND_DB, width_hz / (0.5 * rate_hi))
     numtaps |= 1  # odd: a whole-sample delay, which resample_poly removes
     cutoff_hz = (PASSBAND_FRACTION + 0.5) / 2.0 * samplerate_hz
-    return signal.firwin(numtaps, cutoff_hz, window=("kaiser", beta), fs=rate_hi)
+    return _signal().firwin(numtaps, cutoff_hz, window=("kaiser", beta), fs=rate_hi)
 
 
 def to_samplerate(
@@ -127,10 +133,10 @@ def to_samplerate(
     t_in = start_s + np.arange(n_in) / input_rate_hz
     x_in = np.interp(t_in, t_s, x, left=0.0, right=0.0)
     if sos is not None:
-        x_in = signal.sosfilt(sos, x_in)
+        x_in = _signal().sosfilt(sos, x_in)
     up, down = ratio.numerator, ratio.denominator
     taps = _antialias_taps(up, down, samplerate_hz)
-    return signal.resample_poly(x_in, up, down, window=taps, padtype="constant")[:n_out]
+    return _signal().resample_poly(x_in, up, down, window=taps, padtype="constant")[:n_out]
 
 
 def add_noise(x: np.ndarray, rms_pa: float, seed: int) -> np.ndarray:

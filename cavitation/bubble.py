@@ -36,7 +36,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from .parameters import check_range
 
@@ -252,6 +251,8 @@ def solve(
     with the Rayleigh velocity scale, so the same ``rtol`` means the same accuracy for
     any cavity size.
     """
+    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
+
     check_model(model)
     R0 = check_range("R0", R0, "m", 0.0, 1.0, low_open=True)
     t_end = check_range("t_end", t_end, "s", 0.0, 1e3, low_open=True)
@@ -363,6 +364,8 @@ def minnaert_frequency(
 def _epstein_plesset(R0: float, s_end: float, *, p_liquid: float, gas_tension: float,
                      ostwald: float, diffusivity: float, sigma: float):
     """Integrate Epstein-Plesset in ``s = sqrt(t)`` up to ``s_end`` or dissolution."""
+    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
+
     f = gas_tension / p_liquid
     D, L, p = diffusivity, ostwald, p_liquid
     transient = 2.0 / math.sqrt(math.pi * D)

@@ -28,10 +28,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import signal
 
 from .parameters import Parameters, check_range, quantity
 from .radiation import check_choice, radiated_pressure
+
+
+def _signal():
+    """scipy.signal, imported on first use: it takes about a second to import."""
+    from scipy import signal
+
+    return signal
 
 __all__ = [
     "AIR_DENSITY_KG_M3",
@@ -114,15 +120,15 @@ def body_filter(body: BodyTransfer, samplerate_hz: float) -> np.ndarray:
         Second-order sections for ``scipy.signal.sosfilt``; gain 1 at 0 Hz.
     """
     num, den = _analog_modes(body)
-    z, p, k = signal.tf2zpk(num, den)
-    zd, pd, kd = signal.bilinear_zpk(z, p, k, samplerate_hz)
-    return signal.zpk2sos(zd, pd, kd)
+    z, p, k = _signal().tf2zpk(num, den)
+    zd, pd, kd = _signal().bilinear_zpk(z, p, k, samplerate_hz)
+    return _signal().zpk2sos(zd, pd, kd)
 
 
 def body_response(body: BodyTransfer, frequencies_hz: np.ndarray) -> np.ndarray:
     """Complex analog response of the body's transfer at ``frequencies_hz`` [Hz]."""
     num, den = _analog_modes(body)
-    _, h = signal.freqs(num, den, worN=2.0 * math.pi * np.asarray(frequencies_hz))
+    _, h = _signal().freqs(num, den, worN=2.0 * math.pi * np.asarray(frequencies_hz))
     return h
 
 

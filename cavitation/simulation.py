@@ -31,9 +31,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
-from scipy.integrate import solve_ivp
-from scipy.optimize import brentq
-from scipy.signal import find_peaks
 
 from . import bubble, radiation
 from .fluid import capsule_pressure
@@ -248,6 +245,8 @@ class _ResidualBubble:
         def balance(R: float) -> float:
             return self.equilibrium_pressure(R) - self.capsule_side(h, hdot, R)
 
+        from scipy.optimize import brentq  # imported when used: it is slow to import
+
         if balance(self.R_max) >= 0.0:
             return self.R_max
         return brentq(balance, 1e-3 * self.R_r, self.R_max, xtol=1e-15, rtol=1e-12)
@@ -341,6 +340,8 @@ def simulate(
         On an unknown model, source or radiation form, a value out of range, or a
         nucleation pressure at which the nucleus would not grow.
     """
+    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
+
     bubble.check_model(model)
     radiation.check_choice("source", source, radiation.SOURCES)
     radiation.check_choice("radiation form", radiation_form, radiation.FORMS)
@@ -483,6 +484,8 @@ def _extrema(t: np.ndarray, R: np.ndarray, sign: int) -> np.ndarray:
     sample and its two neighbours, which on the crack's 1 us grid is far finer than
     the sample step.
     """
+    from scipy.signal import find_peaks  # scipy.signal takes 1 s to import: only when needed
+
     x = sign * R
     peaks, _ = find_peaks(x, prominence=EVENT_PROMINENCE * float(np.max(R)))
     peaks = peaks[(peaks > 0) & (peaks < x.size - 1)]
