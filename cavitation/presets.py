@@ -105,72 +105,61 @@ KNUCKLE_PRESET = Preset(
              " crack comes at tens of N (Unsworth 1971)"},
 )
 
-ATLANTO_OCCIPITAL = Preset(
-    name="atlanto-occipital",
-    description="C0-C1: occipital condyle on the atlas, one side, in a cervical thrust",
-    joint=_spinal(
-        "atlanto-occipital", area_m2=1.76e-4, mass_kg=2.0, stiffness_n_m=2e4,
-        damping_n_s_m=120.0, rest_gap_m=2e-4,
-        **{"capsule.compliance_m3_pa": 1e-12, "capsule.resistance_pa_s_m3": 3e7,
-           "body.depth_m": 0.045, "body.tissue_mode_hz": 400.0, "body.bone_mode_hz": 3000.0}),
-    loading=Thrust(preload_n=20.0, peak_force_n=70.0, thrust_time_s=0.1, preload_time_s=0.2),
+def _cervical(name: str, description: str, *, area_m2: float, mass_kg: float,
+              damping_n_s_m: float, depth_m: float, peak_force_n: float,
+              sources: dict[str, str]) -> Preset:
+    """A cervical joint: the shared capsule, tissue, film and thrust, its own anatomy."""
+    joint = _spinal(
+        name, area_m2=area_m2, mass_kg=mass_kg, stiffness_n_m=2e4, damping_n_s_m=damping_n_s_m,
+        rest_gap_m=2e-4, **{"capsule.compliance_m3_pa": 1e-12,
+                            "capsule.resistance_pa_s_m3": 3e7, "body.depth_m": depth_m,
+                            "body.tissue_mode_hz": 400.0, "body.bone_mode_hz": 3000.0})
+    loading = Thrust(preload_n=20.0, peak_force_n=peak_force_n, thrust_time_s=0.1,
+                     preload_time_s=0.2)
+    shared = {
+        "damping_n_s_m": "assumption: damping ratio about 0.3, as the knuckle's",
+        "rest_gap_m": "assumption: a 0.2 mm fluid film",
+        "loading": _CERVICAL_THRUST.replace("peak of 70 N", f"peak of {peak_force_n:g} N"),
+        "fluid, nucleation": _SPINAL_FLUID_AND_NUCLEATION,
+        **_CERVICAL_CAPSULE,
+    }
+    return Preset(name, description, joint, loading, shared | sources)
+
+
+ATLANTO_OCCIPITAL = _cervical(
+    "atlanto-occipital", "C0-C1: occipital condyle on the atlas, one side, in a cervical thrust",
+    area_m2=1.76e-4, mass_kg=2.0, damping_n_s_m=120.0, depth_m=0.045, peak_force_n=70.0,
     sources={
         "area_m2": "occipital condyle 21.3 x 10.5 mm (Thintharua & Chentanez 2023, Anat"
         " Cell Biol); atlas upper facet 21.5 x 11.2 mm (Kaur): an ellipse, 176 mm^2",
         "mass_kg": "assumption: half the head (4-5 kg) moves on each condyle",
-        "damping_n_s_m": "assumption: damping ratio about 0.3, as the knuckle's",
-        "rest_gap_m": "assumption: a 0.2 mm fluid film",
         "body.depth_m": "assumption: 45 mm of suboccipital muscle and skin; no depth"
         " found for the upper cervical joints",
-        "loading": _CERVICAL_THRUST,
-        "fluid, nucleation": _SPINAL_FLUID_AND_NUCLEATION,
-        **_CERVICAL_CAPSULE,
     },
 )
 
-ATLANTO_AXIAL = Preset(
-    name="atlanto-axial",
-    description="C1-C2: lateral mass joint of atlas and axis, one side, in a cervical thrust",
-    joint=_spinal(
-        "atlanto-axial", area_m2=2.06e-4, mass_kg=1.0, stiffness_n_m=2e4,
-        damping_n_s_m=85.0, rest_gap_m=2e-4,
-        **{"capsule.compliance_m3_pa": 1e-12, "capsule.resistance_pa_s_m3": 3e7,
-           "body.depth_m": 0.04, "body.tissue_mode_hz": 400.0, "body.bone_mode_hz": 3000.0}),
-    loading=Thrust(preload_n=20.0, peak_force_n=70.0, thrust_time_s=0.1, preload_time_s=0.2),
+ATLANTO_AXIAL = _cervical(
+    "atlanto-axial", "C1-C2: lateral mass joint of atlas and axis, one side, in a cervical"
+    " thrust",
+    area_m2=2.06e-4, mass_kg=1.0, damping_n_s_m=85.0, depth_m=0.04, peak_force_n=70.0,
     sources={
         "area_m2": "atlas lower facet 17.5 x 15.0 mm, axis upper facet 17.4 x 15.3 mm"
         " (Kaur): an ellipse, 206 mm^2",
         "mass_kg": "assumption: the atlas with the head's share it carries in rotation",
-        "damping_n_s_m": "assumption: damping ratio about 0.3",
-        "rest_gap_m": "assumption: a 0.2 mm fluid film",
         "body.depth_m": "assumption: 40 mm; no depth found for the upper cervical joints",
-        "loading": _CERVICAL_THRUST,
-        "fluid, nucleation": _SPINAL_FLUID_AND_NUCLEATION,
-        **_CERVICAL_CAPSULE,
     },
 )
 
-MID_CERVICAL = Preset(
-    name="mid-cervical",
-    description="C3-C4 facet (zygapophysial) joint, one side, in a cervical thrust",
-    joint=_spinal(
-        "mid-cervical", area_m2=1.06e-4, mass_kg=0.5, stiffness_n_m=2e4,
-        damping_n_s_m=60.0, rest_gap_m=2e-4,
-        **{"capsule.compliance_m3_pa": 1e-12, "capsule.resistance_pa_s_m3": 3e7,
-           "body.depth_m": 0.03, "body.tissue_mode_hz": 400.0, "body.bone_mode_hz": 3000.0}),
-    loading=Thrust(preload_n=20.0, peak_force_n=60.0, thrust_time_s=0.1, preload_time_s=0.2),
+MID_CERVICAL = _cervical(
+    "mid-cervical", "C3-C4 facet (zygapophysial) joint, one side, in a cervical thrust",
+    area_m2=1.06e-4, mass_kg=0.5, damping_n_s_m=60.0, depth_m=0.03, peak_force_n=60.0,
     sources={
         "area_m2": "C3 lower facet 11.7 x 12.9 mm, 105.7 mm^2 (Panjabi 1993, Spine, as"
         " tabulated by Patel et al. 2007)",
         "mass_kg": "assumption: a mid-cervical vertebra with the neck above it that"
         " moves with it in a thrust",
-        "damping_n_s_m": "assumption: damping ratio about 0.3",
-        "rest_gap_m": "assumption: a 0.2 mm fluid film",
         "body.depth_m": "assumption: 30 mm of posterior neck muscle and skin (the lumbar"
         " facets lie 31.5 mm deep, Galiano 2005)",
-        "loading": _CERVICAL_THRUST.replace("peak of 70 N", "peak of 60 N"),
-        "fluid, nucleation": _SPINAL_FLUID_AND_NUCLEATION,
-        **_CERVICAL_CAPSULE,
     },
 )
 
