@@ -45,10 +45,11 @@ import itertools
 import json
 import math
 import os
-import string
+import signal
+import time
 import tomllib
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,13 +57,11 @@ from typing import Any
 import numpy as np
 
 from . import audio, listener
-from .bubble import MODELS
 from .io import SUBTYPES, OutputExistsError, OutputSet, check_format, to_json
 from .parameters import check_range
 from .presets import PRESETS, configure, get_preset, parameter_values
-from .radiation import FORMS, SOURCES
 from .render import AudioSettings, hear, save
-from .simulation import simulate
+from .simulation import check_options, simulate
 
 __all__ = ["BatchSummary", "Run", "Sweep", "SweepError", "load_sweep", "parse_sweep", "run"]
 
@@ -145,6 +144,23 @@ def _check_keys(table: Mapping[str, Any], allowed, where: str) -> None:
             raise _fail(where, f"unknown key {key!r}; valid keys: {', '.join(sorted(allowed))}")
 
 
+def _table(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+    """``data[key]`` as a table with dotted keys (``a.b = 1`` and ``"a.b" = 1`` alike)."""
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise _fail(where, f"{key} must be a table ([{key}] or {key} = {{...}}), not"
+                    f" {value!r}")
+
+    def flatten(table: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
+        for name, item in table.items():
+            if isinstance(item, Mapping):
+                yield from flatten(item, f"{prefix}{name}.")
+            else:
+                yield f"{prefix}{name}", item
+
+    return dict(flatten(value, ""))
+
+
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _fail(where, f"{value!r} is not a number (values are plain SI numbers, the"
@@ -162,13 +178,16 @@ def _typed(value: Any, kind: type, where: str) -> Any:
     return value
 
 
-def _template_fields(template: str) -> list[str]:
-    return [f for _, f, _, _ in string.Formatter().parse(template) if f]
-
-
 def _field_name(parameter: str) -> str:
     """A parameter's name as a template field: dots become underscores."""
     return parameter.replace(".", "_")
+
+
+def _configure(preset, changes: Mapping[str, Any], where: str) -> None:
+    try:
+        configure(preset, changes)
+    except ValueError as err:
+        raise _fail(where, str(err)) from None
 
 
 def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
@@ -188,26 +207,11 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
         raise _fail(f"{source}: preset", str(err)) from None
     template = _typed(data.get("name", f"{preset.name}_{{run:04d}}"), str, f"{source}: name")
     seed = _typed(data.get("seed", 0), int, f"{source}: seed")
-    check_range(f"{source}: seed", seed, "1", 0, 2**63 - 1)
-
-    fixed = dict(data.get("set", {}))
-    grid = dict(data.get("grid", {}))
-    random_table = dict(data.get("random", {}))
-    _check_keys(random_table, RANDOM_KEYS, f"{source}: [random]")
-    uniform = dict(random_table.get("uniform", {}))
-    log_uniform = dict(random_table.get("log_uniform", {}))
-    count = _typed(random_table.get("count", 1 if (uniform or log_uniform) else 0), int,
-                   f"{source}: [random] count")
-    if (uniform or log_uniform) and not 1 <= count <= 1_000_000:
-        raise _fail(f"{source}: [random] count", f"{count} is out of range; valid: 1-1000000")
-
     try:
-        configure(preset, {name: _number(v, f"{source}: [set] {name}")
-                           if not isinstance(v, str) else v for name, v in fixed.items()})
-    except SweepError:
-        raise
+        check_range("seed", seed, "1", 0, 2**63 - 1)
     except ValueError as err:
-        raise _fail(f"{source}: [set]", str(err)) from None
+        raise _fail(source, str(err)) from None
+
     valid_names = parameter_values(preset)
 
     def check_name(name: str, where: str) -> None:
@@ -215,17 +219,33 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
             raise _fail(where, f"unknown parameter {name!r}; valid names:"
                         f" {', '.join(valid_names)}")
 
+    fixed = _table(data, "set", source)
+    for name, value in fixed.items():
+        where = f"{source}: [set] {name}"
+        check_name(name, where)
+        if not isinstance(valid_names[name], str):
+            fixed[name] = _number(value, where)
+        elif not isinstance(value, str):
+            raise _fail(where, f"{value!r} is not a string")
+    _configure(preset, fixed, f"{source}: [set]")
+
     axes: dict[str, list[float]] = {}
-    for name, values in grid.items():
+    for name, values in _table(data, "grid", source).items():
         where = f"{source}: [grid] {name}"
         check_name(name, where)
         if not isinstance(values, list) or not values:
             raise _fail(where, "a grid axis is a non-empty list of numbers")
         axes[name] = [_number(v, where) for v in values]
+        for value in axes[name]:
+            _configure(preset, fixed | {name: value}, where)
+
+    random_table = data.get("random", {})
+    if not isinstance(random_table, Mapping):
+        raise _fail(source, f"random must be a table, not {random_table!r}")
+    _check_keys(random_table, RANDOM_KEYS, f"{source}: [random]")
     ranges: dict[str, tuple[float, float, bool]] = {}
-    for table, log in ((uniform, False), (log_uniform, True)):
-        kind = "log_uniform" if log else "uniform"
-        for name, bounds in table.items():
+    for kind, log in (("uniform", False), ("log_uniform", True)):
+        for name, bounds in _table(random_table, kind, f"{source}: [random]").items():
             where = f"{source}: [random.{kind}] {name}"
             check_name(name, where)
             if not (isinstance(bounds, list) and len(bounds) == 2):
@@ -236,34 +256,36 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
                             + (" and low > 0 for log_uniform" if log else ""))
             if name in axes or name in ranges:
                 raise _fail(where, "swept twice")
+            for end in (low, high):  # every draw then lies in the valid range
+                _configure(preset, fixed | {name: end}, where)
             ranges[name] = (low, high, log)
+    if "count" in random_table and not ranges:
+        raise _fail(f"{source}: [random] count", "a count needs ranges to draw from"
+                    " (uniform or log_uniform)")
+    count = _typed(random_table.get("count", 1), int, f"{source}: [random] count")
+    if not 1 <= count <= 1_000_000:
+        raise _fail(f"{source}: [random] count", f"{count} is out of range; valid: 1-1000000")
     for name in fixed:
         if name in axes or name in ranges:
             raise _fail(f"{source}: [set] {name}", "both fixed and swept")
 
-    simulation = dict(data.get("simulation", {}))
+    simulation = _table(data, "simulation", source)
     _check_keys(simulation, SIMULATION_KEYS, f"{source}: [simulation]")
     for key, value in simulation.items():
         simulation[key] = _typed(value, SIMULATION_KEYS[key], f"{source}: [simulation] {key}")
-    choices = {"model": MODELS, "source": SOURCES, "radiation_form": FORMS}
-    for key, valid in choices.items():
-        if key in simulation and simulation[key] not in valid:
-            raise _fail(f"{source}: [simulation] {key}",
-                        f"{simulation[key]!r} is not one of {', '.join(valid)}")
-    audio_settings = _check_audio(dict(data.get("audio", {})), source)
+    try:
+        check_options(**simulation)
+    except ValueError as err:
+        raise _fail(f"{source}: [simulation]", str(err)) from None
+    audio_settings = _check_audio(_table(data, "audio", source), source)
 
     rng = np.random.default_rng(seed)
     draws = [{name: float(math.exp(rng.uniform(math.log(lo), math.log(hi))) if log
                           else rng.uniform(lo, hi))
-              for name, (lo, hi, log) in ranges.items()} for _ in range(count)] or [{}]
+              for name, (lo, hi, log) in ranges.items()} for _ in range(count)] \
+        if ranges else [{}]
     points = [dict(zip(axes, combo, strict=True))
               for combo in itertools.product(*axes.values())] or [{}]
-    swept_names = [*axes, *ranges]
-    allowed_fields = {"run", "preset", *(_field_name(n) for n in swept_names)}
-    for f in _template_fields(template):
-        if f.split("!")[0].split(".")[0] not in allowed_fields:
-            raise _fail(f"{source}: name", f"unknown field {{{f}}} in {template!r}; valid"
-                        f" fields: {', '.join(sorted(allowed_fields))}")
     runs = []
     for run_id, (point, draw) in enumerate(itertools.product(points, draws)):
         swept = point | draw
@@ -274,12 +296,28 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
             raise _fail(f"{source}: run {run_id} ({where})", str(err)) from None
         fields = {"run": run_id, "preset": preset.name,
                   **{_field_name(k): v for k, v in swept.items()}}
-        runs.append(Run(run_id, template.format(**fields), swept, seed + run_id))
+        runs.append(Run(run_id, _file_name(template, fields, source), swept, seed + run_id))
     names = [r.name for r in runs]
     if len(set(names)) != len(names):
         raise _fail(f"{source}: name", f"{template!r} gives the same file name to several"
                     " runs; include {run}")
     return Sweep(preset.name, fixed, tuple(runs), simulation, audio_settings, source)
+
+
+def _file_name(template: str, fields: Mapping[str, Any], source: str) -> str:
+    """One run's file stem from the template; only a plain name inside the folder."""
+    where = f"{source}: name"
+    try:
+        name = template.format(**fields)
+    except KeyError as err:
+        raise _fail(where, f"unknown field {{{err.args[0]}}} in {template!r}; valid fields:"
+                    f" {', '.join(sorted(fields))}") from None
+    except (ValueError, IndexError) as err:
+        raise _fail(where, f"{template!r} is not a valid template: {err}") from None
+    if not name or name.startswith(".") or any(c in name for c in "/\\:"):
+        raise _fail(where, f"{template!r} gives {name!r}: a file name must be plain (no"
+                    " path separators, not empty, not starting with '.')")
+    return name
 
 
 def _check_audio(settings: dict[str, Any], source: str) -> dict[str, Any]:
@@ -302,9 +340,12 @@ def _check_audio(settings: dict[str, Any], source: str) -> dict[str, Any]:
         AudioSettings.from_dict({k: settings[k] for k in
                                  ("noise_rms_pa", "air_distance_m", "pad_before_s",
                                   "pad_after_s") if k in settings})
-        for kind in settings.get("figures", []):
+        figures = settings.get("figures", [])
+        for kind in figures:
             if kind not in ("png", "svg"):
                 raise ValueError(f"figure format {kind!r} is not one of png, svg")
+        if len(set(figures)) != len(figures):
+            raise ValueError(f"figures {figures!r} names a format twice")
         if "full_scale_pa" in settings:
             check_range("full_scale_pa", settings["full_scale_pa"], "Pa", 0.0, 1e8,
                         low_open=True)
@@ -333,19 +374,30 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _row(run: Run, status: str, error: str = "", meta: Mapping[str, Any] | None = None,
+def run_key(sweep: Sweep, run_: Run) -> str:
+    """SHA-256 of everything that makes a run's files: a resumed run must match it."""
+    from . import __version__
+
+    definition = {"version": __version__, "preset": sweep.preset, "fixed": sweep.fixed,
+                  "swept": run_.swept, "seed": run_.seed, "name": run_.name,
+                  "simulation": sweep.simulation, "audio": sweep.audio}
+    text = json.dumps(to_json(definition), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _row(run_: Run, status: str, error: str = "", meta: Mapping[str, Any] | None = None,
          audio_file: str = "", sha256: str = "") -> dict[str, Any]:
     meta = meta or {}
     features = meta.get("features", {})
-    return {"run_id": run.run_id, "name": run.name, "status": status, "error": error,
+    return {"run_id": run_.run_id, "name": run_.name, "status": status, "error": error,
             "audio_file": audio_file, "audio_sha256": sha256,
-            **{k: run.swept[k] for k in sorted(run.swept)},
+            **{k: run_.swept[k] for k in sorted(run_.swept)},
             "cracked": meta.get("cracked", ""), "crack_time_s": meta.get("crack_time_s", ""),
             **{k: features.get(k, "") for k in FEATURES}}
 
 
 def render_run(sweep: Sweep, run_: Run, out: str) -> dict[str, Any]:
-    """Render one run and write its files; a failure is returned as a row, not raised."""
+    """Render one run and write its files; any failure is returned as a row, not raised."""
     settings = sweep.audio
     file_format = settings.get("format", "wav")
     audio_name = f"{run_.name}.{file_format}"
@@ -366,25 +418,33 @@ def render_run(sweep: Sweep, run_: Run, out: str) -> dict[str, Any]:
              subtype=settings.get("subtype", "PCM_24"),
              figures=tuple(settings.get("figures", ())), preset=sweep.preset,
              overwrite=True, record_audio_hash=True,
-             extra={"run_id": run_.run_id, "swept": run_.swept})
-    except (ValueError, RuntimeError, ArithmeticError) as err:
+             extra={"run_id": run_.run_id, "swept": run_.swept,
+                    "run_key": run_key(sweep, run_)})
+    except Exception as err:  # a run's failure, whatever it is, is recorded, not fatal
         return _row(run_, "failed", f"{type(err).__name__}: {err}")
     meta = json.loads((Path(out) / f"{run_.name}.json").read_text(encoding="utf-8"))
     return _row(run_, "ok", meta=meta, audio_file=audio_name, sha256=meta["audio_sha256"])
 
 
 def completed_row(sweep: Sweep, run_: Run, out: Path) -> dict[str, Any] | None:
-    """The manifest row of a run whose files are complete and verified, else ``None``."""
+    """The manifest row of a run whose files are complete and verified, else ``None``.
+
+    Complete: the audio, its JSON and every figure asked for exist. Verified: the
+    JSON belongs to this very run (``run_key``: same sweep definition, same package
+    version) and the audio's SHA-256 is the one the JSON recorded.
+    """
     audio_name = f"{run_.name}.{sweep.audio.get('format', 'wav')}"
     audio_path, json_path = out / audio_name, out / f"{run_.name}.json"
-    if not (audio_path.exists() and json_path.exists()):
+    figures = [out / f"{run_.name}.{kind}" for kind in sweep.audio.get("figures", ())]
+    if not all(p.exists() for p in (audio_path, json_path, *figures)):
         return None
     try:
         meta = json.loads(json_path.read_text(encoding="utf-8"))
     except (ValueError, OSError):
         return None
     recorded = meta.get("audio_sha256")
-    if not recorded or recorded != _sha256(audio_path) or meta.get("run_id") != run_.run_id:
+    if (meta.get("run_key") != run_key(sweep, run_) or not recorded
+            or recorded != _sha256(audio_path)):
         return None
     return _row(run_, "ok", meta=meta, audio_file=audio_name, sha256=recorded)
 
@@ -405,6 +465,8 @@ class BatchSummary:
         Runs that failed (recorded in the manifest).
     manifest : Path
         The manifest written.
+    elapsed_s : float
+        Wall time of this call [s].
     """
 
     total: int
@@ -412,28 +474,30 @@ class BatchSummary:
     skipped: int
     failed: int
     manifest: Path
+    elapsed_s: float = 0.0
 
 
-class _InProcess(Executor):
-    """Runs each task at once in this process: one worker without a pool."""
+def _worker_setup() -> None:
+    """In each worker: leave Ctrl-C to the main process, and die with it (Linux).
 
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as err:  # delivered through the future, as a pool would
-            future.set_exception(err)
-        return future
+    A forked worker inherits the main process's handlers; SIGTERM goes back to its
+    default, so that the parent-death signal really ends the worker.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: a killed parent may leave workers
+        pass
 
 
-def _progress(futures: list[Future], total: int, initial: int, enabled: bool) -> Iterator:
+def _bar(total: int, initial: int, enabled: bool):
     from tqdm import tqdm
 
-    with tqdm(total=total, initial=initial, unit="run", disable=not enabled,
-              dynamic_ncols=True, desc="rendering") as bar:
-        for future in as_completed(futures):
-            yield future
-            bar.update(1)
+    return tqdm(total=total, initial=initial, unit="run", disable=not enabled,
+                dynamic_ncols=True, desc="rendering")
 
 
 def write_manifest(rows: list[dict[str, Any]], out: Path, swept: list[str]) -> Path:
@@ -462,16 +526,16 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
     sweep : Sweep
         From :func:`load_sweep` or :func:`parse_sweep`.
     out : path-like
-        Output folder, created if needed.
+        Output folder, created if needed. With a cluster's executor it must be on a
+        filesystem every worker can write to (the path is made absolute).
     executor : concurrent.futures.Executor, optional
         Where the runs execute (a ``ProcessPoolExecutor``, a Dask client's
         ``get_executor()``, ...). By default a process pool of ``workers``.
     workers : int, optional
         Processes of the default pool; all cores by default; 1 runs in this process.
     resume : bool, optional
-        Skip runs whose files are complete and verified (the audio's SHA-256 matches
-        the one its JSON records); without it, a folder that already holds this
-        batch's files is refused.
+        Skip runs whose files are complete and verified (see :func:`completed_row`);
+        without it, a folder that already holds this batch's files is refused.
     progress : bool, optional
         Show a progress bar (count, rate, ETA) on stderr.
 
@@ -479,7 +543,8 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
     -------
     BatchSummary
     """
-    out = Path(out)
+    start = time.perf_counter()
+    out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".*.part"):  # temporary files of an interrupted run
         stale.unlink()
@@ -494,22 +559,36 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
             existing = [p.name for p in out.glob(f"{run_.name}.*")]
             if existing or (out / MANIFEST).exists():
                 raise OutputExistsError(f"{out} already holds files of this batch"
-                                      f" ({', '.join(existing[:3]) or MANIFEST}); resume"
-                                      " (--resume) to finish it, or choose another folder")
+                                        f" ({', '.join(existing[:3]) or MANIFEST}); resume"
+                                        " (--resume) to finish it, or choose another folder")
         todo.append(run_)
     skipped = len(rows)
     workers = workers or os.cpu_count() or 1
-    own = executor is None
-    if own:
-        executor = _InProcess() if workers == 1 else ProcessPoolExecutor(max_workers=workers)
-    try:
-        futures = [executor.submit(render_run, sweep, run_, str(out)) for run_ in todo]
-        for future in _progress(futures, len(sweep.runs), skipped, progress):
-            rows.append(future.result())
-    finally:
-        if own:
-            executor.shutdown(wait=True, cancel_futures=True)
+    with _bar(len(sweep.runs), skipped, progress) as bar:
+        if executor is None and workers == 1:
+            for run_ in todo:
+                rows.append(render_run(sweep, run_, str(out)))
+                bar.update(1)
+        else:
+            own = executor is None
+            if own:
+                executor = ProcessPoolExecutor(max_workers=workers,
+                                               initializer=_worker_setup)
+            try:
+                futures = {executor.submit(render_run, sweep, run_, str(out)): run_
+                           for run_ in todo}
+                for future in as_completed(futures):
+                    try:
+                        rows.append(future.result())
+                    except Exception as err:  # a worker died: record it, go on
+                        rows.append(_row(futures[future], "failed",
+                                         f"{type(err).__name__}: {err}"))
+                    bar.update(1)
+            finally:
+                if own:
+                    executor.shutdown(wait=True, cancel_futures=True)
     swept = sorted({k for r in sweep.runs for k in r.swept})
     manifest = write_manifest(rows, out, swept)
     failed = sum(1 for r in rows if r["status"] != "ok")
-    return BatchSummary(len(sweep.runs), len(todo), skipped, failed, manifest)
+    return BatchSummary(len(sweep.runs), len(todo), skipped, failed, manifest,
+                        time.perf_counter() - start)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -291,23 +292,39 @@ def _batch(args: argparse.Namespace) -> int:
         if len(sweep.runs) > 5:
             print(f"  ... and {len(sweep.runs) - 5} more")
         return 0
-    options = {"workers": args.workers, "resume": args.resume, "progress": True}
+    options = {"resume": args.resume, "progress": True}
+    # SIGTERM (kill, a job scheduler) stops the batch as Ctrl-C does: files already
+    # written are whole, the workers are shut down, and --resume finishes the sweep.
+    signal.signal(signal.SIGTERM, _interrupt)
     if args.scheduler is None:
-        summary = batch.run(sweep, args.out, **options)
+        summary = batch.run(sweep, args.out, workers=args.workers, **options)
     else:
+        if args.workers is not None:
+            raise ValueError("--workers sets local processes; with --scheduler the"
+                             " cluster's workers run the sweep")
         try:
             from distributed import Client
         except ImportError:
             raise ValueError("--scheduler needs Dask: pip install 'cavitation[dask]'") from None
-        with Client(args.scheduler) as client:
+        try:
+            client = Client(args.scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as err:
+            raise ValueError(f"--scheduler {args.scheduler}: cannot connect ({err})") from None
+        with client:
             summary = batch.run(sweep, args.out, executor=client.get_executor(), **options)
-    print(f"{summary.total} runs: {summary.rendered} rendered, {summary.skipped} already"
-          f" complete, {summary.failed} failed; manifest: {summary.manifest}")
+    rate = summary.rendered / summary.elapsed_s if summary.elapsed_s > 0 else 0.0
+    print(f"{summary.total} runs: {summary.rendered} rendered in {summary.elapsed_s:.1f} s"
+          f" ({rate:.2f}/s), {summary.skipped} already complete, {summary.failed} failed;"
+          f" manifest: {summary.manifest}")
     if summary.failed:
         print(f"cavitation batch: {summary.failed} of {summary.total} runs failed; see the"
               f" error column of {summary.manifest}", file=sys.stderr)
         return 1
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -317,6 +334,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         commands = {"presets": _presets, "batch": _batch, "render": _render}
         return commands[args.command](args)
+    except KeyboardInterrupt:
+        again = " --resume finishes it." if args.command == "batch" else ""
+        print(f"\ncavitation {args.command}: interrupted; every file written is whole.{again}",
+              file=sys.stderr)
+        return 130
     except BrokenPipeError:  # output piped into a reader that stopped (| head)
         sys.stdout = open(os.devnull, "w")  # silence the flush at exit
         return 0

@@ -176,7 +176,8 @@ class OutputSet:
                 self._discard()
                 raise RuntimeError(f"output set incomplete, nothing written: {missing}")
             mode = _ordinary_file_mode()
-            for final, temp in self._staged.items():
+            for final in self.finals:  # in the order given: the last one vouches for all
+                temp = self._staged[final]
                 os.chmod(temp, mode)  # mkstemp makes files private (0600)
                 os.replace(temp, final)
         else:

@@ -50,10 +50,15 @@ def quantity(
     return dataclasses.field(default=default, metadata=meta)
 
 
+def _unit(unit: str) -> str:
+    """`` unit`` to print after a number; nothing for a dimensionless ``"1"``."""
+    return "" if unit in ("", "1") else f" {unit}"
+
+
 def _range_text(low: float, high: float, low_open: bool, high_open: bool, unit: str) -> str:
     left = "(" if low_open or math.isinf(low) else "["
     right = ")" if high_open or math.isinf(high) else "]"
-    return f"{left}{low:g}, {high:g}{right} {unit}"
+    return f"{left}{low:g}, {high:g}{right}{_unit(unit)}"
 
 
 def check_range(
@@ -96,7 +101,8 @@ def check_range(
     too_low = number <= low if low_open else number < low
     too_high = number >= high if high_open else number > high
     if not math.isfinite(number) or too_low or too_high:
-        raise ValueError(f"{name} = {value!r} {unit} is out of range; valid range: {valid}")
+        raise ValueError(f"{name} = {value!r}{_unit(unit)} is out of range; valid range:"
+                         f" {valid}")
     return number
 
 

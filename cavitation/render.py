@@ -390,7 +390,7 @@ def save(
     audio_path = out / f"{name}.{file_format}"
     json_path = out / f"{name}.json"
     figure_paths = [out / f"{name}.{kind}" for kind in figures]
-    finals = [audio_path, json_path, *figure_paths]
+    finals = [audio_path, *figure_paths, json_path]  # the JSON, which vouches, comes last
     with io.OutputSet(finals, overwrite=overwrite) as outputs:
         staged_audio = outputs.stage(audio_path)
         io.write_audio(staged_audio, rendering.samples, rendering.samplerate_hz,

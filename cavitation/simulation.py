@@ -37,7 +37,7 @@ from .fluid import capsule_pressure
 from .joint import KNUCKLE, Joint, Loading, RampAndHold, as_loading, gap_acceleration
 from .parameters import check_range
 
-__all__ = ["CrackResult", "Events", "Summary", "simulate"]
+__all__ = ["CrackResult", "Events", "Summary", "check_options", "simulate"]
 
 
 @dataclass(frozen=True)
@@ -285,6 +285,30 @@ def _check_nucleus_grows(joint: Joint) -> None:
             f" {limit:g} Pa (Blake threshold), or a larger nucleus")
 
 
+def check_options(*, model: str = "keller_miksis", source: str = "full",
+                  radiation_form: str = "retarded", distance_m: float = 0.01,
+                  after_crack_s: float = 0.04, output_step_s: float = 1e-6,
+                  rtol: float = 1e-8, residual_radius_m: float = 0.0) -> dict:
+    """The options of :func:`simulate`, checked; ``ValueError`` names a bad one.
+
+    Returns
+    -------
+    dict
+        ``model``, ``source``, ``radiation``, ``distance_m``, ``after_crack_s``,
+        ``output_step_s``, ``rtol``, ``residual_radius_m``, as floats where numbers.
+    """
+    bubble.check_model(model)
+    radiation.check_choice("source", source, radiation.SOURCES)
+    radiation.check_choice("radiation form", radiation_form, radiation.FORMS)
+    return {"model": model, "source": source, "radiation": radiation_form,
+            "distance_m": check_range("distance_m", distance_m, "m", 1e-3, 10.0),
+            "after_crack_s": check_range("after_crack_s", after_crack_s, "s", 1e-3, 1.0),
+            "output_step_s": check_range("output_step_s", output_step_s, "s", 1e-8, 1e-4),
+            "rtol": check_range("rtol", rtol, "1", 1e-12, 1e-4),
+            "residual_radius_m": check_range("residual_radius_m", residual_radius_m, "m",
+                                             0.0, 0.02)}
+
+
 def simulate(
     joint: Joint = KNUCKLE,
     loading: Loading | None = None,
@@ -342,22 +366,17 @@ def simulate(
     """
     from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
-    bubble.check_model(model)
-    radiation.check_choice("source", source, radiation.SOURCES)
-    radiation.check_choice("radiation form", radiation_form, radiation.FORMS)
-    distance_m = check_range("distance_m", distance_m, "m", 1e-3, 10.0)
-    after_crack_s = check_range("after_crack_s", after_crack_s, "s", 1e-3, 1.0)
-    output_step_s = check_range("output_step_s", output_step_s, "s", 1e-8, 1e-4)
-    rtol = check_range("rtol", rtol, "1", 1e-12, 1e-4)
-    residual_radius_m = check_range("residual_radius_m", residual_radius_m, "m", 0.0, 0.02)
+    settings = check_options(model=model, source=source, radiation_form=radiation_form,
+                             distance_m=distance_m, after_crack_s=after_crack_s,
+                             output_step_s=output_step_s, rtol=rtol,
+                             residual_radius_m=residual_radius_m)
+    distance_m, after_crack_s = settings["distance_m"], settings["after_crack_s"]
+    output_step_s, rtol = settings["output_step_s"], settings["rtol"]
+    residual_radius_m = settings["residual_radius_m"]
     if not isinstance(joint, Joint):
         raise ValueError(f"joint must be a cavitation.joint.Joint; got {type(joint).__name__}")
     loading = RampAndHold() if loading is None else as_loading(loading)
     _check_nucleus_grows(joint)
-    settings = {"model": model, "source": source, "radiation": radiation_form,
-                "distance_m": distance_m, "after_crack_s": after_crack_s,
-                "output_step_s": output_step_s, "rtol": rtol,
-                "residual_radius_m": residual_radius_m}
 
     A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
     p_nucleation = joint.nucleation.pressure_pa

@@ -112,8 +112,8 @@ def test_failed_run_is_recorded_and_the_others_go_on(tmp_path, capsys):
         (('"loading.peak_force_n" =', '"loading.peak" ='),
          r"\[grid\] loading.peak: unknown parameter 'loading.peak'; valid names:"),
         (("[45.0, 70.0]", "[45.0, 7000.0]"),
-         r"run 2 \(loading.peak_force_n=7000, .*\): loading.peak_force_n = 7000.0 N is out"
-         r" of range; valid range: \[0, 5000\] N"),
+         r"\[grid\] loading.peak_force_n: loading.peak_force_n = 7000.0 N is out of range;"
+         r" valid range: \[0, 5000\] N"),
         (("[45.0, 70.0]", '["45 N", 70.0]'),
          r"\[grid\] loading.peak_force_n: '45 N' is not a number \(values are plain SI"),
         (("[0.02, 0.05]", "[0.05, 0.02]"), r"\[random.log_uniform\] mass_kg: \[0.05, 0.02\]"
@@ -122,15 +122,28 @@ def test_failed_run_is_recorded_and_the_others_go_on(tmp_path, capsys):
          r"\[audio\]: samplerate_hz = 22050 Hz is not available"),
         (("pad_before_s = 0.01", "format = 'mp3'"), r"\[audio\]: format 'mp3' is not one of"),
         (("after_crack_s = 0.01", "model = 'gilmore'"),
-         r"\[simulation\] model: 'gilmore' is not one of keller_miksis, rayleigh_plesset"),
+         r"\[simulation\]: unknown bubble model 'gilmore'; valid choices: keller_miksis"),
         (("{loading_peak_force_n:.0f}N", "{force}"), r"name: unknown field \{force\}"),
         (('name = "k_{run:02d}_{loading_peak_force_n:.0f}N"', 'name = "k"'),
          r"gives the same file name to several runs"),
         (("count = 2", "count = 2\ncolour = 3"), r"\[random\]: unknown key 'colour'"),
         (("[grid]", "[grid"), r"not valid TOML"),
+        (("seed = 11", 'seed = 11\n[set]\n"mass_kg" = "30 g"'),
+         r"\[set\] mass_kg: '30 g' is not a number"),
+        (("[0.02, 0.05]", "[0.02, 50.0]"),
+         r"\[random.log_uniform\] mass_kg: Joint.mass_kg = 50.0 kg is out of range"),
+        (("after_crack_s = 0.01", "after_crack_s = -1"),
+         r"\[simulation\]: after_crack_s = -1.0 s is out of range"),
+        (("{loading_peak_force_n:.0f}N", "{mass_kg:d}"), r"name: .* is not a valid template"),
+        (("k_{run:02d}", "../k_{run:02d}"), r"a file name must be plain"),
+        (("count = 2\n", ""), None),
+        (("pad_before_s = 0.01", "figures = ['png', 'png']"), r"names a format twice"),
     ],
 )
 def test_bad_sweep_is_one_error_naming_the_place(tmp_path, capsys, change, message):
+    if message is None:  # a count left out: one draw, valid
+        assert len(batch.load_sweep(_write(tmp_path, SMALL.replace(*change))).runs) == 2
+        return
     path = _write(tmp_path, SMALL.replace(*change))
     with pytest.raises(batch.SweepError, match=message):
         batch.load_sweep(path)
@@ -170,3 +183,92 @@ def test_dask_cluster_gives_the_same_files_as_local_processes(tmp_path):
         summary = batch.run(sweep, tmp_path / "dask", executor=client.get_executor())
     assert summary.failed == 0
     assert _files(tmp_path / "dask") == _files(tmp_path / "local")
+
+
+def test_count_without_ranges_and_dotted_keys(tmp_path):
+    with pytest.raises(batch.SweepError, match=r"\[random\] count: a count needs ranges"):
+        batch.parse_sweep({"preset": "knuckle", "random": {"count": 3}})
+    with pytest.raises(batch.SweepError, match=r"<sweep>: grid must be a table"):
+        batch.parse_sweep({"preset": "knuckle", "grid": 3})
+    # Unquoted dotted keys are TOML tables; they mean the same parameter.
+    sweep = batch.load_sweep(_write(tmp_path, SMALL.replace(
+        "[grid]", "[set]\nfluid.viscosity_pa_s = 0.05\n[grid]")))
+    assert sweep.fixed == {"fluid.viscosity_pa_s": 0.05}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_pool_stops_cleanly_and_resumes_to_the_same_files(tmp_path, sig):
+    sweep_path = _write(tmp_path, SMALL)
+    batch.run(batch.load_sweep(sweep_path), tmp_path / "whole", workers=1)
+    out = tmp_path / "cut"
+    proc = subprocess.Popen([sys.executable, "-m", "cavitation", "batch", str(sweep_path),
+                             "--out", str(out), "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode in (130, 0)  # 0 if the last runs were already finishing
+    if proc.returncode == 130:
+        assert "interrupted; every file written is whole. --resume finishes it." in err
+    assert main(["batch", str(sweep_path), "--out", str(out), "--resume"]) == 0
+    assert _files(out) == _files(tmp_path / "whole")
+
+
+def test_resume_re_renders_runs_of_a_changed_sweep(tmp_path):
+    first = batch.load_sweep(_write(tmp_path, SMALL))
+    batch.run(first, tmp_path / "o", workers=1)
+    changed = batch.load_sweep(_write(tmp_path, SMALL.replace("seed = 11", "seed = 11\n"
+                                                              "[set]\n'fluid.viscosity_pa_s'"
+                                                              " = 0.05"), "changed.toml"))
+    summary = batch.run(changed, tmp_path / "o", workers=1, resume=True)
+    assert summary.skipped == 0 and summary.rendered == 4
+
+
+def test_resume_restores_a_missing_figure(tmp_path):
+    text = SMALL.replace("pad_before_s = 0.01", "pad_before_s = 0.01\nfigures = ['png']")
+    sweep = batch.load_sweep(_write(tmp_path, text))
+    batch.run(sweep, tmp_path / "o", workers=1)
+    (tmp_path / "o" / "k_01_45N.png").unlink()
+    summary = batch.run(sweep, tmp_path / "o", workers=1, resume=True)
+    assert summary.rendered == 1 and (tmp_path / "o" / "k_01_45N.png").exists()
+
+
+def test_any_failure_of_a_run_is_recorded(tmp_path, monkeypatch):
+    real = batch.simulate
+
+    def flaky(joint, loading, **options):
+        if loading.peak_force_n > 50.0:
+            raise TypeError("a bug in one run")
+        return real(joint, loading, **options)
+
+    monkeypatch.setattr(batch, "simulate", flaky)
+    sweep = batch.load_sweep(_write(tmp_path, SMALL))
+    summary = batch.run(sweep, tmp_path / "o", workers=1)
+    rows = (tmp_path / "o" / "manifest.csv").read_text()
+    assert summary.failed == 2 and "TypeError: a bug in one run" in rows
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_scheduler_option_runs_on_a_dask_cluster_with_a_relative_folder(tmp_path,
+                                                                         monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    sweep_path = _write(tmp_path, SMALL)
+    batch.run(batch.load_sweep(sweep_path), tmp_path / "local", workers=1)
+    monkeypatch.chdir(tmp_path)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        code = main(["batch", "sweep.toml", "--out", "rel", "--scheduler",
+                     cluster.scheduler_address])
+    assert code == 0
+    assert _files(tmp_path / "rel") == _files(tmp_path / "local")
+
+
+def test_unreachable_scheduler_is_named(tmp_path, capsys):
+    sweep_path = _write(tmp_path, SMALL)
+    code = main(["batch", str(sweep_path), "--out", str(tmp_path / "o"), "--scheduler",
+                 "tcp://127.0.0.1:9"])
+    assert code == 2
+    assert "--scheduler tcp://127.0.0.1:9: cannot connect" in capsys.readouterr().err

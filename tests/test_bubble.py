@@ -179,7 +179,7 @@ def test_saturated_liquid_never_dissolves_the_bubble():
         ({"R0": -1e-3}, r"R0 = -0.001 m is out of range; valid range: \(0, 1\] m"),
         ({"t_end": 0.0}, r"t_end = 0.0 s is out of range"),
         ({"mu": -1.0}, r"mu = -1.0 Pa s is out of range; valid range: \[0, 1000\] Pa s"),
-        ({"kappa": 2.0}, r"kappa = 2.0 1 is out of range"),
+        ({"kappa": 2.0}, r"kappa = 2.0 is out of range; valid range: \[1, 1.66667\]$"),
         ({"R_eq": 1e-3, "p_v": 2e5}, r"R_eq = 0.001 m gives a gas pressure of"),
         ({"rho": "water"}, r"rho = 'water' is not a number"),
         ({"c": math.inf}, r"c = inf m/s is out of range; valid range: \[1, inf\) m/s"),

@@ -199,7 +199,7 @@ def test_function_loading_needs_a_duration():
         ({"radiation_form": "far"}, r"unknown radiation form 'far'; valid choices"),
         ({"distance_m": 0.0}, r"distance_m = 0.0 m is out of range; valid range: \[0.001, 10\]"),
         ({"after_crack_s": 5.0}, r"after_crack_s = 5.0 s is out of range"),
-        ({"rtol": 0.1}, r"rtol = 0.1 1 is out of range"),
+        ({"rtol": 0.1}, r"rtol = 0.1 is out of range"),
         ({"distance_m": 0.002}, r"distance_m = 0.002 m is inside the cavity"),
         ({"joint": "knuckle"}, r"joint must be a cavitation.joint.Joint"),
     ],
