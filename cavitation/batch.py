@@ -63,7 +63,8 @@ from .presets import PRESETS, configure, get_preset, parameter_values
 from .render import AudioSettings, hear, save
 from .simulation import check_options, simulate
 
-__all__ = ["BatchSummary", "Run", "Sweep", "SweepError", "load_sweep", "parse_sweep", "run"]
+__all__ = ["BatchSummary", "Run", "Sweep", "SweepError", "load_sweep", "parse_sweep", "results",
+           "run"]
 
 MANIFEST = "manifest.csv"
 """Name of the manifest in the output folder."""
@@ -592,3 +593,31 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
     failed = sum(1 for r in rows if r["status"] != "ok")
     return BatchSummary(len(sweep.runs), len(todo), skipped, failed, manifest,
                         time.perf_counter() - start)
+
+
+def results(out: str | os.PathLike) -> list[dict[str, Any]]:
+    """A finished batch, read back: one dict per run, in run order.
+
+    Each holds the manifest's columns (numbers as numbers) and, for runs that
+    rendered, ``summary`` and ``features`` from the run's JSON (SI units). A failed
+    run has ``status`` ``"failed"`` and its ``error``, and no summary.
+    """
+    out = Path(out)
+    with open(out / MANIFEST, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    table = []
+    for row in rows:
+        parsed: dict[str, Any] = {}
+        for key, text in row.items():
+            try:
+                parsed[key] = float(text) if key not in ("name", "status", "error",
+                                                          "audio_file", "audio_sha256") \
+                    else text
+            except ValueError:
+                parsed[key] = {"True": True, "False": False}.get(text, text)
+        parsed["run_id"] = int(parsed["run_id"])
+        if parsed["status"] == "ok":
+            meta = json.loads((out / f"{parsed['name']}.json").read_text(encoding="utf-8"))
+            parsed["summary"], parsed["features"] = meta["summary"], meta["features"]
+        table.append(parsed)
+    return table

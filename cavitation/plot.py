@@ -22,6 +22,7 @@ from .simulation import CrackResult
 
 __all__ = [
     "FIGURE_FORMATS",
+    "SWEEP_FIGURES",
     "dashboard",
     "figure_bytes",
     "plot_load_and_gap",
@@ -30,6 +31,7 @@ __all__ = [
     "plot_radius",
     "plot_spectrogram",
     "plot_spectrum",
+    "plot_sweep",
     "plot_waveform",
 ]
 
@@ -234,3 +236,60 @@ def figure_bytes(figure: Figure, file_format: str) -> bytes:
         metadata = {"Date": None} if file_format == "svg" else {}
         figure.savefig(buffer, format=file_format, dpi=100, metadata=metadata)
     return buffer.getvalue()
+
+
+SWEEP_FIGURES = (
+    ("summary", "nucleation_force_n", "crack force [N]", 1.0),
+    ("summary", "gap_jump_m", "gap jump [mm]", 1e3),
+    ("features", "peak_spl_db", "peak level [dB SPL]", 1.0),
+    ("features", "dominant_frequency_hz", "dominant frequency [Hz]", 1.0),
+)
+"""What :func:`plot_sweep` draws: (section, key, axis label with unit, scale)."""
+
+
+def plot_sweep(rows: list[dict], parameter: str, *, label: str | None = None,
+               scale: float = 1.0, references: dict[str, tuple[float, str]] | None = None
+               ) -> Figure:
+    """How crack force, gap jump, loudness and pitch change along one swept parameter.
+
+    Parameters
+    ----------
+    rows : list of dict
+        :func:`cavitation.batch.results` of a sweep along ``parameter``.
+    parameter : str
+        The swept parameter's name (a manifest column).
+    label : str, optional
+        Axis label for it, with its unit; the name by default.
+    scale : float, optional
+        Factor on the parameter's values for display.
+    references : dict, optional
+        ``{key: (value in SI, text)}``: a published figure drawn as a dashed line on the
+        panel of that key (``"gap_jump_m"``, ...).
+
+    Returns
+    -------
+    Figure
+        Four panels. Force, gap and frequency start at zero and levels span at least
+        10 dB, so that a change of 0.1 % does not look like one of 100 %.
+    """
+    ok = [r for r in rows if r["status"] == "ok"]
+    x = np.array([r[parameter] for r in ok]) * scale
+    figure = Figure(figsize=(15, 3.4), layout="constrained")
+    axes = figure.subplots(1, len(SWEEP_FIGURES))
+    for ax, (section, key, unit, k) in zip(axes, SWEEP_FIGURES, strict=True):
+        y = np.array([np.nan if r[section][key] is None else r[section][key] * k for r in ok])
+        ax.plot(x, y, "o-")
+        top = np.nanmax(y) if np.any(np.isfinite(y)) else 1.0
+        if key == "peak_spl_db":
+            ax.set_ylim(np.nanmin(y) - 5.0, top + 5.0)
+        else:
+            ax.set_ylim(0.0, 1.2 * top)
+        if references and key in references:
+            value, text = references[key]
+            ax.axhline(value * k, color="tab:red", ls="--", lw=1, label=text)
+            ax.legend(loc="lower right", fontsize="small")
+        if x.size and x.min() > 0 and x.max() / x.min() > 20:
+            ax.set_xscale("log")
+        ax.set_xlabel(label or parameter)
+        ax.set_ylabel(unit)
+    return figure

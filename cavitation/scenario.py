@@ -41,6 +41,7 @@ __all__ = [
     "render_scenario",
     "side_statistics",
     "simulate_scenario",
+    "spasm_response",
     "turn_head",
     "with_spasm",
 ]
@@ -417,3 +418,40 @@ def side_statistics(scenario: Scenario, turn: str, *, people: int = 20,
         if first is not None:
             firsts.append(first)
     return float(np.mean([f == turn for f in firsts])) if firsts else math.nan
+
+
+def spasm_response(scenario: Scenario, side: str, label: str, forces_n: list[float], *,
+                   stiffness_factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """How one joint's pop moves and sounds as a spasm on ``side`` presses harder.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The thrust.
+    side : {"left", "right"}
+        The side in spasm.
+    label : str
+        The joint to follow (``"C1-C2 left"``).
+    forces_n : list of float
+        Spasm forces to try [N].
+    stiffness_factor : float, optional
+        As for :func:`with_spasm`.
+
+    Returns
+    -------
+    delays_s, peaks_pa : ndarray
+        Delay of that joint's pop against no spasm [s], and its peak radiated pressure
+        [Pa]; NaN where it no longer pops.
+    """
+    base = simulate_scenario(scenario, after_crack_s=2e-3).by_label()[label]
+    if not base.cracked:
+        raise ValueError(f"{label} does not pop without a spasm; nothing to compare")
+    delays, peaks = [], []
+    for force in forces_n:
+        spasm = with_spasm(scenario, side, compression_n=force,
+                           stiffness_factor=stiffness_factor)
+        crack = simulate_scenario(spasm, after_crack_s=2e-3).by_label()[label]
+        delays.append(crack.summary.crack_time_s - base.summary.crack_time_s
+                      if crack.cracked else math.nan)
+        peaks.append(crack.summary.peak_radiated_pressure_pa if crack.cracked else math.nan)
+    return np.array(delays), np.array(peaks)

@@ -20,6 +20,10 @@ def test_notebook_runs_top_to_bottom(path):
     notebook = nbformat.read(path, as_version=4)
     # Committed without outputs: what is in the repository is the code, not a stale run.
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+    # Warnings are errors, as in the rest of the suite (the cell is the test's, not the
+    # notebook's: readers see the notebook as committed).
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(
+        "import warnings\nwarnings.simplefilter('error')"))
     client = NotebookClient(notebook, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()  # raises CellExecutionError on the first failing cell
