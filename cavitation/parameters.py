@@ -15,7 +15,8 @@ import math
 from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
-__all__ = ["Parameters", "check_range", "describe", "names", "quantity", "replace"]
+__all__ = ["Parameters", "check_range", "describe", "names", "quantity", "renamed",
+           "replace"]
 
 P = TypeVar("P", bound="Parameters")
 
@@ -180,12 +181,21 @@ def replace(params: P, **changes: Any) -> P:
         inner = direct.get(head, getattr(params, head))
         try:
             direct[head] = replace(inner, **sub)
-        except ValueError as err:  # name the field as the caller wrote it
-            prefix = f"{type(inner).__name__}."
-            text = str(err)
-            raise ValueError(f"{head}.{text.removeprefix(prefix)}" if text.startswith(prefix)
-                             else text) from None
+        except ValueError as err:
+            raise renamed(err, inner, head) from None
     return dataclasses.replace(params, **direct)
+
+
+def renamed(err: ValueError, params: Parameters, name: str) -> ValueError:
+    """``err`` about a field of ``params``, naming it ``name.field`` as the caller wrote it.
+
+    A nested set's error says ``SynovialFluid.viscosity_pa_s``; the caller wrote
+    ``fluid.viscosity_pa_s``.
+    """
+    prefix = f"{type(params).__name__}."
+    text = str(err)
+    return ValueError(f"{name}.{text.removeprefix(prefix)}" if text.startswith(prefix)
+                      else text)
 
 
 def describe(params: Parameters) -> list[tuple[str, Any, str, str]]:

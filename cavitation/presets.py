@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .joint import KNUCKLE, Joint, Loading, RampAndHold, Thrust
-from .parameters import describe, replace
+from .parameters import describe, renamed, replace
 
 __all__ = ["PRESETS", "Preset", "configure", "get_preset", "parameter_values"]
 
@@ -244,9 +244,6 @@ def configure(preset: Preset, changes: Mapping[str, object]) -> tuple[Joint, Loa
     try:
         loading = replace(preset.loading, **loading_changes) if loading_changes \
             else preset.loading
-    except ValueError as err:  # name the field as the caller wrote it
-        prefix = f"{type(preset.loading).__name__}."
-        text = str(err)
-        raise ValueError(f"loading.{text.removeprefix(prefix)}" if text.startswith(prefix)
-                         else text) from None
+    except ValueError as err:
+        raise renamed(err, preset.loading, "loading") from None
     return replace(preset.joint, **joint_changes), loading

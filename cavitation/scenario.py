@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -368,6 +369,16 @@ def _vary(scenario: Scenario, rng: np.random.Generator, spread: float) -> Scenar
     return dataclasses.replace(scenario, sites=tuple(sites))
 
 
+def _group(scenario: Scenario, people: int, spread: float, seed: int
+           ) -> Iterator[ScenarioResult]:
+    """The scenario simulated for each of a seeded group of people (see _vary)."""
+    people = int(check_range("people", people, "1", 1, 10000))
+    spread = check_range("spread", spread, "1", 0.0, 1.0)
+    rng = np.random.default_rng(seed)
+    for _ in range(people):
+        yield simulate_scenario(_vary(scenario, rng, spread), after_crack_s=2e-3)
+
+
 def pop_statistics(scenario: Scenario, *, people: int = 20, spread: float = 0.15,
                    seed: int = 0) -> np.ndarray:
     """Pops per thrust over a group of people [count per person].
@@ -386,14 +397,7 @@ def pop_statistics(scenario: Scenario, *, people: int = 20, spread: float = 0.15
     seed : int, optional
         Seed; the same seed gives the same group.
     """
-    people = int(check_range("people", people, "1", 1, 10000))
-    spread = check_range("spread", spread, "1", 0.0, 1.0)
-    rng = np.random.default_rng(seed)
-    counts = []
-    for _ in range(people):
-        result = simulate_scenario(_vary(scenario, rng, spread), after_crack_s=2e-3)
-        counts.append(result.pop_count)
-    return np.array(counts)
+    return np.array([result.pop_count for result in _group(scenario, people, spread, seed)])
 
 
 def side_statistics(scenario: Scenario, turn: str, *, people: int = 20,
@@ -408,16 +412,16 @@ def side_statistics(scenario: Scenario, turn: str, *, people: int = 20,
         Where the head turns.
     people, spread, seed :
         As for :func:`pop_statistics`.
+
+    Returns
+    -------
+    float
+        Among the people who popped at all; NaN if nobody did.
     """
-    turned = turn_head(scenario, turn)
-    people = int(check_range("people", people, "1", 1, 10000))
-    rng = np.random.default_rng(seed)
-    firsts = []
-    for _ in range(people):
-        first = simulate_scenario(_vary(turned, rng, spread), after_crack_s=2e-3).first_side
-        if first is not None:
-            firsts.append(first)
-    return float(np.mean([f == turn for f in firsts])) if firsts else math.nan
+    firsts = [result.first_side
+              for result in _group(turn_head(scenario, turn), people, spread, seed)]
+    firsts = [side for side in firsts if side is not None]
+    return float(np.mean([side == turn for side in firsts])) if firsts else math.nan
 
 
 def spasm_response(scenario: Scenario, side: str, label: str, forces_n: list[float], *,
