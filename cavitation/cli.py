@@ -151,6 +151,16 @@ def _build_parser() -> argparse.ArgumentParser:
                     " pip install 'cavitation[dask]')")
     bt.add_argument("--dry-run", action="store_true",
                     help="check the sweep, print how many runs and the first few, and exit")
+    pl = commands.add_parser(
+        "pulls", help="pull one joint again and again over minutes: when does it crack?",
+        description="Pull a preset joint at each of the given times (with its own loading)."
+        " After a crack the joint holds a gas bubble that dissolves over minutes; while"
+        " it is there, a pull does not crack the joint, or cracks it far less. Prints one"
+        " line per pull.")
+    pl.add_argument("--preset", default="knuckle", metavar="NAME",
+                    help="joint and loading (default: knuckle)")
+    pl.add_argument("--at", type=float, nargs="+", required=True, metavar="S",
+                    help="start of each pull [s], increasing; e.g. --at 0 300 900 1800")
     pr = commands.add_parser(
         "presets", help="list the joint presets, or show one in full",
         description="List the joint presets with their key figures, or show every"
@@ -278,6 +288,24 @@ def _render_scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pulls(args: argparse.Namespace) -> int:
+    from .presets import get_preset
+    from .protocol import repeated_pulls
+
+    preset = get_preset(args.preset)
+    pulls = repeated_pulls(args.at, preset.joint, preset.loading, after_crack_s=0.01)
+    print(f"{preset.name}: {len(pulls)} pulls ({type(preset.loading).__name__})")
+    print(f"{'start [min]':>12} {'residual bubble [mm]':>21} {'outcome':>10}"
+          f" {'force [N]':>10} {'peak at 1 cm [kPa]':>19}")
+    for pull in pulls:
+        s = pull.result.summary
+        outcome = "crack" if pull.cracked else "no crack"
+        force = f"{s.nucleation_force_n:10.1f}" if pull.cracked else f"{'-':>10}"
+        print(f"{pull.start_s / 60:12.1f} {pull.residual_radius_m * 1e3:21.3f} {outcome:>10}"
+              f" {force} {pull.peak_radiated_pressure_pa / 1e3:19.2f}")
+    return 0
+
+
 def _batch(args: argparse.Namespace) -> int:
     from . import batch
 
@@ -332,7 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
-        commands = {"presets": _presets, "batch": _batch, "render": _render}
+        commands = {"presets": _presets, "batch": _batch, "render": _render,
+                    "pulls": _pulls}
         return commands[args.command](args)
     except KeyboardInterrupt:
         again = " --resume finishes it." if args.command == "batch" else ""

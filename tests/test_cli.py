@@ -159,3 +159,16 @@ def test_unwritable_output_folder_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"cavitation render: error: cannot write to --out {blocker}")
     assert err.count("\n") == 1 and "--overwrite" not in err
+
+
+def test_pulls_prints_the_sequence_of_outcomes(capsys):
+    assert main(["pulls", "--at", "0", "300", "1500"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    outcomes = [line.split()[2] for line in lines[2:]]
+    assert outcomes == ["crack", "no", "crack"]  # "no crack" at 5 min
+
+
+def test_pulls_out_of_order_is_one_line(capsys):
+    assert main(["pulls", "--at", "300", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "start_times_s[1] = 0.0 s is out of range" in err and err.count("\n") == 1
