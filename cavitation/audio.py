@@ -10,6 +10,7 @@ waveform itself. No file I/O here: :mod:`cavitation.io` writes the files.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -203,10 +204,12 @@ class Features:
         of its peak [s]; a burst that starts abruptly is measured up to a quarter
         period short.
     pop_count : int
-        Separate bursts of the envelope within 20 dB of its peak (gaps under
-        ``POP_GAP_S`` merge; pops closer than that are heard as one).
+        Pops: peaks of the envelope within 20 dB of the loudest, at least
+        ``POP_SPACING_S`` apart, each standing out by a dip of ``POP_DIP`` of its height
+        (6 dB) before a louder neighbour. Pops closer than that are heard as one.
     pop_duration_s : float
-        Median length of those bursts [s]: how long one pop lasts.
+        Median length of the pops [s]: each measured at -20 dB of its own peak, between
+        the dips that part it from its neighbours.
     """
 
     peak_spl_db: float
@@ -221,8 +224,12 @@ class Features:
         return asdict(self)
 
 
-#: Bursts closer than this merge into one pop [s]: a crack rings for a few ms.
-POP_GAP_S = 3e-3
+#: Pops closer than this count as one [s]: the ear separates clicks a few ms apart,
+#: and one pop lasts 5-6 ms (Dunning 2013).
+POP_SPACING_S = 3e-3
+#: A pop's envelope must dip to this fraction of its peak (-6 dB) before a louder one,
+#: so that the beats within one ringing are not counted as pops.
+POP_DIP = 0.5
 #: Lowest frequency counted in the spectrum [Hz]: below hearing.
 LOWEST_FREQUENCY_HZ = 20.0
 
@@ -239,7 +246,8 @@ def envelope(x_pa: np.ndarray, samplerate_hz: float) -> np.ndarray:
     Exact at every half-period peak of a ringing, and it never runs ahead of the
     sound (a Hilbert envelope leaks milliseconds before the onset of a 200 Hz pop).
     Maxima more than ``ENVELOPE_PEAK_SPACING_S`` apart are not joined: the envelope
-    drops to zero between them, so it does not bridge the silence between two pops.
+    drops to zero between them, so it does not bridge the silence between two pops. A
+    shorter pure silence is bridged; real pops decay, and their dips part them.
     For several channels, the largest of their magnitudes.
     """
     magnitude = np.abs(x_pa) if x_pa.ndim == 1 else np.max(np.abs(x_pa), axis=1)
@@ -279,14 +287,42 @@ def features(x_pa: np.ndarray, samplerate_hz: float) -> Features:
     power = spectrum[audible] ** 2
     centroid = float(np.sum(f[audible] * power) / np.sum(power))
     env = envelope(x_pa, samplerate_hz)
-    loud = env >= 0.1 * env.max()  # within 20 dB of the peak
-    idx = np.nonzero(loud)[0]
-    duration = (idx[-1] - idx[0] + 1) / samplerate_hz
-    breaks = np.nonzero(np.diff(idx) > POP_GAP_S * samplerate_hz)[0]
-    bursts = np.split(idx, breaks + 1)
-    lengths = [(b[-1] - b[0] + 1) / samplerate_hz for b in bursts]
+    loud = np.nonzero(env >= 0.1 * env.max())[0]  # within 20 dB of the peak
+    duration = (loud[-1] - loud[0] + 1) / samplerate_hz
+    lengths = _pop_lengths(env, samplerate_hz)
     return Features(
         peak_spl_db=20.0 * math.log10(peak / REFERENCE_PRESSURE_PA),
         dominant_frequency_hz=dominant, spectral_centroid_hz=centroid,
-        duration_s=float(duration), pop_count=len(bursts),
+        duration_s=float(duration), pop_count=len(lengths),
         pop_duration_s=float(np.median(lengths)))
+
+
+def _pop_lengths(env: np.ndarray, samplerate_hz: float) -> list[float]:
+    """Length of each pop in an envelope [s] (see ``Features.pop_count``).
+
+    Candidate pops are the envelope's peaks within 20 dB of the loudest and at least
+    ``POP_SPACING_S`` apart. Going through them in time, a candidate starts a new pop
+    if the envelope dips below ``POP_DIP`` of the quieter of it and the pop before;
+    otherwise the two are one pop, at the louder peak.
+    """
+    from scipy.signal import find_peaks  # imported when used: it is slow to import
+
+    candidates, _ = find_peaks(env, height=0.1 * env.max(),
+                               distance=max(1, round(POP_SPACING_S * samplerate_hz)))
+    if candidates.size == 0:  # the loudest point sits on an edge or a plateau
+        candidates = np.array([int(np.argmax(env))])
+    pops = [int(candidates[0])]
+    for peak in candidates[1:]:
+        previous = pops[-1]
+        valley = env[previous:peak].min()
+        if valley <= POP_DIP * min(env[previous], env[peak]):
+            pops.append(int(peak))
+        elif env[peak] > env[previous]:
+            pops[-1] = int(peak)
+    cuts = [0, *(a + int(np.argmin(env[a:b])) for a, b in itertools.pairwise(pops)),
+            env.size]
+    lengths = []
+    for pop, start, stop in zip(pops, cuts[:-1], cuts[1:], strict=True):
+        inside = start + np.nonzero(env[start:stop] >= 0.1 * env[pop])[0]
+        lengths.append((inside[-1] - inside[0] + 1) / samplerate_hz)
+    return lengths

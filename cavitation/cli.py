@@ -62,9 +62,10 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = commands.add_parser(
         "render", help="simulate one crack and write NAME.wav, NAME.json and NAME.png",
-        description="Simulate one crack of a preset joint and write its sound (WAV or"
-        " FLAC), its parameters, events and features (JSON) and a dashboard figure (PNG)."
-        " All values are SI: metres, seconds, pascals, newtons.",
+        description="Simulate one crack of a preset joint (or the joints of a --scenario)"
+        " and write\nits sound (WAV or FLAC), its parameters, events and features (JSON)"
+        " and a\ndashboard figure (PNG). All values are SI: metres, seconds, pascals,"
+        " newtons.",
         epilog="examples:\n  cavitation render --preset knuckle\n"
         "  cavitation render --preset knuckle --set capsule.compliance_m3_pa=3e-13"
         " --set loading.peak_force_n=80 --listener contact --format flac\n"
@@ -131,12 +132,13 @@ def _build_parser() -> argparse.ArgumentParser:
                    " written)")
     bt = commands.add_parser(
         "batch", help="render every run of a sweep file into a folder, with a manifest",
-        description="Render every run of a sweep (TOML: a preset, fixed changes, axes as a"
-        " grid and/or drawn at random, simulation and audio settings, a file-name"
-        " template) into --out, with manifest.csv (one row per run: swept values,"
-        " features, status, error, audio SHA-256). The whole file is checked before any"
-        " run starts. A failed run is recorded and the others go on; the exit status is"
-        " then 1. Interrupted, '--resume' finishes the sweep with the same files.",
+        description="Render every run of a sweep (TOML: a preset, fixed changes, axes as"
+        " a grid\nand/or drawn at random, simulation and audio settings, a file-name"
+        " template) into\n--out, with manifest.csv (one row per run: swept values,"
+        " features, status, error,\naudio SHA-256). The whole file is checked before any"
+        " run starts. A failed run is\nrecorded and the others go on; the exit status is"
+        " then 1. Interrupted (Ctrl-C,\nSIGTERM, kill), '--resume' finishes the sweep"
+        " with the same files.",
         epilog="example sweep: examples/knuckle_sweep.toml",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     bt.add_argument("sweep", help="sweep file (TOML)")

@@ -100,8 +100,11 @@ def test_three_separate_bursts_are_three_pops():
     assert audio.features(x, fs).pop_count == 3
 
 
-@pytest.mark.parametrize("gap_s, pops", [(2e-3, 1), (8e-3, 2)])
-def test_pops_closer_than_the_gap_are_heard_as_one(gap_s, pops):
+@pytest.mark.parametrize("gap_s, pops", [(0.5e-3, 1), (2e-3, 1), (8e-3, 2)])
+def test_steady_bursts_are_parted_only_by_a_long_silence(gap_s, pops):
+    # Constant-amplitude bursts have no decay to dip between them: a pure silence is
+    # only seen when longer than ENVELOPE_PEAK_SPACING_S (6 ms; an 86 Hz ringing's
+    # maxima are 5.8 ms apart and must not be cut).
     fs = 48000
     t = np.arange(0, 0.1, 1 / fs)
     x = np.zeros_like(t)
@@ -114,6 +117,21 @@ def test_pops_closer_than_the_gap_are_heard_as_one(gap_s, pops):
         # Each burst is 2 ms; its peak envelope spans it from the first peak to the last
         # (a quarter period, 0.08 ms, short of the whole at 3 kHz).
         assert f.pop_duration_s == pytest.approx(2e-3, abs=0.2e-3)
+
+
+def test_a_louder_pop_in_the_tail_of_another_is_a_pop():
+    # Three decaying rings 7 and 10 ms apart: each starts while the one before is still
+    # within 20 dB, as in a lumbar thrust. Three pops, each lasting its own -20 dB span.
+    fs, tau = 48000, 1.5e-3
+    t = np.arange(0, 0.08, 1 / fs)
+    x = np.zeros_like(t)
+    for start in (0.02, 0.027, 0.037):
+        late = t >= start
+        x[late] += np.exp(-(t[late] - start) / tau) * np.sin(2 * np.pi * 900 * (t[late] - start))
+    f = audio.features(x, fs)
+    assert f.pop_count == 3
+    # -20 dB after tau ln 10 = 3.5 ms; each pop is cut off by the next one at worst.
+    assert 2.5e-3 < f.pop_duration_s < 4.5e-3
 
 
 def test_silence_has_no_features():
