@@ -275,6 +275,12 @@ def solve(
     p_v = check_range("p_v", p_v, "Pa", 0.0, 1.0e6)
     kappa = check_range("kappa", kappa, "1", 1.0, 5.0 / 3.0)
     rtol = check_range("rtol", rtol, "1", 1e-13, 1e-3)
+    if t_eval is not None:
+        t_eval = np.asarray(t_eval, dtype=float)
+        if t_eval.ndim != 1 or np.any(np.diff(t_eval) < 0) or (
+                t_eval.size and (t_eval[0] < 0.0 or t_eval[-1] > t_end)):
+            raise ValueError(f"t_eval must be increasing times [s] within [0, t_end ="
+                             f" {t_end:g}] s")
     p_inf_of_t = p_inf if callable(p_inf) else None
     p_inf_0 = float(p_inf(0.0)) if callable(p_inf) else check_range(
         "p_inf", p_inf, "Pa", -1e8, 1e9)

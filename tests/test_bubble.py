@@ -184,6 +184,9 @@ def test_saturated_liquid_never_dissolves_the_bubble():
         ({"R_eq": 1e-3, "p_v": 2e5}, r"R_eq = 0.001 m gives a gas pressure of"),
         ({"rho": "water"}, r"rho = 'water' is not a number"),
         ({"c": math.inf}, r"c = inf m/s is out of range; valid range: \[1, inf\) m/s"),
+        ({"t_eval": [0.0, 2e-4]}, r"t_eval must be increasing times \[s\] within \[0,"
+                                  r" t_end = 0.0001\] s"),
+        ({"t_eval": [5e-5, 1e-5]}, r"t_eval must be increasing"),
     ],
 )
 def test_bad_arguments_name_parameter_unit_and_range(kwargs, message):
