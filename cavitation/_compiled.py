@@ -3,9 +3,9 @@
 An explicit Dormand-Prince 5(4) pair with its 4th-order dense output (Dormand & Prince
 1980; the coefficients are scipy's, read from ``scipy.integrate.RK45``), step-size
 control as in ``scipy.integrate.solve_ivp``, and a terminal event at a radius found by
-bisection on the dense output. The right-hand side is the same equation as
-:func:`cavitation.bubble.radial_acceleration`, written once more for the compiler: a
-test checks that the two agree to rounding.
+bisection on the dense output. The right-hand side is
+:func:`cavitation.bubble.keller_miksis` itself, compiled: the same equation as
+:func:`cavitation.bubble.radial_acceleration`, not a copy of it.
 
 This module imports numba and is itself imported only when a solve needs it, so
 ``import cavitation`` stays fast; compiled functions are cached on disk, so only the
@@ -18,6 +18,8 @@ import numpy as np
 from numba import njit
 from scipy.integrate import RK45
 
+from .bubble import keller_miksis
+
 #: Steps after which the explicit method gives up and the caller falls back to LSODA:
 #: a stiff problem (a viscous fluid on a small nucleus) needs millions.
 MAX_STEPS = 200_000
@@ -27,18 +29,14 @@ TABLEAU = (np.ascontiguousarray(RK45.A), np.ascontiguousarray(RK45.B),
            np.ascontiguousarray(RK45.E), np.ascontiguousarray(RK45.P))
 
 
+_keller_miksis = njit(cache=True)(keller_miksis)
+
+
 @njit(cache=True)
 def rddot(R, Rdot, q):
-    # q: p_inf, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, inv_c
-    p_inf, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, inv_c = (
-        q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8])
-    p_g = p_gas_ref * (R_ref / R) ** (3.0 * kappa)
-    p_B = p_g + p_v - 2.0 * sigma / R - 4.0 * mu * Rdot / R
-    dpB_dt = (-3.0 * kappa * p_g / R + 2.0 * sigma / R**2 + 4.0 * mu * Rdot / R**2) * Rdot
-    mach = Rdot * inv_c
-    rhs = ((1.0 + mach) * (p_B - p_inf) + R * inv_c * dpB_dt) / rho \
-        - 1.5 * (1.0 - mach / 3.0) * Rdot**2
-    return rhs / ((1.0 - mach) * R + 4.0 * mu * inv_c / rho)
+    """Wall acceleration; ``q``: p_inf, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, inv_c."""
+    return _keller_miksis(R, Rdot, q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8])
+
 
 @njit(cache=True)
 def dense(R, V, h, Q, x):

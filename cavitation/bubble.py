@@ -51,6 +51,7 @@ __all__ = [
     "empty_cavity_collapse_time",
     "gas_pressure",
     "growth_threshold",
+    "keller_miksis",
     "minnaert_frequency",
     "radial_acceleration",
     "solve",
@@ -144,6 +145,15 @@ def radial_acceleration(
     -------
     float or ndarray
         ``Rddot`` [m/s^2].
+    """
+    return keller_miksis(R, Rdot, p_inf, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, inv_c)
+
+
+def keller_miksis(R, Rdot, p_inf, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, inv_c):
+    """:func:`radial_acceleration` with positional arguments: plain arithmetic.
+
+    The one place the equation is written. numba compiles this very function for
+    :mod:`cavitation._compiled`, so the fast path solves the same equation.
     """
     p_g = p_gas_ref * (R_ref / R) ** (3.0 * kappa)
     p_B = p_g + p_v - 2.0 * sigma / R - 4.0 * mu * Rdot / R

@@ -207,7 +207,8 @@ def test_compiled_right_hand_side_is_the_same_equation():
         for R, Rdot, p in zip(rng.uniform(1e-5, 1e-3, 20), rng.uniform(-50, 50, 20),
                               rng.uniform(-1e5, 1e6, 20), strict=True):
             expected = bubble.radial_acceleration(R, Rdot, p, **liquid)
-            # The same arithmetic, compiled: equal to a few rounding errors.
+            # The same function, compiled: this checks the wiring (the packed
+            # parameters' order) to a few rounding errors.
             assert _compiled.acceleration(R, Rdot, liquid, p) == pytest.approx(expected,
                                                                               rel=1e-12)
 
