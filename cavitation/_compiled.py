@@ -82,11 +82,14 @@ def integrate(y0, t_end, q, rtol, atol, A, B, E, P, t_eval, level, max_steps):
     Q = np.empty((2, P.shape[1]))
     status = 0  # 0 reached t_end, 1 event, -1 failed
     steps = 0
+    rejected = False
     while t < t_end:
-        if steps >= max_steps or h < 1e-15 * max(1.0, t):
+        # The smallest step, as in solve_ivp: 10 units in the last place of t.
+        if steps >= max_steps or h < 10.0 * abs(np.nextafter(t, np.inf) - t):
             status = -1
             break
-        if t + h > t_end:
+        last = t + h >= t_end
+        if last:
             h = t_end - t
         KR[0], KV[0] = fR, fV
         for s in range(1, 6):
@@ -103,6 +106,7 @@ def integrate(y0, t_end, q, rtol, atol, A, B, E, P, t_eval, level, max_steps):
         R_new, V_new = R + h * dR, V + h * dV
         if not (R_new > 0.0 and np.isfinite(R_new) and np.isfinite(V_new)):
             h *= 0.2
+            rejected = True
             continue
         fR_new, fV_new = V_new, rddot(R_new, V_new, q)
         KR[6], KV[6] = fR_new, fV_new
@@ -144,14 +148,18 @@ def integrate(y0, t_end, q, rtol, atol, A, B, E, P, t_eval, level, max_steps):
                     count += 1
                 status = 1
                 break
-            t += h
+            t = t_end if last else t + h
             R, V, fR, fV = R_new, V_new, fR_new, fV_new
             if n_eval == 0:
                 ts[count], ys[count, 0], ys[count, 1] = t, R, V
                 count += 1
             factor = 10.0 if err_norm == 0.0 else min(10.0, 0.9 * err_norm ** -0.2)
+            if rejected:  # no growth right after a rejected step, as in solve_ivp
+                factor = min(1.0, factor)
+            rejected = False
         else:
             factor = max(0.2, 0.9 * err_norm ** -0.2)
+            rejected = True
         h *= factor
     return ts[:count], ys[:count], status
 
@@ -167,11 +175,11 @@ def solve(y0: np.ndarray, t_end: float, liquid: dict, p_inf: float, *, rtol: flo
     A, B, E, P = TABLEAU
     q = np.array([p_inf, liquid["rho"], liquid["mu"], liquid["sigma"], liquid["p_v"],
                   liquid["kappa"], liquid["p_gas_ref"], liquid["R_ref"], liquid["inv_c"]])
-    evals = np.empty(0) if t_eval is None else np.asarray(t_eval, dtype=float)
+    evals = np.empty(0) if t_eval is None else np.ascontiguousarray(t_eval, dtype=float)
     t, y, status = integrate(np.asarray(y0, dtype=float), float(t_end), q, float(rtol),
                                 np.asarray(atol, dtype=float), A, B, E, P, evals,
                                 float(level), MAX_STEPS)
-    return t, y.T, status
+    return t.copy(), y.T.copy(), status
 
 
 def acceleration(R: float, Rdot: float, liquid: dict, p_inf: float) -> float:

@@ -270,8 +270,6 @@ def solve(
     with the Rayleigh velocity scale, so the same ``rtol`` means the same accuracy for
     any cavity size.
     """
-    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
-
     check_model(model)
     if method not in ("compiled", "lsoda"):
         raise ValueError(f"unknown method {method!r}; valid choices: compiled, lsoda")
@@ -287,10 +285,10 @@ def solve(
     rtol = check_range("rtol", rtol, "1", 1e-13, 1e-3)
     if t_eval is not None:
         t_eval = np.asarray(t_eval, dtype=float)
-        if t_eval.ndim != 1 or np.any(np.diff(t_eval) < 0) or (
-                t_eval.size and (t_eval[0] < 0.0 or t_eval[-1] > t_end)):
-            raise ValueError(f"t_eval must be increasing times [s] within [0, t_end ="
-                             f" {t_end:g}] s")
+        if t_eval.ndim != 1 or t_eval.size == 0 or np.any(np.diff(t_eval) <= 0) or (
+                t_eval[0] < 0.0 or t_eval[-1] > t_end):
+            raise ValueError(f"t_eval must be strictly increasing times [s] within [0,"
+                             f" t_end = {t_end:g}] s, at least one")
     p_inf_of_t = p_inf if callable(p_inf) else None
     p_inf_0 = float(p_inf(0.0)) if callable(p_inf) else check_range(
         "p_inf", p_inf, "Pa", -1e8, 1e9)
@@ -327,17 +325,30 @@ def solve(
     atol = [rtol * R0 * EMPTY_COLLAPSE_FRACTION, rtol * velocity_scale * EMPTY_COLLAPSE_FRACTION]
     status = -1
     if p_inf_of_t is None and method == "compiled":
-        from . import _compiled
-
+        try:
+            from . import _compiled
+        except Exception:  # numba missing, or no writable cache folder: use LSODA
+            _compiled = None
+    else:
+        _compiled = None
+    if _compiled is not None:
         t, (R, Rdot), status = _compiled.solve(
             np.array([R0, Rdot0]), t_end, liquid, p_inf_0, rtol=rtol, atol=np.array(atol),
             t_eval=t_eval, level=EMPTY_COLLAPSE_FRACTION * R0 if R_eq is None else 0.0)
     if status < 0:  # a function of time, a stiff problem, or LSODA asked for
-        sol = solve_ivp(rhs, (0.0, t_end), [R0, Rdot0], method="LSODA", rtol=rtol,
-                        atol=atol, t_eval=t_eval, events=events or None)
+        from scipy.integrate import solve_ivp  # imported when used: it is slow to import
+
+        # A breakdown shows as non-finite values, checked below with a clear error.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            sol = solve_ivp(rhs, (0.0, t_end), [R0, Rdot0], method="LSODA", rtol=rtol,
+                            atol=atol, t_eval=t_eval, events=events or None)
         if sol.status < 0:
             raise RuntimeError(f"bubble.solve failed at t = {sol.t[-1]:g} s: {sol.message}")
         t, (R, Rdot), status = sol.t, sol.y, sol.status
+    if not (np.all(np.isfinite(R)) and np.all(np.isfinite(Rdot))):
+        bad = t[np.argmin(np.isfinite(R) & np.isfinite(Rdot))]
+        raise RuntimeError(f"bubble.solve: the integration broke down at t = {bad:g} s"
+                           " (non-finite radius); try a smaller rtol or a shorter t_end")
     p = np.array([p_inf_of_t(ti) for ti in t]) if p_inf_of_t is not None else p_inf_0
     Rddot = radial_acceleration(R, Rdot, p, **liquid)
     return BubbleSolution(t=t, R=R, Rdot=Rdot, Rddot=Rddot, collapsed=status == 1,

@@ -184,9 +184,11 @@ def test_saturated_liquid_never_dissolves_the_bubble():
         ({"R_eq": 1e-3, "p_v": 2e5}, r"R_eq = 0.001 m gives a gas pressure of"),
         ({"rho": "water"}, r"rho = 'water' is not a number"),
         ({"c": math.inf}, r"c = inf m/s is out of range; valid range: \[1, inf\) m/s"),
-        ({"t_eval": [0.0, 2e-4]}, r"t_eval must be increasing times \[s\] within \[0,"
-                                  r" t_end = 0.0001\] s"),
-        ({"t_eval": [5e-5, 1e-5]}, r"t_eval must be increasing"),
+        ({"t_eval": [0.0, 2e-4]}, r"t_eval must be strictly increasing times \[s\] within"
+                                  r" \[0, t_end = 0.0001\] s"),
+        ({"t_eval": [5e-5, 1e-5]}, r"t_eval must be strictly increasing"),
+        ({"t_eval": [1e-5, 1e-5]}, r"t_eval must be strictly increasing"),
+        ({"t_eval": []}, r"at least one"),
     ],
 )
 def test_bad_arguments_name_parameter_unit_and_range(kwargs, message):
@@ -240,3 +242,54 @@ def test_stiff_problem_falls_back_to_lsoda():
 def test_unknown_method_lists_the_choices():
     with pytest.raises(ValueError, match="unknown method 'rk4'; valid choices: compiled, lsoda"):
         bubble.solve(1e-3, 1e-4, method="rk4")
+
+
+@pytest.mark.parametrize("case", [
+    {"R0": 1e-3, "t_end": 2.5e-4, "R_eq": 1e-4},
+    {"R0": 1e-3, "t_end": 1e-3, "R_eq": None, "mu": 0.0, "sigma": 0.0},
+    # A step that must shrink to about 1e-16 s: 10 ULPs of t, as solve_ivp allows.
+    {"R0": 3.946e-6, "t_end": 1.0413e-7, "p_inf": 3e7, "model": "rayleigh_plesset"},
+])
+def test_compiled_path_is_scipy_rk45_compiled(case):
+    from scipy.integrate import solve_ivp
+
+    kwargs = dict(case)
+    R0, t_end = kwargs.pop("R0"), kwargs.pop("t_end")
+    t = np.linspace(0.0, t_end, 501)
+    fast = bubble.solve(R0, t_end, t_eval=t, rtol=1e-9, **kwargs)
+    # The same method in scipy, on the same equation and tolerances.
+    liquid = {"rho": 998.0, "mu": kwargs.get("mu", 1e-3), "sigma": kwargs.get("sigma", 0.072),
+              "p_v": 0.0, "kappa": 1.4, "R_ref": kwargs.get("R_eq") or R0,
+              "inv_c": bubble.inverse_sound_speed(kwargs.get("model", "keller_miksis"), 1500.0)}
+    p_inf = kwargs.get("p_inf", 101325.0)
+    liquid["p_gas_ref"] = 0.0 if kwargs.get("R_eq") is None else \
+        p_inf + 2 * liquid["sigma"] / liquid["R_ref"]
+    scale = np.sqrt(p_inf / 998.0)
+    ref = solve_ivp(lambda _t, y: [y[1], bubble.radial_acceleration(y[0], y[1], p_inf,
+                                                                     **liquid)],
+                    (0, t_end), [R0, 0.0], method="RK45", rtol=1e-9, t_eval=t[:fast.t.size],
+                    atol=[1e-9 * R0 * 1e-3, 1e-9 * scale * 1e-3])
+    # Same steps, same arithmetic up to ordering: agreement far below the tolerance
+    # (measured 5e-10 of the largest radius at rtol 1e-9).
+    np.testing.assert_allclose(fast.R, ref.y[0], rtol=0, atol=1e-8 * np.max(ref.y[0]))
+
+
+def test_a_solve_that_breaks_down_is_an_error_not_nan():
+    # A bubble driven 10 atm over a 50 m/s "sound speed": LSODA returns NaN radii.
+    with pytest.raises(RuntimeError, match="the integration broke down at t ="):
+        bubble.solve(1.4e-3, 2e-4, R_eq=1.4e-4, p_inf=1e6, model="rayleigh_plesset", c=50,
+                     kappa=1.0, sigma=0.0, rtol=1e-8)
+
+
+def test_without_the_compiled_path_lsoda_answers(monkeypatch):
+    # numba missing, or no folder to cache its code in: the import fails, LSODA runs.
+    import sys
+
+    import cavitation
+
+    monkeypatch.setitem(sys.modules, "cavitation._compiled", None)
+    monkeypatch.delattr(cavitation, "_compiled", raising=False)
+    t = np.linspace(0.0, 1e-4, 11)
+    fallback = bubble.solve(1e-3, 1e-4, R_eq=5e-4, t_eval=t)
+    lsoda = bubble.solve(1e-3, 1e-4, R_eq=5e-4, t_eval=t, method="lsoda")
+    np.testing.assert_array_equal(fallback.R, lsoda.R)
