@@ -18,8 +18,7 @@ from fractions import Fraction
 import numpy as np
 
 from .constants import REFERENCE_PRESSURE_PA
-from .parameters import check_range
-from .radiation import check_choice
+from .parameters import check_choice, check_range
 
 
 def _signal():

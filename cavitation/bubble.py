@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .parameters import check_range
+from .parameters import check_choice, check_range
 
 FloatOrArray = float | np.ndarray
 """A number or an array of numbers, in the unit the parameter's docstring gives."""
@@ -69,9 +69,7 @@ EMPTY_COLLAPSE_FRACTION = 1e-3
 
 def check_model(model: str) -> str:
     """Return ``model`` if it names an equation of motion, else raise ``ValueError``."""
-    if model not in MODELS:
-        raise ValueError(f"unknown bubble model {model!r}; valid choices: {', '.join(MODELS)}")
-    return model
+    return check_choice("bubble model", model, MODELS)
 
 
 def inverse_sound_speed(model: str, c: float) -> float:

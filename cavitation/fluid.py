@@ -28,7 +28,7 @@ from dataclasses import field
 import numpy as np
 
 from .constants import ATMOSPHERIC_PRESSURE_PA
-from .parameters import Parameters, quantity
+from .parameters import Parameters, check_choice, quantity
 
 __all__ = ["CAPSULE_LAWS", "Capsule", "SynovialFluid", "capsule_pressure", "check_law"]
 
@@ -38,11 +38,7 @@ CAPSULE_LAWS = ("linear", "stiffening")
 
 def check_law(law: str) -> str:
     """Return ``law`` if it names a capsule law, else raise ``ValueError``."""
-    if law not in CAPSULE_LAWS:
-        raise ValueError(
-            f"unknown capsule law {law!r}; valid choices: {', '.join(CAPSULE_LAWS)}"
-        )
-    return law
+    return check_choice("capsule law", law, CAPSULE_LAWS)
 
 
 class SynovialFluid(Parameters):

@@ -14,8 +14,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ import numpy as np
 import soundfile
 
 from .audio import ClippingError
-from .radiation import check_choice
+from .parameters import check_choice
 
 __all__ = ["FORMATS", "SUBTYPES", "OutputExistsError", "OutputSet", "audio_bytes",
            "check_format", "read_audio",
@@ -187,9 +186,3 @@ class OutputSet:
         for temp in self._staged.values():
             temp.unlink(missing_ok=True)
 
-
-@contextmanager
-def staged(final: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
-    """One file written atomically: ``with staged(p) as temp: write(temp)``."""
-    with OutputSet([final], overwrite=overwrite) as outputs:
-        yield outputs.stage(final)

@@ -29,8 +29,8 @@ import math
 
 import numpy as np
 
-from .parameters import Parameters, check_range, quantity
-from .radiation import check_choice, radiated_pressure
+from .parameters import Parameters, check_choice, check_range, quantity
+from .radiation import radiated_pressure
 
 
 def _signal():

@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
-__all__ = ["Parameters", "check_range", "describe", "names", "quantity", "renamed",
+__all__ = ["Parameters", "check_choice", "check_range", "describe", "names", "quantity", "renamed",
            "replace"]
 
 P = TypeVar("P", bound="Parameters")
@@ -49,6 +49,13 @@ def quantity(
     meta = {"unit": unit, "low": low, "high": high, "doc": doc,
             "low_open": low_open, "high_open": high_open}
     return dataclasses.field(default=default, metadata=meta)
+
+
+def check_choice(kind: str, value: str, choices: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` listing them."""
+    if value not in choices:
+        raise ValueError(f"unknown {kind} {value!r}; valid choices: {', '.join(choices)}")
+    return value
 
 
 def _unit(unit: str) -> str:

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from scipy import signal
 
 from .constants import REFERENCE_PRESSURE_PA
-from .radiation import check_choice
+from .parameters import check_choice
 from .render import Rendering
 from .simulation import CrackResult
 

@@ -27,11 +27,11 @@ from __future__ import annotations
 import numpy as np
 
 from .bubble import FloatOrArray
+from .parameters import check_choice
 
 __all__ = [
     "FORMS",
     "SOURCES",
-    "check_choice",
     "monopole_pressure",
     "radiated_pressure",
     "source_weight",
@@ -46,13 +46,6 @@ SOURCES = ("full", "collapse", "formation")
 
 #: Crossfade between formation and collapse, as a fraction of the growth time.
 CROSSFADE_FRACTION = 0.2
-
-
-def check_choice(kind: str, value: str, choices: tuple[str, ...]) -> str:
-    """Return ``value`` if it is one of ``choices``, else raise ``ValueError``."""
-    if value not in choices:
-        raise ValueError(f"unknown {kind} {value!r}; valid choices: {', '.join(choices)}")
-    return value
 
 
 def volume_acceleration(R: FloatOrArray, Rdot: FloatOrArray,

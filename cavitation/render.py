@@ -20,8 +20,7 @@ import numpy as np
 
 from . import audio, listener
 from .joint import KNUCKLE, Joint, Loading, RampAndHold
-from .parameters import Parameters, check_range, quantity
-from .radiation import check_choice
+from .parameters import Parameters, check_choice, check_range, quantity
 from .simulation import CrackResult, simulate
 
 __all__ = ["FULL_SCALE_PA", "SIDES", "AudioSettings", "Rendering", "hear", "metadata", "render",

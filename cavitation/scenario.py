@@ -24,9 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .joint import Joint, Loading, RampAndHold
-from .parameters import check_range, replace
+from .parameters import check_choice, check_range, replace
 from .presets import get_preset
-from .radiation import check_choice
 from .render import SIDES, Rendering, hear
 from .simulation import CrackResult, simulate
 

@@ -35,7 +35,7 @@ import numpy as np
 from . import bubble, radiation
 from .fluid import capsule_pressure
 from .joint import KNUCKLE, Joint, Loading, RampAndHold, as_loading, gap_acceleration
-from .parameters import check_range
+from .parameters import check_choice, check_range
 
 __all__ = ["CrackResult", "Events", "Summary", "check_options", "simulate"]
 
@@ -298,8 +298,8 @@ def check_options(*, model: str = "keller_miksis", source: str = "full",
         ``output_step_s``, ``rtol``, ``residual_radius_m``, as floats where numbers.
     """
     bubble.check_model(model)
-    radiation.check_choice("source", source, radiation.SOURCES)
-    radiation.check_choice("radiation form", radiation_form, radiation.FORMS)
+    check_choice("source", source, radiation.SOURCES)
+    check_choice("radiation form", radiation_form, radiation.FORMS)
     return {"model": model, "source": source, "radiation": radiation_form,
             "distance_m": check_range("distance_m", distance_m, "m", 1e-3, 10.0),
             "after_crack_s": check_range("after_crack_s", after_crack_s, "s", 1e-3, 1.0),
