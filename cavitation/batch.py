@@ -39,6 +39,7 @@ Example sweep::
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io as _io
 import itertools
@@ -321,6 +322,12 @@ def _file_name(template: str, fields: Mapping[str, Any], source: str) -> str:
     return name
 
 
+def _audio_settings(settings: Mapping[str, Any]) -> AudioSettings:
+    """The ``[audio]`` keys that are :class:`AudioSettings` fields, as one (checked)."""
+    fields = {f.name for f in dataclasses.fields(AudioSettings)}
+    return AudioSettings.from_dict({k: v for k, v in settings.items() if k in fields})
+
+
 def _check_audio(settings: dict[str, Any], source: str) -> dict[str, Any]:
     _check_keys(settings, AUDIO_KEYS, f"{source}: [audio]")
     for key, value in settings.items():
@@ -338,9 +345,7 @@ def _check_audio(settings: dict[str, Any], source: str) -> dict[str, Any]:
         if file_format not in SUBTYPES:
             raise ValueError(f"format {file_format!r} is not one of {', '.join(SUBTYPES)}")
         check_format(file_format, settings.get("subtype", "PCM_24"))
-        AudioSettings.from_dict({k: settings[k] for k in
-                                 ("noise_rms_pa", "air_distance_m", "pad_before_s",
-                                  "pad_after_s") if k in settings})
+        _audio_settings(settings)
         figures = settings.get("figures", [])
         for kind in figures:
             if kind not in ("png", "svg"):
@@ -406,9 +411,7 @@ def render_run(sweep: Sweep, run_: Run, out: str) -> dict[str, Any]:
         preset = get_preset(sweep.preset)
         joint, loading = configure(preset, sweep.fixed | run_.swept)
         crack = simulate(joint, loading, **sweep.simulation)
-        audio_settings = AudioSettings.from_dict(
-            {k: settings[k] for k in ("noise_rms_pa", "air_distance_m", "pad_before_s",
-                                      "pad_after_s") if k in settings})
+        audio_settings = _audio_settings(settings)
         rendering = hear([crack], ("center",), (joint.name,),
                          listener_kind=settings.get("listener", "air"),
                          samplerate_hz=settings.get("samplerate_hz", 48000),
