@@ -1,88 +1,196 @@
-"""Compiled integration of the cavity's equation (numba): the fast path of bubble.solve.
+"""Compiled integration (numba): the fast path of ``bubble.solve`` and ``simulate``.
 
-An explicit Dormand-Prince 5(4) pair with its 4th-order dense output (Dormand & Prince
-1980; the coefficients are scipy's, read from ``scipy.integrate.RK45``), step-size
-control as in ``scipy.integrate.solve_ivp``, and a terminal event at a radius found by
-bisection on the dense output. The right-hand side is
-:func:`cavitation.bubble.keller_miksis` itself, compiled: the same equation as
-:func:`cavitation.bubble.radial_acceleration`, not a copy of it.
+One explicit Dormand-Prince 5(4) pair with its 4th-order dense output (Dormand & Prince
+1980, J Comput Appl Math 6:19; the dense output of Shampine 1986, Math Comput 46:135:
+the method and coefficients of ``scipy.integrate.RK45``), with the step-size control
+of ``scipy.integrate.solve_ivp`` and a terminal event found by bisection on the dense
+output. It integrates three systems, each from the package's own equations compiled,
+not copies of them:
 
-This module imports numba and is itself imported only when a solve needs it, so
-``import cavitation`` stays fast; compiled functions are cached on disk, so only the
-first run on a machine pays for compilation.
+- ``BUBBLE``: one cavity in an unbounded liquid, state ``(R, Rdot)``
+  (:func:`cavitation.bubble.keller_miksis`), stopping where ``R`` falls to a level;
+- ``OPENING``: the joint before the crack, state ``(h, hdot)``
+  (:func:`cavitation.joint.mechanics`, :func:`cavitation.fluid.pressure_law`,
+  :func:`cavitation.joint.loading_force`), stopping where the fluid pressure falls to
+  the nucleation pressure;
+- ``CRACK``: the joint and its cavity, state ``(h, hdot, R, Rdot)``;
+- ``DISSOLVING``: a gas bubble dissolving, state ``(R,)`` in ``s = sqrt(t)``
+  (:func:`cavitation.bubble.epstein_plesset_rate`), stopping at a radius.
+
+Every accepted step is recorded (start, length, state and dense-output coefficients),
+so the solution can be read anywhere afterwards (:func:`evaluate`), as
+``solve_ivp``'s ``dense_output`` allows.
+
+The integrator gives up (status -1, and the caller falls back to LSODA) on a stiff
+problem: when the steps it is taking would need more than ``MAX_STEPS`` to reach the
+end, or when a step falls to 10 units in the last place of ``t``.
+
+This module imports numba and is itself imported only when an integration needs it,
+so ``import cavitation`` stays fast; compiled functions are cached on disk, so only
+the first run on a machine pays for compilation.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from scipy.integrate import RK45
 
-from .bubble import keller_miksis
+from .bubble import epstein_plesset_rate, keller_miksis
+from .fluid import pressure_law
+from .joint import loading_force, mechanics
 
-#: Steps after which the explicit method gives up and the caller falls back to LSODA:
-#: a stiff problem (a viscous fluid on a small nucleus) needs millions.
+#: The most steps an integration may take; a problem whose step size says it would
+#: need more is stiff (a stiff joint, a viscous fluid on a small nucleus): LSODA then.
 MAX_STEPS = 200_000
+#: Steps before the projection ``steps + (t_end - t) / h > MAX_STEPS`` is trusted: the
+#: first steps of a crack resolve the nucleus and are far shorter than the rest.
+PROJECTION_AFTER_STEPS = 2_000
 
-#: Dormand-Prince 5(4): stage, weight, error and dense-output coefficients.
-TABLEAU = (np.ascontiguousarray(RK45.A), np.ascontiguousarray(RK45.B),
-           np.ascontiguousarray(RK45.E), np.ascontiguousarray(RK45.P))
+BUBBLE, OPENING, CRACK, DISSOLVING = 0, 1, 2, 3
+
+#: Dormand-Prince 5(4): nodes C, stages A, weights B, error E = B* - B, and the dense
+#: output P (``y(t + x h) = y + h K^T P [x, x^2, x^3, x^4]``), as in scipy's RK45.
+C = np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0])
+A = np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0],
+    [1 / 5, 0.0, 0.0, 0.0, 0.0],
+    [3 / 40, 9 / 40, 0.0, 0.0, 0.0],
+    [44 / 45, -56 / 15, 32 / 9, 0.0, 0.0],
+    [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729, 0.0],
+    [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656]])
+B = np.array([35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84])
+E = np.array([-71 / 57600, 0.0, 71 / 16695, -71 / 1920, 17253 / 339200, -22 / 525, 1 / 40])
+P = np.array([
+    [1.0, -8048581381 / 2820520608, 8663915743 / 2820520608, -12715105075 / 11282082432],
+    [0.0, 0.0, 0.0, 0.0],
+    [0.0, 131558114200 / 32700410799, -68118460800 / 10900136933,
+     87487479700 / 32700410799],
+    [0.0, -1754552775 / 470086768, 14199869525 / 1410260304, -10690763975 / 1880347072],
+    [0.0, 127303824393 / 49829197408, -318862633887 / 49829197408,
+     701980252875 / 199316789632],
+    [0.0, -282668133 / 205662961, 2019193451 / 616988883, -1453857185 / 822651844],
+    [0.0, 40617522 / 29380423, -110615467 / 29380423, 69997945 / 29380423]])
+
+#: Layout of the packed parameters ``q``. The cavity's come first (``p_inf`` is used by
+#: ``BUBBLE`` only); the joint's follow for ``OPENING`` and ``CRACK``.
+CAVITY = ("p_inf", "rho", "mu", "sigma", "p_v", "kappa", "p_gas_ref", "R_ref", "inv_c")
+JOINT = ("stiffness", "rest_gap", "damping", "area", "rest_pressure", "mass", "compliance",
+         "resistance", "stiffening_volume", "stiffening", "reference_volume",
+         "nucleation_pressure")
+_J = len(CAVITY)
+
+#: Small functions are inlined into their callers: a call between compiled functions
+#: that pass arrays costs reference counting, more than the arithmetic here.
+_inline = njit(cache=True, error_model="numpy", inline="always")
+_keller_miksis = _inline(keller_miksis)
+_epstein_plesset_rate = _inline(epstein_plesset_rate)
+_pressure_law = _inline(pressure_law)
+_mechanics = _inline(mechanics)
+_loading_force = _inline(loading_force)
 
 
-_keller_miksis = njit(cache=True)(keller_miksis)
+@_inline
+def rddot(R, Rdot, p, q):
+    """Wall acceleration [m/s^2] against the liquid pressure ``p`` [Pa]."""
+    return _keller_miksis(R, Rdot, p, q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8])
 
 
-@njit(cache=True)
-def rddot(R, Rdot, q):
-    """Wall acceleration; ``q``: p_inf, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, inv_c."""
-    return _keller_miksis(R, Rdot, q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8])
+@_inline
+def fluid_pressure(y, q):
+    """Fluid pressure [Pa] of a joint state ``(h, hdot[, R, Rdot])``."""
+    area, rest_gap = q[_J + 3], q[_J + 1]
+    deformation = area * (y[0] - rest_gap)
+    rate = area * y[1]
+    if y.size == 4:  # the cavity fills part of the opening
+        R, Rdot = y[2], y[3]
+        deformation -= 4.0 / 3.0 * np.pi * R * R * R - q[_J + 10]
+        rate -= 4.0 * np.pi * R * R * Rdot
+    return _pressure_law(deformation, rate, q[_J + 4], q[_J + 6], q[_J + 7], q[_J + 8],
+                         q[_J + 9] != 0.0)
 
 
-@njit(cache=True)
-def dense(R, V, h, Q, x):
-    # (R, V)(t + x h) = (R, V) + h Q [x, x^2, x^3, x^4]
-    r, v, power = R, V, x
-    for k in range(Q.shape[1]):
-        r += h * Q[0, k] * power
-        v += h * Q[1, k] * power
-        power *= x
-    return r, v
+@_inline
+def derivatives(system, t, y, q, load, out):
+    """Write ``dy/dt`` of ``system`` at ``(t, y)`` into ``out``."""
+    if system == BUBBLE:
+        out[0] = y[1]
+        out[1] = rddot(y[0], y[1], q[0], q)
+        return
+    if system == DISSOLVING:  # q: f, D, L, p, sigma
+        out[0] = _epstein_plesset_rate(y[0], t, q[0], q[1], q[2], q[3], q[4])
+        return
+    p = fluid_pressure(y, q)
+    out[0] = y[1]
+    out[1] = _mechanics(_loading_force(t, load), y[0], y[1], p, q[_J], q[_J + 1], q[_J + 2],
+                        q[_J + 3], q[_J + 4], q[_J + 5])
+    if system == CRACK:
+        out[2] = y[3]
+        out[3] = rddot(y[2], y[3], p, q)
 
-@njit(cache=True)
-def integrate(y0, t_end, q, rtol, atol, A, B, E, P, t_eval, level, max_steps):
-    n_eval = t_eval.size
-    capacity = n_eval if n_eval > 0 else max_steps + 1
-    ts = np.empty(capacity)
-    ys = np.empty((capacity, 2))
-    R, V = y0[0], y0[1]
-    a_R, a_V = atol[0], atol[1]
-    t = 0.0
-    fR, fV = V, rddot(R, V, q)
-    count = 0
-    if n_eval == 0:
-        ts[0], ys[0, 0], ys[0, 1] = 0.0, R, V
-        count = 1
-    else:
-        while count < n_eval and t_eval[count] <= 0.0:
-            ts[count], ys[count, 0], ys[count, 1] = t_eval[count], R, V
-            count += 1
-    # Initial step (Hairer, Norsett & Wanner, sec. II.4).
-    sR, sV = a_R + abs(R) * rtol, a_V + abs(V) * rtol
-    d0 = np.sqrt(((R / sR) ** 2 + (V / sV) ** 2) / 2.0)
-    d1 = np.sqrt(((fR / sR) ** 2 + (fV / sV) ** 2) / 2.0)
+
+@_inline
+def event(system, y, q, level):
+    """A value that falls through 0 at the terminal event (never, when positive)."""
+    if system == BUBBLE or system == DISSOLVING:
+        return y[0] - level if level > 0.0 else 1.0
+    if system == OPENING:
+        return fluid_pressure(y, q) - q[_J + 11]
+    return 1.0
+
+
+@_inline
+def dense(y, h, Q, x, out):
+    """The dense output ``y(t + x h)`` of a step from ``y`` with coefficients ``Q``."""
+    for i in range(y.size):
+        value, power = 0.0, x
+        for k in range(Q.shape[1]):
+            value += Q[i, k] * power
+            power *= x
+        out[i] = y[i] + h * value
+
+
+@_inline
+def rms_norm(x, scale):
+    total = 0.0
+    for i in range(x.size):
+        total += (x[i] / scale[i]) ** 2
+    return np.sqrt(total / x.size)
+
+
+@njit(cache=True, error_model="numpy")
+def integrate(system, y0, t0, t_end, q, load, level, rtol, atol, max_steps):
+    """Integrate ``system`` from ``(t0, y0)`` to ``t_end`` or its terminal event.
+
+    Returns the record of accepted steps (start times, lengths, start states, dense
+    coefficients), the final time and state, and the status: 0 reached ``t_end``,
+    1 stopped at the event, -1 gave up.
+    """
+    n, n_dense = y0.size, P.shape[1]
+    capacity = 1024
+    t_rec, h_rec = np.empty(capacity), np.empty(capacity)
+    y_rec, Q_rec = np.empty((capacity, n)), np.empty((capacity, n, n_dense))
+    K = np.empty((7, n))
+    y, y_new, y_stage = y0.copy(), np.empty(n), np.empty(n)
+    scale, work = np.empty(n), np.empty(n)
+    t = t0
+    derivatives(system, t, y, q, load, K[0])
+    # Initial step (Hairer, Norsett & Wanner, sec. II.4), as solve_ivp chooses it.
+    for i in range(n):
+        scale[i] = atol[i] + abs(y[i]) * rtol
+    d0, d1 = rms_norm(y, scale), rms_norm(K[0], scale)
     h0 = 1e-6 if d0 < 1e-5 or d1 < 1e-5 else 0.01 * d0 / d1
-    R1, V1 = R + h0 * fR, V + h0 * fV
-    gR, gV = V1, rddot(R1, V1, q)
-    d2 = np.sqrt((((gR - fR) / sR) ** 2 + ((gV - fV) / sV) ** 2) / 2.0) / h0
+    h0 = min(h0, t_end - t0)
+    for i in range(n):
+        y_stage[i] = y[i] + h0 * K[0, i]
+    derivatives(system, t + h0, y_stage, q, load, K[1])
+    for i in range(n):
+        work[i] = K[1, i] - K[0, i]
+    d2 = rms_norm(work, scale) / h0
     big = max(d1, d2)
     h1 = max(1e-6, h0 * 1e-3) if big <= 1e-15 else (0.01 / big) ** 0.2
-    h = min(100.0 * h0, h1, t_end)
-    KR = np.empty(7)
-    KV = np.empty(7)
-    Q = np.empty((2, P.shape[1]))
-    status = 0  # 0 reached t_end, 1 event, -1 failed
-    steps = 0
-    rejected = False
+    h = min(100.0 * h0, h1, t_end - t0)
+    g = event(system, y, q, level)
+    count, steps, status, rejected = 0, 0, 0, False
     while t < t_end:
         # The smallest step, as in solve_ivp: 10 units in the last place of t.
         if steps >= max_steps or h < 10.0 * abs(np.nextafter(t, np.inf) - t):
@@ -91,99 +199,183 @@ def integrate(y0, t_end, q, rtol, atol, A, B, E, P, t_eval, level, max_steps):
         last = t + h >= t_end
         if last:
             h = t_end - t
-        KR[0], KV[0] = fR, fV
         for s in range(1, 6):
-            dR, dV = 0.0, 0.0
-            for j in range(s):
-                dR += A[s, j] * KR[j]
-                dV += A[s, j] * KV[j]
-            Rs, Vs = R + h * dR, V + h * dV
-            KR[s], KV[s] = Vs, rddot(Rs, Vs, q)
-        dR, dV = 0.0, 0.0
-        for j in range(6):
-            dR += B[j] * KR[j]
-            dV += B[j] * KV[j]
-        R_new, V_new = R + h * dR, V + h * dV
-        if not (R_new > 0.0 and np.isfinite(R_new) and np.isfinite(V_new)):
+            for i in range(n):
+                step = 0.0
+                for j in range(s):
+                    step += A[s, j] * K[j, i]
+                y_stage[i] = y[i] + h * step
+            derivatives(system, t + C[s] * h, y_stage, q, load, K[s])
+        finite = True
+        for i in range(n):
+            step = 0.0
+            for j in range(6):
+                step += B[j] * K[j, i]
+            y_new[i] = y[i] + h * step
+            finite = finite and np.isfinite(y_new[i])
+        radius = 2 if system == CRACK else (-1 if system == OPENING else 0)
+        if not finite or (radius >= 0 and y_new[radius] <= 0.0):
             h *= 0.2
             rejected = True
             continue
-        fR_new, fV_new = V_new, rddot(R_new, V_new, q)
-        KR[6], KV[6] = fR_new, fV_new
-        eR, eV = 0.0, 0.0
-        for j in range(7):
-            eR += E[j] * KR[j]
-            eV += E[j] * KV[j]
-        sR = a_R + max(abs(R), abs(R_new)) * rtol
-        sV = a_V + max(abs(V), abs(V_new)) * rtol
-        err_norm = np.sqrt(((h * eR / sR) ** 2 + (h * eV / sV) ** 2) / 2.0)
-        if err_norm < 1.0:
-            steps += 1
-            for k in range(P.shape[1]):
-                qR, qV = 0.0, 0.0
-                for j in range(7):
-                    qR += KR[j] * P[j, k]
-                    qV += KV[j] * P[j, k]
-                Q[0, k], Q[1, k] = qR, qV
-            crossing = level > 0.0 and R > level >= R_new
-            x_end = 1.0
-            if crossing:  # bisection on the dense output for R = level
-                lo, hi = 0.0, 1.0
-                for _ in range(60):
-                    mid = 0.5 * (lo + hi)
-                    if dense(R, V, h, Q, mid)[0] > level:
-                        lo = mid
-                    else:
-                        hi = mid
-                x_end = hi
-            if n_eval > 0:
-                while count < n_eval and t_eval[count] <= t + x_end * h:
-                    ts[count] = t_eval[count]
-                    ys[count, 0], ys[count, 1] = dense(R, V, h, Q, (t_eval[count] - t) / h)
-                    count += 1
-            if crossing:
-                if n_eval == 0:
-                    ts[count] = t + x_end * h
-                    ys[count, 0], ys[count, 1] = dense(R, V, h, Q, x_end)
-                    count += 1
-                status = 1
-                break
-            t = t_end if last else t + h
-            R, V, fR, fV = R_new, V_new, fR_new, fV_new
-            if n_eval == 0:
-                ts[count], ys[count, 0], ys[count, 1] = t, R, V
-                count += 1
-            factor = 10.0 if err_norm == 0.0 else min(10.0, 0.9 * err_norm ** -0.2)
-            if rejected:  # no growth right after a rejected step, as in solve_ivp
-                factor = min(1.0, factor)
-            rejected = False
-        else:
-            factor = max(0.2, 0.9 * err_norm ** -0.2)
+        derivatives(system, t + h, y_new, q, load, K[6])
+        for i in range(n):
+            error = 0.0
+            for j in range(7):
+                error += E[j] * K[j, i]
+            work[i] = h * error
+            scale[i] = atol[i] + max(abs(y[i]), abs(y_new[i])) * rtol
+        err_norm = rms_norm(work, scale)
+        if err_norm >= 1.0:
+            h *= max(0.2, 0.9 * err_norm ** -0.2)
             rejected = True
+            continue
+        steps += 1
+        if count == capacity:  # grow the record
+            capacity *= 2
+            t_rec, h_rec = _grow(t_rec, capacity), _grow(h_rec, capacity)
+            y_rec, Q_rec = _grow(y_rec, capacity), _grow(Q_rec, capacity)
+        t_rec[count], h_rec[count] = t, h
+        for i in range(n):
+            y_rec[count, i] = y[i]
+            for k in range(n_dense):
+                coefficient = 0.0
+                for j in range(7):
+                    coefficient += K[j, i] * P[j, k]
+                Q_rec[count, i, k] = coefficient
+        count += 1
+        g_new = event(system, y_new, q, level)
+        if g > 0.0 >= g_new:  # bisection on the dense output for the event
+            lo, hi = 0.0, 1.0
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                dense(y, h, Q_rec[count - 1], mid, y_stage)
+                if event(system, y_stage, q, level) > 0.0:
+                    lo = mid
+                else:
+                    hi = mid
+            dense(y, h, Q_rec[count - 1], hi, y_new)
+            t = t + hi * h
+            y[:] = y_new
+            status = 1
+            break
+        g = g_new
+        t = t_end if last else t + h
+        y[:] = y_new
+        K[0] = K[6]
+        factor = 10.0 if err_norm == 0.0 else min(10.0, 0.9 * err_norm ** -0.2)
+        if rejected:  # no growth right after a rejected step, as in solve_ivp
+            factor = min(1.0, factor)
+        rejected = False
         h *= factor
-    return ts[:count], ys[:count], status
+        if steps > PROJECTION_AFTER_STEPS and steps + (t_end - t) / h > max_steps:
+            status = -1  # stiff: these steps would take too long to reach the end
+            break
+    return t_rec[:count], h_rec[:count], y_rec[:count], Q_rec[:count], t, y, status
 
+
+@njit(cache=True, error_model="numpy")
+def _grow(array, capacity):
+    shape = (capacity,) + array.shape[1:]  # noqa: RUF005 (numba: no starred tuples)
+    grown = np.empty(shape)
+    grown[:array.shape[0]] = array
+    return grown
+
+
+@njit(cache=True, error_model="numpy")
+def evaluate(t_rec, h_rec, y_rec, Q_rec, t_query):
+    """The recorded solution at increasing times ``t_query``, shape ``(m, n)``."""
+    out = np.empty((t_query.size, y_rec.shape[1]))
+    k = 0
+    for m in range(t_query.size):
+        while k + 1 < t_rec.size and t_rec[k + 1] <= t_query[m]:
+            k += 1
+        dense(y_rec[k], h_rec[k], Q_rec[k], (t_query[m] - t_rec[k]) / h_rec[k], out[m])
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def observe_crack(t_rec, h_rec, y_rec, Q_rec, t_query, q, load):
+    """The crack's recorded solution at increasing times ``t_query``, and what follows
+    from it: rows ``h, hdot, R, Rdot``, fluid pressure [Pa], force [N], ``Rddot``."""
+    out = np.empty((7, t_query.size))
+    y = np.empty(4)
+    k = 0
+    for m in range(t_query.size):
+        while k + 1 < t_rec.size and t_rec[k + 1] <= t_query[m]:
+            k += 1
+        dense(y_rec[k], h_rec[k], Q_rec[k], (t_query[m] - t_rec[k]) / h_rec[k], y)
+        p = fluid_pressure(y, q)
+        for i in range(4):
+            out[i, m] = y[i]
+        out[4, m] = p
+        out[5, m] = _loading_force(t_query[m], load)
+        out[6, m] = rddot(y[2], y[3], p, q)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def forces(t, load):
+    """A packed loading's force [N] at each of the times ``t`` [s]."""
+    out = np.empty(t.size)
+    for i in range(t.size):
+        out[i] = _loading_force(t[i], load)
+    return out
+
+
+class Solution:
+    """A compiled integration: its status, end, and a dense reader of its steps."""
+
+    def __init__(self, system: int, y0: np.ndarray, t0: float, t_end: float, q: np.ndarray,
+                 load: np.ndarray, *, rtol: float, atol: np.ndarray, level: float = 0.0,
+                 max_steps: int = MAX_STEPS) -> None:
+        (self._t, self._h, self._y, self._Q, t, y,
+         self.status) = integrate(system, np.asarray(y0, dtype=float), float(t0),
+                                  float(t_end), q, load, float(level), float(rtol),
+                                  np.asarray(atol, dtype=float), max_steps)
+        self.t_final, self.y_final = float(t), y
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        """The state at increasing times ``t`` [s], shape ``(n, len(t))``."""
+        t = np.ascontiguousarray(t, dtype=float)
+        return evaluate(self._t, self._h, self._y, self._Q, t).T
+
+    def observe_crack(self, t: np.ndarray, q: np.ndarray, load: np.ndarray) -> np.ndarray:
+        """A crack's state at increasing times ``t`` [s] with its fluid pressure [Pa],
+        force [N] and ``Rddot`` [m/s^2] (:func:`observe_crack`)."""
+        t = np.ascontiguousarray(t, dtype=float)
+        return observe_crack(self._t, self._h, self._y, self._Q, t, q, load)
+
+    @property
+    def steps(self) -> tuple[np.ndarray, np.ndarray]:
+        """Times and states at the accepted steps' ends, the start included."""
+        t = np.append(self._t, self.t_final)
+        return t, np.vstack([self._y, self.y_final]).T
+
+
+def cavity_vector(liquid: dict, p_inf: float = 0.0) -> np.ndarray:
+    """The cavity's parameters packed in ``CAVITY`` order."""
+    return np.array([p_inf, *(liquid[name] for name in CAVITY[1:])], dtype=float)
 
 
 def solve(y0: np.ndarray, t_end: float, liquid: dict, p_inf: float, *, rtol: float,
           atol: np.ndarray, t_eval: np.ndarray | None, level: float):
-    """Integrate from ``y0 = (R0, Rdot0)``; see :func:`cavitation.bubble.solve`.
+    """Integrate a lone cavity from ``y0 = (R0, Rdot0)``; see :func:`bubble.solve`.
 
     Returns ``(t, y, status)``: status 0 reached ``t_end``, 1 stopped at ``R = level``,
     -1 gave up (the caller falls back to LSODA).
     """
-    A, B, E, P = TABLEAU
-    q = np.array([p_inf, liquid["rho"], liquid["mu"], liquid["sigma"], liquid["p_v"],
-                  liquid["kappa"], liquid["p_gas_ref"], liquid["R_ref"], liquid["inv_c"]])
-    evals = np.empty(0) if t_eval is None else np.ascontiguousarray(t_eval, dtype=float)
-    t, y, status = integrate(np.asarray(y0, dtype=float), float(t_end), q, float(rtol),
-                                np.asarray(atol, dtype=float), A, B, E, P, evals,
-                                float(level), MAX_STEPS)
-    return t.copy(), y.T.copy(), status
+    sol = Solution(BUBBLE, y0, 0.0, t_end, cavity_vector(liquid, p_inf), np.zeros(1),
+                   rtol=rtol, atol=atol, level=level)
+    if sol.status < 0:
+        return None, None, sol.status
+    if t_eval is None:
+        t, y = sol.steps
+        return t, y, sol.status
+    t_eval = t_eval[t_eval <= sol.t_final]
+    return t_eval, sol(t_eval), sol.status
 
 
 def acceleration(R: float, Rdot: float, liquid: dict, p_inf: float) -> float:
     """The compiled right-hand side, for the test that it matches the Python one."""
-    q = np.array([p_inf, liquid["rho"], liquid["mu"], liquid["sigma"], liquid["p_v"],
-                  liquid["kappa"], liquid["p_gas_ref"], liquid["R_ref"], liquid["inv_c"]])
-    return rddot(R, Rdot, q)
+    return rddot(R, Rdot, p_inf, cavity_vector(liquid, p_inf))

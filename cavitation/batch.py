@@ -61,7 +61,7 @@ from . import audio, listener
 from .io import SUBTYPES, OutputExistsError, OutputSet, check_format, to_json
 from .parameters import check_range
 from .presets import PRESETS, configure, get_preset, parameter_values
-from .render import AudioSettings, hear, save
+from .render import AudioSettings, crack_step_s, hear, save
 from .simulation import check_options, simulate
 
 __all__ = ["BatchSummary", "Run", "Sweep", "SweepError", "load_sweep", "parse_sweep", "results",
@@ -410,11 +410,13 @@ def render_run(sweep: Sweep, run_: Run, out: str) -> dict[str, Any]:
     try:
         preset = get_preset(sweep.preset)
         joint, loading = configure(preset, sweep.fixed | run_.swept)
-        crack = simulate(joint, loading, **sweep.simulation)
+        samplerate_hz = settings.get("samplerate_hz", 48000)
+        options = {"output_step_s": crack_step_s(samplerate_hz)} | sweep.simulation
+        crack = simulate(joint, loading, **options)
         audio_settings = _audio_settings(settings)
         rendering = hear([crack], ("center",), (joint.name,),
                          listener_kind=settings.get("listener", "air"),
-                         samplerate_hz=settings.get("samplerate_hz", 48000),
+                         samplerate_hz=samplerate_hz,
                          level=settings.get("level", "calibrated"),
                          full_scale_pa=settings.get("full_scale_pa"), seed=run_.seed,
                          settings=audio_settings)
@@ -575,11 +577,19 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
                 bar.update(1)
         else:
             own = executor is None
-            if own:
+            if own and todo:
+                # The first run renders here: it loads the compiled code and designs the
+                # filters, which the forked workers then inherit instead of each
+                # loading them again.
+                rows.append(render_run(sweep, todo[0], str(out)))
+                bar.update(1)
+                todo = todo[1:]
                 executor = ProcessPoolExecutor(max_workers=workers,
                                                initializer=_worker_setup)
+            # Each run is sent with the sweep's settings, not with every other run.
+            shared = dataclasses.replace(sweep, runs=())
             try:
-                futures = {executor.submit(render_run, sweep, run_, str(out)): run_
+                futures = {executor.submit(render_run, shared, run_, str(out)): run_
                            for run_ in todo}
                 for future in as_completed(futures):
                     try:
@@ -589,7 +599,7 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
                                          f"{type(err).__name__}: {err}"))
                     bar.update(1)
             finally:
-                if own:
+                if own and executor is not None:
                     executor.shutdown(wait=True, cancel_futures=True)
     swept = sorted({k for r in sweep.runs for k in r.swept})
     manifest = write_manifest(rows, out, swept)

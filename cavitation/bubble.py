@@ -49,6 +49,7 @@ __all__ = [
     "dissolution_time",
     "dissolving_radius",
     "empty_cavity_collapse_time",
+    "epstein_plesset_rate",
     "gas_pressure",
     "growth_threshold",
     "keller_miksis",
@@ -330,9 +331,11 @@ def solve(
     else:
         _compiled = None
     if _compiled is not None:
-        t, (R, Rdot), status = _compiled.solve(
+        t, y, status = _compiled.solve(
             np.array([R0, Rdot0]), t_end, liquid, p_inf_0, rtol=rtol, atol=np.array(atol),
             t_eval=t_eval, level=EMPTY_COLLAPSE_FRACTION * R0 if R_eq is None else 0.0)
+        if status >= 0:
+            R, Rdot = y
     if status < 0:  # a function of time, a stiff problem, or LSODA asked for
         from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
@@ -405,26 +408,45 @@ def minnaert_frequency(
     return math.sqrt(omega2) / (2.0 * math.pi)
 
 
+def epstein_plesset_rate(R, s, f, D, L, p, sigma):
+    """``dR/ds`` [m/s^0.5] of a dissolving bubble in ``s = sqrt(t)`` (see
+    :func:`dissolution_time`): the one place the equation is written; numba compiles
+    this very function for :mod:`cavitation._compiled`."""
+    R = max(R, 1e-300)
+    drive = (1.0 - f + 2.0 * sigma / (p * R)) / (1.0 + 4.0 * sigma / (3.0 * p * R))
+    return -D * L * drive * (2.0 * s / R + 2.0 / math.sqrt(math.pi * D))
+
+
 def _epstein_plesset(R0: float, s_end: float, *, p_liquid: float, gas_tension: float,
-                     ostwald: float, diffusivity: float, sigma: float):
-    """Integrate Epstein-Plesset in ``s = sqrt(t)`` up to ``s_end`` or dissolution."""
+                     ostwald: float, diffusivity: float, sigma: float) -> tuple[bool, float, float]:
+    """Integrate Epstein-Plesset in ``s = sqrt(t)`` up to ``s_end`` or dissolution.
+
+    Returns ``(dissolved, s, R)``: whether the radius fell to 1e-3 ``R0``, and where
+    the integration stopped. Compiled (:mod:`cavitation._compiled`) where numba is
+    available, else LSODA; both at rtol 1e-8.
+    """
+    args = (gas_tension / p_liquid, diffusivity, ostwald, p_liquid, sigma)
+    level, rtol, atol = 1e-3 * R0, 1e-8, 1e-6 * R0
+    try:
+        from . import _compiled
+    except Exception:  # numba missing, or no writable cache folder: use LSODA
+        _compiled = None
+    if _compiled is not None:
+        sol = _compiled.Solution(_compiled.DISSOLVING, [R0], 0.0, s_end, np.array(args),
+                                 np.zeros(1), rtol=rtol, atol=np.array([atol]), level=level)
+        if sol.status >= 0:
+            return sol.status == 1, sol.t_final, float(sol.y_final[0])
     from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
-    f = gas_tension / p_liquid
-    D, L, p = diffusivity, ostwald, p_liquid
-    transient = 2.0 / math.sqrt(math.pi * D)
-
-    def rhs(s: float, y: np.ndarray) -> list[float]:
-        R = max(y[0], 1e-300)
-        drive = (1.0 - f + 2.0 * sigma / (p * R)) / (1.0 + 4.0 * sigma / (3.0 * p * R))
-        return [-D * L * drive * (2.0 * s / R + transient)]
-
     def gone(s: float, y: np.ndarray) -> float:
-        return y[0] - 1e-3 * R0
+        return y[0] - level
 
     gone.terminal = True
-    return solve_ivp(rhs, (0.0, s_end), [R0], method="LSODA", rtol=1e-8, atol=1e-6 * R0,
-                     events=gone)
+    sol = solve_ivp(lambda s, y: [epstein_plesset_rate(y[0], s, *args)], (0.0, s_end), [R0],
+                    method="LSODA", rtol=rtol, atol=atol, events=gone)
+    if sol.status == 1:
+        return True, float(sol.t_events[0][0]), level
+    return False, float(sol.t[-1]), float(sol.y[0][-1])
 
 
 def dissolution_time(
@@ -472,13 +494,13 @@ def dissolution_time(
         return math.inf
     # Quasi-steady estimate R0^2 / (2 D L (1 - f)) bounds the time from above.
     bound = R0**2 / (2.0 * diffusivity * ostwald * (1.0 - gas_tension / p_liquid))
-    sol = _epstein_plesset(R0, 2.0 * math.sqrt(bound), p_liquid=p_liquid,
-                           gas_tension=gas_tension, ostwald=ostwald,
-                           diffusivity=diffusivity, sigma=sigma)
-    if sol.status != 1:
+    dissolved, s, _ = _epstein_plesset(R0, 2.0 * math.sqrt(bound), p_liquid=p_liquid,
+                                       gas_tension=gas_tension, ostwald=ostwald,
+                                       diffusivity=diffusivity, sigma=sigma)
+    if not dissolved:
         raise RuntimeError("dissolution_time: the bubble did not dissolve in the time bound")
     # The last 1e-3 R0 dissolves in (1e-3)^2 of the time: negligible.
-    return float(sol.t_events[0][0]) ** 2
+    return s**2
 
 
 def dissolving_radius(R0: float, elapsed_s: float, *, p_liquid: float, gas_tension: float,
@@ -489,10 +511,10 @@ def dissolving_radius(R0: float, elapsed_s: float, *, p_liquid: float, gas_tensi
     """
     if elapsed_s <= 0.0:
         return R0
-    sol = _epstein_plesset(R0, math.sqrt(elapsed_s), p_liquid=p_liquid,
-                           gas_tension=gas_tension, ostwald=ostwald,
-                           diffusivity=diffusivity, sigma=sigma)
-    return 0.0 if sol.status == 1 else float(sol.y[0][-1])
+    dissolved, _, R = _epstein_plesset(R0, math.sqrt(elapsed_s), p_liquid=p_liquid,
+                                       gas_tension=gas_tension, ostwald=ostwald,
+                                       diffusivity=diffusivity, sigma=sigma)
+    return 0.0 if dissolved else R
 
 
 def growth_threshold(radius_m: float, *, gas_pressure_pa: float, sigma: float,

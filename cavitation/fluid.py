@@ -22,7 +22,6 @@ for a finger joint are not known, so the law's shape is an assumption.
 
 from __future__ import annotations
 
-import math
 from dataclasses import field
 
 import numpy as np
@@ -30,7 +29,8 @@ import numpy as np
 from .constants import ATMOSPHERIC_PRESSURE_PA
 from .parameters import Parameters, check_choice, quantity
 
-__all__ = ["CAPSULE_LAWS", "Capsule", "SynovialFluid", "capsule_pressure", "check_law"]
+__all__ = ["CAPSULE_LAWS", "Capsule", "SynovialFluid", "capsule_pressure", "check_law",
+           "pressure_law"]
 
 CAPSULE_LAWS = ("linear", "stiffening")
 """Names of the capsule pressure-volume laws."""
@@ -134,10 +134,22 @@ def capsule_pressure(deformation_m3: float | np.ndarray, capsule: Capsule,
     float or ndarray
         Absolute pressure [Pa]; below zero is tension.
     """
-    C = capsule.compliance_m3_pa
-    viscous = capsule.resistance_pa_s_m3 * deformation_rate_m3_s
-    if capsule.law == "linear":
-        return capsule.rest_pressure_pa - deformation_m3 / C - viscous
-    Vs = capsule.stiffening_volume_m3
-    sinh = np.sinh if isinstance(deformation_m3, np.ndarray) else math.sinh
-    return capsule.rest_pressure_pa - (Vs / C) * sinh(deformation_m3 / Vs) - viscous
+    return pressure_law(deformation_m3, deformation_rate_m3_s, capsule.rest_pressure_pa,
+                        capsule.compliance_m3_pa, capsule.resistance_pa_s_m3,
+                        capsule.stiffening_volume_m3, capsule.law == "stiffening")
+
+
+def pressure_law(deformation_m3, deformation_rate_m3_s, rest_pressure_pa, compliance_m3_pa,
+                 resistance_pa_s_m3, stiffening_volume_m3, stiffening):
+    """:func:`capsule_pressure` on plain numbers: the one place the law is written.
+
+    numba compiles this very function for :mod:`cavitation._compiled`. ``stiffening``
+    is True for the ``"stiffening"`` law; the other arguments are as in
+    :class:`Capsule` and :func:`capsule_pressure`, in SI units.
+    """
+    viscous = resistance_pa_s_m3 * deformation_rate_m3_s
+    if stiffening:
+        Vs = stiffening_volume_m3
+        return (rest_pressure_pa - (Vs / compliance_m3_pa) * np.sinh(deformation_m3 / Vs)
+                - viscous)
+    return rest_pressure_pa - deformation_m3 / compliance_m3_pa - viscous

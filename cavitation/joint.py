@@ -39,6 +39,8 @@ __all__ = [
     "Thrust",
     "as_loading",
     "gap_acceleration",
+    "loading_force",
+    "mechanics",
 ]
 
 
@@ -51,6 +53,40 @@ class Loading(Protocol):
     def force_n(self, t: float) -> float:
         """Distraction force [N] at time ``t`` [s]."""
         ...
+
+
+#: Kinds of packed loading (:func:`loading_force`).
+RAMP, THRUST, SAMPLED = 0.0, 1.0, 2.0
+
+
+def loading_force(t, vector):
+    """Force [N] at ``t`` [s] of a loading packed as a vector of numbers.
+
+    ``vector`` is ``[scale, offset_n, kind, parameters...]`` (a loading's
+    ``force_vector()``), and the force ``scale F(t) + offset_n``. Kinds: ``RAMP``
+    (peak [N], ramp time [s]), ``THRUST`` (preload [N], peak [N], thrust time [s],
+    preload time [s]), ``SAMPLED`` (n, then n times [s] and n forces [N], linearly
+    interpolated). The one place these laws are written: the loadings' ``force_n``
+    call it, and numba compiles it for :mod:`cavitation._compiled`, so loadings of
+    these kinds run in the compiled integrator (any other falls back to LSODA).
+    """
+    kind = vector[2]
+    if kind == RAMP:
+        peak, ramp_time = vector[3], vector[4]
+        force = peak * min(max(t, 0.0) / ramp_time, 1.0)
+    elif kind == THRUST:  # a linear preload, then a sin^2 pulse, then the preload
+        preload, peak, thrust_time, preload_time = vector[3], vector[4], vector[5], vector[6]
+        phase = (t - preload_time) / thrust_time
+        if t < preload_time:
+            force = preload * max(t, 0.0) / preload_time
+        elif phase >= 1.0:
+            force = preload
+        else:
+            force = preload + (peak - preload) * math.sin(math.pi * phase) ** 2
+    else:
+        n = int(vector[3])
+        force = np.interp(t, vector[4:4 + n], vector[4 + n:4 + 2 * n])
+    return vector[0] * force + vector[1]
 
 
 class RampAndHold(Parameters):
@@ -72,7 +108,11 @@ class RampAndHold(Parameters):
 
     def force_n(self, t: float) -> float:
         """Distraction force [N] at time ``t`` [s]."""
-        return self.peak_force_n * min(max(t, 0.0) / self.ramp_time_s, 1.0)
+        return loading_force(t, self.force_vector())
+
+    def force_vector(self) -> np.ndarray:
+        """This loading packed for :func:`loading_force` (the compiled integrator)."""
+        return np.array([1.0, 0.0, RAMP, self.peak_force_n, self.ramp_time_s])
 
 
 class Thrust(Parameters):
@@ -100,13 +140,12 @@ class Thrust(Parameters):
 
     def force_n(self, t: float) -> float:
         """Distraction force [N] at time ``t`` [s]."""
-        if t < self.preload_time_s:
-            return self.preload_n * max(t, 0.0) / self.preload_time_s
-        phase = (t - self.preload_time_s) / self.thrust_time_s
-        if phase >= 1.0:
-            return self.preload_n
-        pulse = math.sin(math.pi * phase) ** 2
-        return self.preload_n + (self.peak_force_n - self.preload_n) * pulse
+        return loading_force(t, self.force_vector())
+
+    def force_vector(self) -> np.ndarray:
+        """This loading packed for :func:`loading_force` (the compiled integrator)."""
+        return np.array([1.0, 0.0, THRUST, self.preload_n, self.peak_force_n,
+                         self.thrust_time_s, self.preload_time_s])
 
 
 @dataclass(frozen=True)
@@ -147,6 +186,11 @@ class SampledLoading:
     def force_n(self, t: float) -> float:
         """Distraction force [N] at time ``t`` [s]."""
         return float(np.interp(t, self.t_s, self.force_values_n))
+
+    def force_vector(self) -> np.ndarray:
+        """This loading packed for :func:`loading_force` (the compiled integrator)."""
+        return np.concatenate([[1.0, 0.0, SAMPLED, self.t_s.size], self.t_s,
+                               self.force_values_n])
 
 
 @dataclass(frozen=True)
@@ -263,7 +307,17 @@ def gap_acceleration(force_n: float, gap_m: float, gap_rate_m_s: float,
     joint : Joint
         The joint's parameters.
     """
-    elastic = joint.stiffness_n_m * (gap_m - joint.rest_gap_m)
-    fluid = joint.area_m2 * (pressure_pa - joint.capsule.rest_pressure_pa)
-    return (force_n - elastic - joint.damping_n_s_m * gap_rate_m_s + fluid) / joint.mass_kg
+    return mechanics(force_n, gap_m, gap_rate_m_s, pressure_pa, joint.stiffness_n_m,
+                     joint.rest_gap_m, joint.damping_n_s_m, joint.area_m2,
+                     joint.capsule.rest_pressure_pa, joint.mass_kg)
 
+
+def mechanics(force_n, gap_m, gap_rate_m_s, pressure_pa, stiffness_n_m, rest_gap_m,
+              damping_n_s_m, area_m2, rest_pressure_pa, mass_kg):
+    """:func:`gap_acceleration` on plain numbers: the one place the equation is written.
+
+    numba compiles this very function for :mod:`cavitation._compiled`.
+    """
+    elastic = stiffness_n_m * (gap_m - rest_gap_m)
+    fluid = area_m2 * (pressure_pa - rest_pressure_pa)
+    return (force_n - elastic - damping_n_s_m * gap_rate_m_s + fluid) / mass_kg

@@ -25,6 +25,7 @@ Functions here take and return pressures in pascals on the simulation's time bas
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -117,8 +118,14 @@ def body_filter(body: BodyTransfer, samplerate_hz: float) -> np.ndarray:
     Returns
     -------
     ndarray
-        Second-order sections for ``scipy.signal.sosfilt``; gain 1 at 0 Hz.
+        Second-order sections for ``scipy.signal.sosfilt``; gain 1 at 0 Hz. The
+        design is cached: a sweep hears one body many times.
     """
+    return _body_filter(body, float(samplerate_hz)).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _body_filter(body: BodyTransfer, samplerate_hz: float) -> np.ndarray:
     num, den = _analog_modes(body)
     z, p, k = _signal().tf2zpk(num, den)
     zd, pd, kd = _signal().bilinear_zpk(z, p, k, samplerate_hz)

@@ -23,13 +23,26 @@ from .joint import KNUCKLE, Joint, Loading, RampAndHold
 from .parameters import Parameters, check_choice, check_range, quantity
 from .simulation import CrackResult, simulate
 
-__all__ = ["FULL_SCALE_PA", "SIDES", "AudioSettings", "Rendering", "hear", "metadata", "render",
-           "save"]
+__all__ = ["FULL_SCALE_PA", "OVERSAMPLING", "SIDES", "AudioSettings", "Rendering", "crack_step_s",
+           "hear", "metadata", "render", "save"]
 
 #: Default calibration per listener: the pressure that is digital full scale [Pa].
 #: Air: 20 Pa = 120 dB SPL, a knuckle crack at 10 cm (about 100 dB) sits 20 dB below.
 #: Contact: 100 kPa, a knuckle crack 5 mm deep (tens of kPa) sits 6-20 dB below.
 FULL_SCALE_PA = {"air": 20.0, "contact": 1.0e5}
+
+#: A crack that is to be heard is simulated on a grid of this many samples per audio
+#: sample (384 kHz for 48 kHz audio) unless ``output_step_s`` is given: against a 1 us
+#: grid the sound then differs by -71 to -73 dB of its peak (the linear reading of the
+#: retarded time on the grid; measured at 44.1 and 48 kHz), its peak level by 0.002 dB,
+#: and its first collapse time by 4e-6, for a third of the cost.
+OVERSAMPLING = 8
+
+
+def crack_step_s(samplerate_hz: int) -> float:
+    """Output step [s] of a crack simulated to be heard at ``samplerate_hz`` [Hz]."""
+    return 1.0 / (OVERSAMPLING * audio.check_samplerate(samplerate_hz))
+
 
 #: The simulated ringing is faded out over the last part of the simulated window, so
 #: the end of the simulation does not cut the sound with a click [s].
@@ -165,7 +178,9 @@ def render(
         Padding [s], noise RMS [Pa], microphone distance [m].
     **simulate_options
         Passed to :func:`cavitation.simulate` (``model``, ``source``, ``after_crack_s``,
-        ``output_step_s``, ``rtol``).
+        ``output_step_s``, ``rtol``). ``output_step_s`` is by default
+        :func:`crack_step_s` of the sample rate, ``OVERSAMPLING`` times finer than the
+        audio.
 
     Returns
     -------
@@ -180,6 +195,7 @@ def render(
     """
     _check_sound_options(listener_kind, samplerate_hz, level)
     loading = RampAndHold() if loading is None else loading
+    simulate_options.setdefault("output_step_s", crack_step_s(samplerate_hz))
     crack = simulate(joint, loading, **simulate_options)
     return hear([crack], ("center",), (joint.name,), listener_kind=listener_kind,
                 samplerate_hz=samplerate_hz, level=level, full_scale_pa=full_scale_pa,

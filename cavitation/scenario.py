@@ -78,6 +78,18 @@ class ScaledLoading:
         """Distraction force [N] at time ``t`` [s]."""
         return self.scale * self.base.force_n(t) + self.offset_n
 
+    def force_vector(self) -> np.ndarray | None:
+        """This loading packed for :func:`cavitation.joint.loading_force`; None if its
+        base cannot be packed."""
+        pack = getattr(self.base, "force_vector", None)
+        vector = None if pack is None else pack()
+        if vector is None:
+            return None
+        vector = vector.copy()
+        vector[0] *= self.scale
+        vector[1] = self.scale * vector[1] + self.offset_n
+        return vector
+
     def as_dict(self) -> dict:
         """The base loading's parameters, its type, and the scale and offset [N]."""
         base = self.base.as_dict() if hasattr(self.base, "as_dict") else {}

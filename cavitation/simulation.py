@@ -272,6 +272,118 @@ def _cavity_parameters(joint: Joint, model: str) -> dict:
             "inv_c": bubble.inverse_sound_speed(model, fl.sound_speed_m_s)}
 
 
+#: Scales of the state that set the absolute tolerances (times ``rtol``): the gap [m]
+#: (the film at rest) and the speeds [m/s].
+GAP_SCALE_M = 1e-4
+SPEED_SCALE_M_S = 1e-2
+
+
+def _opening_lsoda(joint: Joint, loading: Loading, residual: _ResidualBubble | None,
+                   rtol: float) -> tuple:
+    """Phase 1 with LSODA: ``(cracked, by_residual, t_end, (h, hdot) at t_end, sol)``."""
+    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
+
+    A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
+    p_nucleation = joint.nucleation.pressure_pa
+
+    def opening_pressure(h: float, hdot: float) -> float:
+        if residual is None:
+            return capsule_pressure(A * (h - h0), capsule, A * hdot)
+        return residual.capsule_side(h, hdot, residual.radius(h, hdot))
+
+    def opening(t: float, y: np.ndarray) -> list[float]:
+        h, hdot = y
+        p = opening_pressure(h, hdot)
+        return [hdot, gap_acceleration(loading.force_n(t), h, hdot, p, joint)]
+
+    def reaches_threshold(t: float, y: np.ndarray) -> float:
+        return opening_pressure(y[0], y[1]) - p_nucleation
+
+    def residual_gives_way(t: float, y: np.ndarray) -> float:
+        return residual.instability(y[0], y[1]) if residual is not None else 1.0
+
+    for event in (reaches_threshold, residual_gives_way):
+        event.terminal = True
+        event.direction = -1
+    pre = solve_ivp(opening, (0.0, loading.duration_s), [h0, 0.0], method="LSODA",
+                    rtol=rtol, atol=[rtol * GAP_SCALE_M, rtol * SPEED_SCALE_M_S],
+                    events=[reaches_threshold, residual_gives_way], dense_output=True)
+    _check_integration(pre, "opening")
+    cracked = pre.status == 1
+    by_residual = cracked and pre.t_events[1].size > 0
+    which = 1 if by_residual else 0
+    if not cracked:
+        return False, False, loading.duration_s, pre.y[:, -1], pre.sol
+    return True, by_residual, float(pre.t_events[which][0]), pre.y_events[which][0], pre.sol
+
+
+class _Compiled:
+    """The compiled path (:mod:`cavitation._compiled`) for one joint and loading.
+
+    :meth:`make` returns None where it does not apply: a loading that cannot be packed
+    (a Python function of time), or numba missing or unable to cache. Its integrations
+    return None when they give up on a stiff problem; LSODA then does that phase.
+    """
+
+    def __init__(self, compiled, joint: Joint, load: np.ndarray, model: str) -> None:
+        capsule = joint.capsule
+        joint_values = {
+            "stiffness": joint.stiffness_n_m, "rest_gap": joint.rest_gap_m,
+            "damping": joint.damping_n_s_m, "area": joint.area_m2,
+            "rest_pressure": capsule.rest_pressure_pa, "mass": joint.mass_kg,
+            "compliance": capsule.compliance_m3_pa, "resistance": capsule.resistance_pa_s_m3,
+            "stiffening_volume": capsule.stiffening_volume_m3,
+            "stiffening": float(capsule.law == "stiffening"), "reference_volume": 0.0,
+            "nucleation_pressure": joint.nucleation.pressure_pa}
+        self.compiled, self.load, self.duration_s = compiled, load, None
+        self.rest_gap_m = joint.rest_gap_m
+        self.q = np.concatenate([
+            compiled.cavity_vector(_cavity_parameters(joint, model)),
+            [joint_values[name] for name in compiled.JOINT]])
+
+    @classmethod
+    def make(cls, joint: Joint, loading: Loading, model: str) -> _Compiled | None:
+        pack = getattr(loading, "force_vector", None)
+        load = None if pack is None else pack()
+        if load is None:
+            return None
+        try:
+            from . import _compiled
+        except Exception:  # numba missing, or no writable cache folder: use LSODA
+            return None
+        made = cls(_compiled, joint, np.ascontiguousarray(load, dtype=float), model)
+        made.duration_s = loading.duration_s
+        return made
+
+    def opening(self, rtol: float) -> tuple | None:
+        """Phase 1, as :func:`_opening_lsoda` returns it; None if stiff."""
+        sol = self.compiled.Solution(
+            self.compiled.OPENING, [self.rest_gap_m, 0.0], 0.0, self.duration_s, self.q,
+            self.load, rtol=rtol, atol=np.array([rtol * GAP_SCALE_M, rtol * SPEED_SCALE_M_S]))
+        if sol.status < 0:
+            return None
+        return sol.status == 1, False, sol.t_final, sol.y_final, sol
+
+    def crack(self, y_n: np.ndarray, t_n: float, t_stop: float, t_post: np.ndarray,
+              rtol: float, atol: np.ndarray) -> np.ndarray | None:
+        """Phase 2 on the grid ``t_post``; None if stiff. Rows: ``h, hdot, R, Rdot``,
+        fluid pressure [Pa], force [N], ``Rddot``."""
+        sol = self.compiled.Solution(self.compiled.CRACK, y_n, t_n, t_stop, self.q, self.load,
+                                     rtol=rtol, atol=atol)
+        return sol.observe_crack(t_post, self.q, self.load) if sol.status == 0 else None
+
+    def forces(self, t: np.ndarray) -> np.ndarray:
+        """The loading's force [N] at the times ``t`` [s]."""
+        return self.compiled.forces(np.ascontiguousarray(t, dtype=float), self.load)
+
+
+def _forces(loading: Loading, t: np.ndarray, fast: _Compiled | None) -> np.ndarray:
+    """Force [N] at each time in ``t`` [s]."""
+    if fast is not None:
+        return fast.forces(t)
+    return np.array([loading.force_n(ti) for ti in t], dtype=float)
+
+
 def _check_nucleus_grows(joint: Joint) -> None:
     # The growth threshold is below the vapour pressure, so below any valid resting
     # pressure too: a joint that passes this check starts out below its threshold.
@@ -364,8 +476,6 @@ def simulate(
         On an unknown model, source or radiation form, a value out of range, or a
         nucleation pressure at which the nucleus would not grow.
     """
-    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
-
     settings = check_options(model=model, source=source, radiation_form=radiation_form,
                              distance_m=distance_m, after_crack_s=after_crack_s,
                              output_step_s=output_step_s, rtol=rtol,
@@ -379,51 +489,28 @@ def simulate(
     _check_nucleus_grows(joint)
 
     A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
-    p_nucleation = joint.nucleation.pressure_pa
-    gap_scale = 1e-4   # [m], the film at rest; sets the absolute tolerances
-    speed_scale = 1e-2  # [m/s]
+    residual = _ResidualBubble(joint, residual_radius_m) if residual_radius_m > 0 else None
+    fast = _Compiled.make(joint, loading, model) if residual is None else None
 
     # Phase 1: the joint opens; no cavity, or a residual bubble that follows quietly.
-    residual = _ResidualBubble(joint, residual_radius_m) if residual_radius_m > 0 else None
-
-    def opening_pressure(h: float, hdot: float) -> float:
-        if residual is None:
-            return capsule_pressure(A * (h - h0), capsule, A * hdot)
-        return residual.capsule_side(h, hdot, residual.radius(h, hdot))
-
-    def opening(t: float, y: np.ndarray) -> list[float]:
-        h, hdot = y
-        p = opening_pressure(h, hdot)
-        return [hdot, gap_acceleration(loading.force_n(t), h, hdot, p, joint)]
-
-    def reaches_threshold(t: float, y: np.ndarray) -> float:
-        return opening_pressure(y[0], y[1]) - p_nucleation
-
-    def residual_gives_way(t: float, y: np.ndarray) -> float:
-        return residual.instability(y[0], y[1]) if residual is not None else 1.0
-
-    for event in (reaches_threshold, residual_gives_way):
-        event.terminal = True
-        event.direction = -1
-    pre = solve_ivp(opening, (0.0, loading.duration_s), [h0, 0.0], method="LSODA",
-                    rtol=rtol, atol=[rtol * gap_scale, rtol * speed_scale],
-                    events=[reaches_threshold, residual_gives_way], dense_output=True)
-    _check_integration(pre, "opening")
-    cracked = pre.status == 1
-    by_residual = cracked and pre.t_events[1].size > 0
-    t_end_pre = float(pre.t_events[1 if by_residual else 0][0]) if cracked \
-        else loading.duration_s
+    pre = fast.opening(rtol) if fast is not None else None
+    if pre is None:
+        pre = _opening_lsoda(joint, loading, residual, rtol)
+    cracked, by_residual, t_end_pre, y_end_pre, pre_sol = pre
     n_pre = max(math.ceil(t_end_pre / 1e-3), 200)
     t_pre = np.linspace(0.0, t_end_pre, n_pre + 1)[:-1] if cracked else \
         np.linspace(0.0, t_end_pre, n_pre + 1)
-    h_pre, hdot_pre = pre.sol(t_pre)
-    force_pre = np.array([loading.force_n(t) for t in t_pre])
-    p_pre = np.array([opening_pressure(h, v) for h, v in zip(h_pre, hdot_pre, strict=True)])
+    h_pre, hdot_pre = pre_sol(t_pre)
+    force_pre = _forces(loading, t_pre, fast)
     zeros = np.zeros_like(t_pre)
-    # A residual bubble changes slowly here: it radiates nothing audible.
-    R_pre = zeros if residual is None else np.array(
-        [residual.radius(h, v) for h, v in zip(h_pre, hdot_pre, strict=True)])
-    Rdot_pre = zeros if residual is None else np.gradient(R_pre, t_pre)
+    if residual is None:
+        p_pre = capsule_pressure(A * (h_pre - h0), capsule, A * hdot_pre)
+        R_pre = Rdot_pre = zeros
+    else:  # a residual bubble changes slowly here: it radiates nothing audible
+        R_pre = np.array([residual.radius(h, v) for h, v in zip(h_pre, hdot_pre, strict=True)])
+        p_pre = np.array([residual.capsule_side(h, v, R)
+                          for h, v, R in zip(h_pre, hdot_pre, R_pre, strict=True)])
+        Rdot_pre = np.gradient(R_pre, t_pre)
     if not cracked:
         return CrackResult(
             joint=joint, loading=loading, settings=settings, t_s=t_pre, force_n=force_pre,
@@ -434,7 +521,7 @@ def simulate(
     # Phase 2: a cavity nucleates and the crack follows.
     cavity = _cavity_parameters(joint, model)
     t_n = t_end_pre
-    h_n, hdot_n = pre.y_events[1 if by_residual else 0][0]
+    h_n, hdot_n = y_end_pre
     R_n, V_ref = joint.nucleation.radius_m, 0.0
     if by_residual:  # the residual bubble, at its critical radius, is the cavity
         R_n, V_ref = residual.R_c, residual.V_r
@@ -445,31 +532,38 @@ def simulate(
         rate = A * hdot - 4.0 * math.pi * R**2 * Rdot
         return capsule_pressure(deformation, capsule, rate)
 
-    def crack(t: float, y: np.ndarray) -> list[float]:
-        h, hdot, R, Rdot = y
-        p = pressure(h, hdot, R, Rdot)
-        return [hdot, gap_acceleration(loading.force_n(t), h, hdot, p, joint),
-                Rdot, bubble.radial_acceleration(R, Rdot, p, **cavity)]
-
     t_stop = t_n + after_crack_s
     t_post = t_n + output_step_s * np.arange(round(after_crack_s / output_step_s) + 1)
     t_post = t_post[t_post <= t_stop]
-    post = solve_ivp(crack, (t_n, t_stop), [h_n, hdot_n, R_n, 0.0], method="LSODA",
-                     rtol=rtol, atol=[rtol * gap_scale, rtol * speed_scale,
-                                      rtol * R_n, rtol * speed_scale],
-                     t_eval=t_post)
-    _check_integration(post, "crack")
-    h_post, hdot_post, R_post, Rdot_post = post.y
-    p_post = pressure(h_post, hdot_post, R_post, Rdot_post)
-    Rddot_post = bubble.radial_acceleration(R_post, Rdot_post, p_post, **cavity)
-    force_post = np.array([loading.force_n(t) for t in post.t])
+    y_n = np.array([h_n, hdot_n, R_n, 0.0])
+    atol = np.array([rtol * GAP_SCALE_M, rtol * SPEED_SCALE_M_S, rtol * R_n,
+                     rtol * SPEED_SCALE_M_S])
+    observed = fast.crack(y_n, t_n, t_stop, t_post, rtol, atol) if fast is not None else None
+    if observed is not None:
+        h_post, hdot_post, R_post, Rdot_post, p_post, force_post, Rddot_post = observed
+    else:
+        def crack(t: float, y: np.ndarray) -> list[float]:
+            h, hdot, R, Rdot = y
+            p = pressure(h, hdot, R, Rdot)
+            return [hdot, gap_acceleration(loading.force_n(t), h, hdot, p, joint),
+                    Rdot, bubble.radial_acceleration(R, Rdot, p, **cavity)]
 
-    t = np.concatenate([t_pre, post.t])
+        from scipy.integrate import solve_ivp  # imported when used: it is slow to import
+
+        post = solve_ivp(crack, (t_n, t_stop), y_n, method="LSODA", rtol=rtol, atol=atol,
+                         t_eval=t_post)
+        _check_integration(post, "crack")
+        h_post, hdot_post, R_post, Rdot_post = post.y
+        p_post = pressure(h_post, hdot_post, R_post, Rdot_post)
+        Rddot_post = bubble.radial_acceleration(R_post, Rdot_post, p_post, **cavity)
+        force_post = _forces(loading, t_post, None)
+
+    t = np.concatenate([t_pre, t_post])
     R = np.concatenate([R_pre, R_post])
     Rdot = np.concatenate([Rdot_pre, Rdot_post])
     Rddot = np.concatenate([zeros, Rddot_post])
-    events = Events(nucleation_s=t_n, max_radius_s=_extrema(post.t, R_post, +1),
-                    collapse_s=_extrema(post.t, R_post, -1))
+    events = Events(nucleation_s=t_n, max_radius_s=_extrema(t_post, R_post, +1),
+                    collapse_s=_extrema(t_post, R_post, -1))
     fl = joint.fluid
     t_max = events.max_radius_s[0] if events.max_radius_s.size else t_stop
     source_q = radiation.volume_acceleration(R, Rdot, Rddot) * radiation.source_weight(
@@ -478,7 +572,7 @@ def simulate(
         t, source_q, distance_m=distance_m, density_kg_m3=fl.density_kg_m3,
         sound_speed_m_s=fl.sound_speed_m_s, form=radiation_form, source_radius_m=R)
 
-    summary = _summarise(joint, events, t_n, h_n, post.t, h_post, R_post, force_post,
+    summary = _summarise(joint, events, t_n, h_n, t_post, h_post, R_post, force_post,
                          p_nucleation=float(p_post[0]), p_rad=p_rad, distance_m=distance_m)
     return CrackResult(
         joint=joint, loading=loading, settings=settings, t_s=t,

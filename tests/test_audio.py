@@ -168,3 +168,18 @@ def test_normalised_level_peaks_at_minus_one_dbfs():
 def test_nan_is_never_turned_into_audio():
     with pytest.raises(ValueError, match="NaN or infinite"):
         audio.to_digital(np.array([0.0, np.nan]), level="normalised", full_scale_pa=1.0)
+
+
+@pytest.mark.parametrize("fs", audio.SAMPLERATES_HZ)
+def test_silence_around_a_signal_is_skipped_exactly(fs):
+    # Only the stretch where the signal is not zero is filtered (widened by the filters'
+    # reach). A floor of 1e-30 makes the whole grid non-zero, so it is all filtered:
+    # the two outputs must agree, the filters' leading and trailing reach included.
+    # A ringing that starts abruptly: the symmetric FIRs answer before its onset.
+    after = np.clip(T_IN - 0.1, 0.0, None)
+    pulse = np.where(T_IN >= 0.1, np.cos(2 * np.pi * 3e3 * after) * np.exp(-after / 1e-3), 0.0)
+    pulse[T_IN > 0.11] = 0.0
+    sos = np.array([[1.0, 0.0, 0.0, 1.0, -0.99, 0.0]])  # a slow one-pole ringing
+    trimmed = _resample(pulse, fs, sos=sos)
+    whole = _resample(np.where(pulse == 0.0, 1e-30, pulse), fs, sos=sos)
+    np.testing.assert_allclose(trimmed, whole, rtol=0, atol=1e-12 * np.max(np.abs(whole)))
