@@ -1,6 +1,6 @@
 """Renders per second of a knuckle sweep with 1 and 2 workers.
 
-Run: ``python benchmarks/bench_batch.py [--runs 200]``. Each run is the default
+Run: ``python benchmarks/bench_batch.py [--runs 1000]``. Each run is the default
 knuckle crack (nucleation pressure drawn at random), rendered to a 48 kHz WAV with
 its JSON, as ``cavitation batch`` does. Measured here, never asserted in tests.
 """
@@ -17,7 +17,7 @@ from cavitation import batch
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=200, help="runs in the sweep")
+    parser.add_argument("--runs", type=int, default=1000, help="runs in the sweep")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
                         help="worker counts to measure")
     args = parser.parse_args()

@@ -423,7 +423,7 @@ def render_run(sweep: Sweep, run_: Run, out: str) -> dict[str, Any]:
         save(rendering, out, run_.name, file_format=file_format,
              subtype=settings.get("subtype", "PCM_24"),
              figures=tuple(settings.get("figures", ())), preset=sweep.preset,
-             overwrite=True, record_audio_hash=True,
+             overwrite=True, record_audio_hash=True, json_indent=None,
              extra={"run_id": run_.run_id, "swept": run_.swept,
                     "run_key": run_key(sweep, run_)})
     except Exception as err:  # a run's failure, whatever it is, is recorded, not fatal

@@ -97,6 +97,12 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int, str]:
 
 def to_json(value: Any) -> Any:
     """A JSON-ready copy of ``value``: arrays become lists, NaN and infinity ``None``."""
+    # The commonest kinds first: a run's metadata holds thousands of numbers.
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, (str, int, type(None))):
+        return value
     if isinstance(value, Mapping):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -105,15 +111,13 @@ def to_json(value: Any) -> Any:
         return to_json(value.tolist())
     if isinstance(value, (np.integer, np.bool_)):
         return value.item()
-    if isinstance(value, (float, np.floating)):
-        number = float(value)
-        return number if math.isfinite(number) else None
     return value
 
 
-def write_json(path: str | os.PathLike, data: dict) -> None:
-    """Write ``data`` as indented, key-ordered JSON (not atomic by itself)."""
-    text = json.dumps(to_json(data), indent=2, sort_keys=True, allow_nan=False)
+def write_json(path: str | os.PathLike, data: dict, *, indent: int | None = 2) -> None:
+    """Write ``data`` as key-ordered JSON, indented by ``indent`` spaces (None: one line,
+    which the C encoder writes ten times faster); not atomic by itself."""
+    text = json.dumps(to_json(data), indent=indent, sort_keys=True, allow_nan=False)
     Path(path).write_text(text + "\n", encoding="utf-8")
 
 

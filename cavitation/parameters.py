@@ -143,8 +143,14 @@ class Parameters:
         return replace(cls(), **values)
 
     def as_dict(self) -> dict[str, Any]:
-        """The parameters as a plain ``{name: value}`` dictionary (SI units)."""
-        return dataclasses.asdict(self)
+        """The parameters as a plain ``{name: value}`` dictionary (SI units).
+
+        Nested parameter sets become nested dictionaries; the values are numbers and
+        strings, which need no copy (``dataclasses.asdict`` would deep-copy each).
+        """
+        return {f.name: value.as_dict() if isinstance(value, Parameters) else value
+                for f in dataclasses.fields(self)
+                for value in (getattr(self, f.name),)}
 
 
 def names(params: Parameters) -> list[str]:

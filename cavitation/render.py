@@ -356,6 +356,7 @@ def save(
     overwrite: bool = False,
     record_audio_hash: bool = False,
     extra: dict | None = None,
+    json_indent: int | None = 2,
 ) -> list[Path]:
     """Write ``name.wav`` (or ``.flac``), ``name.json`` and the dashboard figures.
 
@@ -385,6 +386,8 @@ def save(
         finished file can be told from an interrupted one.
     extra : dict, optional
         More entries for the JSON (a batch's run id and swept values).
+    json_indent : int or None, optional
+        Indentation of the JSON; None writes it on one line, faster (a batch).
 
     Returns
     -------
@@ -413,7 +416,7 @@ def save(
         meta = metadata(rendering, preset=preset, file_format=file_format, subtype=subtype)
         if record_audio_hash:
             meta["audio_sha256"] = hashlib.sha256(staged_audio.read_bytes()).hexdigest()
-        io.write_json(outputs.stage(json_path), meta | (extra or {}))
+        io.write_json(outputs.stage(json_path), meta | (extra or {}), indent=json_indent)
         if figure_paths:
             from . import plot  # matplotlib only when a figure is asked for
 
