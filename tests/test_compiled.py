@@ -1,0 +1,143 @@
+"""The compiled path of simulate and dissolution_time: same equations, same answers.
+
+The compiled integrator (``cavitation._compiled``) runs the package's own functions,
+compiled; LSODA with the Python right-hand side is the fallback. These tests check the
+wiring (the packed parameters), the agreement of the two paths within the tolerance,
+and that each fallback is taken where it must be.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import cavitation as cv
+from cavitation import _compiled, bubble, simulation
+from cavitation.joint import (
+    KNUCKLE,
+    FunctionLoading,
+    RampAndHold,
+    SampledLoading,
+    Thrust,
+    gap_acceleration,
+)
+from cavitation.presets import get_preset
+from cavitation.scenario import ScaledLoading
+
+LOADINGS = {
+    "ramp": RampAndHold(),
+    "thrust": Thrust(preload_n=20.0, peak_force_n=60.0),
+    "sampled": SampledLoading(np.array([0.0, 0.2, 0.7, 1.0]), np.array([0.0, 5.0, 55.0, 55.0])),
+    "scaled": ScaledLoading(RampAndHold(peak_force_n=80.0), scale=0.7, offset_n=-2.0),
+}
+
+
+@pytest.mark.parametrize("name", LOADINGS)
+def test_packed_loading_is_the_same_force(name):
+    loading = LOADINGS[name]
+    t = np.linspace(-0.1, 1.5, 1601)
+    expected = np.array([loading.force_n(ti) for ti in t])
+    # The compiled law against each loading's own force_n: the same arithmetic.
+    np.testing.assert_allclose(_compiled.forces(t, loading.force_vector()), expected,
+                               rtol=1e-14, atol=1e-12)
+
+
+def test_a_loading_that_is_a_python_function_is_not_packed():
+    function = FunctionLoading(lambda t: 50.0 * t, 1.0)
+    assert getattr(function, "force_vector", None) is None
+    assert ScaledLoading(function, scale=0.5).force_vector() is None
+    assert simulation._Compiled.make(KNUCKLE, function, "keller_miksis") is None
+
+
+@pytest.mark.parametrize("law", ["linear", "stiffening"])
+def test_compiled_right_hand_side_is_the_coupled_model(law):
+    joint = cv.replace(KNUCKLE, **{"capsule.law": law})
+    loading = LOADINGS["thrust"]
+    fast = simulation._Compiled.make(joint, loading, "keller_miksis")
+    cavity = simulation._cavity_parameters(joint, "keller_miksis")
+    rng = np.random.default_rng(2)
+    A, h0 = joint.area_m2, joint.rest_gap_m
+    for _ in range(20):
+        t = rng.uniform(0.0, 0.5)
+        y = np.array([h0 + rng.uniform(0, 5e-4), rng.uniform(-0.1, 0.1),
+                      rng.uniform(5e-6, 4e-3), rng.uniform(-5.0, 5.0)])
+        h, hdot, R, Rdot = y
+        deformation = A * (h - h0) - 4.0 / 3.0 * math.pi * R**3
+        p = cv.fluid.capsule_pressure(deformation, joint.capsule,
+                                      A * hdot - 4.0 * math.pi * R**2 * Rdot)
+        expected = [hdot, gap_acceleration(loading.force_n(t), h, hdot, p, joint), Rdot,
+                    bubble.radial_acceleration(R, Rdot, p, **cavity)]
+        rates = np.empty(4)
+        _compiled.derivatives(_compiled.CRACK, t, y, fast.q, fast.load, rates)
+        # The same functions compiled: agreement to rounding checks the packing.
+        np.testing.assert_allclose(rates, expected, rtol=1e-9, atol=1e-12)
+
+
+def _lsoda(joint, loading, **kwargs):
+    """simulate with the compiled path off: LSODA and the Python right-hand side."""
+    return cv.simulate(joint, FunctionLoading(loading.force_n, loading.duration_s), **kwargs)
+
+
+@pytest.mark.parametrize("case", ["knuckle", "thrust", "sampled", "stiffening", "lumbar"])
+def test_compiled_and_lsoda_cracks_agree(case):
+    joint, loading = KNUCKLE, LOADINGS["ramp"]
+    if case in ("thrust", "sampled"):
+        loading = LOADINGS[case]
+    elif case == "stiffening":
+        joint = cv.replace(KNUCKLE, **{"capsule.law": "stiffening"})
+    elif case == "lumbar":
+        preset = get_preset("lumbar-facet")
+        joint, loading = preset.joint, preset.loading
+    fast = cv.simulate(joint, loading, after_crack_s=0.01)
+    slow = _lsoda(joint, loading, after_crack_s=0.01)
+    a, b = fast.summary, slow.summary
+    assert a.cracked and b.cracked
+    # Two integrators at rtol 1e-8 (measured 1e-9 to 1e-7 apart): the issue's rule is
+    # that the first collapse moves by less than 0.1 %; these bounds are far tighter.
+    assert a.crack_time_s == pytest.approx(b.crack_time_s, rel=1e-6)
+    collapse_a, collapse_b = (a.first_collapse_time_s - a.crack_time_s,
+                              b.first_collapse_time_s - b.crack_time_s)
+    assert collapse_a == pytest.approx(collapse_b, rel=1e-4)
+    assert a.max_radius_m == pytest.approx(b.max_radius_m, rel=1e-5)
+    assert a.gap_jump_m == pytest.approx(b.gap_jump_m, rel=1e-5)
+    np.testing.assert_allclose(fast.radius_m, slow.radius_m, rtol=0,
+                               atol=1e-5 * b.max_radius_m)
+
+
+def test_a_stiff_joint_falls_back_to_lsoda():
+    # 1e7 N/m on 1 g rings at 16 kHz: an explicit method would need millions of steps
+    # over a 60 s pull. The compiled path gives up early and LSODA answers; it cracks
+    # at (kC/A + A)(p_rest - p_nuc), about 2 kN.
+    joint = cv.replace(KNUCKLE, stiffness_n_m=1e7, mass_kg=1e-3)
+    loading = RampAndHold(peak_force_n=3000.0, ramp_time_s=60.0, hold_time_s=0.0)
+    fast = simulation._Compiled.make(joint, loading, "keller_miksis")
+    assert fast.opening(1e-8) is None
+    result = cv.simulate(joint, loading, after_crack_s=2e-3)
+    lsoda = _lsoda(joint, loading, after_crack_s=2e-3)
+    assert result.cracked and result.summary.nucleation_force_n == pytest.approx(2030, rel=0.01)
+    # The opening is LSODA's in both; the crack may run compiled in one of them.
+    assert result.summary.crack_time_s == lsoda.summary.crack_time_s
+    assert result.summary.max_radius_m == pytest.approx(lsoda.summary.max_radius_m, rel=1e-5)
+
+
+def test_dissolution_time_compiled_agrees_with_lsoda(monkeypatch):
+    kwargs = {"p_liquid": 1.0e5, "gas_tension": 6e3, "ostwald": 0.62, "diffusivity": 2e-9,
+              "sigma": 0.05}
+    fast = bubble.dissolution_time(2e-3, **kwargs)
+    monkeypatch.setattr(_compiled, "Solution",
+                        lambda *a, **k: type("Gave up", (), {"status": -1})())
+    slow = bubble.dissolution_time(2e-3, **kwargs)
+    # LSODA at rtol 1e-8 is 3e-5 from a 1e-12 reference here, the compiled path 7e-7.
+    assert fast == pytest.approx(slow, rel=1e-4)
+
+
+def test_render_samples_the_crack_at_eight_times_the_audio_rate():
+    coarse = cv.render(samplerate_hz=48000)
+    fine = cv.render(samplerate_hz=48000, output_step_s=1e-6)
+    assert coarse.crack.settings["output_step_s"] == pytest.approx(1 / 384000)
+    # Measured: the waveforms differ by -73 dB of the peak, from the linear reading of
+    # the retarded time on the coarser grid; the level by 0.002 dB.
+    peak = np.max(np.abs(fine.pressure_pa))
+    assert np.max(np.abs(coarse.pressure_pa - fine.pressure_pa)) < 1e-3 * peak
+    assert coarse.features.peak_spl_db == pytest.approx(fine.features.peak_spl_db, abs=0.01)
+    assert coarse.features.dominant_frequency_hz == fine.features.dominant_frequency_hz
