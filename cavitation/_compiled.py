@@ -109,7 +109,7 @@ def fluid_pressure(y, q):
                          q[_J + 9] != 0.0)
 
 
-@_inline
+@njit(cache=True, error_model="numpy")
 def derivatives(system, t, y, q, load, out):
     """Write ``dy/dt`` of ``system`` at ``(t, y)`` into ``out``."""
     if system == BUBBLE:
@@ -128,7 +128,7 @@ def derivatives(system, t, y, q, load, out):
         out[3] = rddot(y[2], y[3], p, q)
 
 
-@_inline
+@njit(cache=True, error_model="numpy")
 def event(system, y, q, level):
     """A value that falls through 0 at the terminal event (never, when positive)."""
     if system == BUBBLE or system == DISSOLVING:
@@ -139,14 +139,18 @@ def event(system, y, q, level):
 
 
 @_inline
-def dense(y, h, Q, x, out):
-    """The dense output ``y(t + x h)`` of a step from ``y`` with coefficients ``Q``."""
-    for i in range(y.size):
+def dense(row, x, out):
+    """The dense output at ``t + x h`` of a recorded step ``row``: ``(t, h, y, Q)``, with
+    ``y(t + x h) = y + h Q [x, x^2, x^3, x^4]`` and ``Q`` flattened by rows."""
+    n = out.size
+    n_dense = (row.size - 2 - n) // n
+    h = row[1]
+    for i in range(n):
         value, power = 0.0, x
-        for k in range(Q.shape[1]):
-            value += Q[i, k] * power
+        for k in range(n_dense):
+            value += row[2 + n + i * n_dense + k] * power
             power *= x
-        out[i] = y[i] + h * value
+        out[i] = row[2 + i] + h * value
 
 
 @_inline
@@ -167,8 +171,7 @@ def integrate(system, y0, t0, t_end, q, load, level, rtol, atol, max_steps):
     """
     n, n_dense = y0.size, P.shape[1]
     capacity = 1024
-    t_rec, h_rec = np.empty(capacity), np.empty(capacity)
-    y_rec, Q_rec = np.empty((capacity, n)), np.empty((capacity, n, n_dense))
+    record = np.empty((capacity, 2 + n + n * n_dense))  # rows: t, h, y, Q (see dense)
     K = np.empty((7, n))
     y, y_new, y_stage = y0.copy(), np.empty(n), np.empty(n)
     scale, work = np.empty(n), np.empty(n)
@@ -233,28 +236,30 @@ def integrate(system, y0, t0, t_end, q, load, level, rtol, atol, max_steps):
         steps += 1
         if count == capacity:  # grow the record
             capacity *= 2
-            t_rec, h_rec = _grow(t_rec, capacity), _grow(h_rec, capacity)
-            y_rec, Q_rec = _grow(y_rec, capacity), _grow(Q_rec, capacity)
-        t_rec[count], h_rec[count] = t, h
+            grown = np.empty((capacity, record.shape[1]))
+            grown[:count] = record
+            record = grown
+        row = record[count]
+        row[0], row[1] = t, h
         for i in range(n):
-            y_rec[count, i] = y[i]
+            row[2 + i] = y[i]
             for k in range(n_dense):
                 coefficient = 0.0
                 for j in range(7):
                     coefficient += K[j, i] * P[j, k]
-                Q_rec[count, i, k] = coefficient
+                row[2 + n + i * n_dense + k] = coefficient
         count += 1
         g_new = event(system, y_new, q, level)
         if g > 0.0 >= g_new:  # bisection on the dense output for the event
             lo, hi = 0.0, 1.0
             for _ in range(60):
                 mid = 0.5 * (lo + hi)
-                dense(y, h, Q_rec[count - 1], mid, y_stage)
+                dense(row, mid, y_stage)
                 if event(system, y_stage, q, level) > 0.0:
                     lo = mid
                 else:
                     hi = mid
-            dense(y, h, Q_rec[count - 1], hi, y_new)
+            dense(row, hi, y_new)
             t = t + hi * h
             y[:] = y_new
             status = 1
@@ -271,40 +276,33 @@ def integrate(system, y0, t0, t_end, q, load, level, rtol, atol, max_steps):
         if steps > PROJECTION_AFTER_STEPS and steps + (t_end - t) / h > max_steps:
             status = -1  # stiff: these steps would take too long to reach the end
             break
-    return t_rec[:count], h_rec[:count], y_rec[:count], Q_rec[:count], t, y, status
+    return record[:count], t, y, status
 
 
 @njit(cache=True, error_model="numpy")
-def _grow(array, capacity):
-    shape = (capacity,) + array.shape[1:]  # noqa: RUF005 (numba: no starred tuples)
-    grown = np.empty(shape)
-    grown[:array.shape[0]] = array
-    return grown
-
-
-@njit(cache=True, error_model="numpy")
-def evaluate(t_rec, h_rec, y_rec, Q_rec, t_query):
-    """The recorded solution at increasing times ``t_query``, shape ``(m, n)``."""
-    out = np.empty((t_query.size, y_rec.shape[1]))
+def evaluate(record, n, t_query):
+    """The recorded solution (``n`` components) at increasing times ``t_query``,
+    shape ``(m, n)``."""
+    out = np.empty((t_query.size, n))
     k = 0
     for m in range(t_query.size):
-        while k + 1 < t_rec.size and t_rec[k + 1] <= t_query[m]:
+        while k + 1 < record.shape[0] and record[k + 1, 0] <= t_query[m]:
             k += 1
-        dense(y_rec[k], h_rec[k], Q_rec[k], (t_query[m] - t_rec[k]) / h_rec[k], out[m])
+        dense(record[k], (t_query[m] - record[k, 0]) / record[k, 1], out[m])
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def observe_crack(t_rec, h_rec, y_rec, Q_rec, t_query, q, load):
+def observe_crack(record, t_query, q, load):
     """The crack's recorded solution at increasing times ``t_query``, and what follows
     from it: rows ``h, hdot, R, Rdot``, fluid pressure [Pa], force [N], ``Rddot``."""
     out = np.empty((7, t_query.size))
     y = np.empty(4)
     k = 0
     for m in range(t_query.size):
-        while k + 1 < t_rec.size and t_rec[k + 1] <= t_query[m]:
+        while k + 1 < record.shape[0] and record[k + 1, 0] <= t_query[m]:
             k += 1
-        dense(y_rec[k], h_rec[k], Q_rec[k], (t_query[m] - t_rec[k]) / h_rec[k], y)
+        dense(record[k], (t_query[m] - record[k, 0]) / record[k, 1], y)
         p = fluid_pressure(y, q)
         for i in range(4):
             out[i, m] = y[i]
@@ -329,28 +327,28 @@ class Solution:
     def __init__(self, system: int, y0: np.ndarray, t0: float, t_end: float, q: np.ndarray,
                  load: np.ndarray, *, rtol: float, atol: np.ndarray, level: float = 0.0,
                  max_steps: int = MAX_STEPS) -> None:
-        (self._t, self._h, self._y, self._Q, t, y,
-         self.status) = integrate(system, np.asarray(y0, dtype=float), float(t0),
-                                  float(t_end), q, load, float(level), float(rtol),
-                                  np.asarray(atol, dtype=float), max_steps)
+        self._record, t, y, self.status = integrate(
+            system, np.asarray(y0, dtype=float), float(t0), float(t_end), q, load,
+            float(level), float(rtol), np.asarray(atol, dtype=float), max_steps)
         self.t_final, self.y_final = float(t), y
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         """The state at increasing times ``t`` [s], shape ``(n, len(t))``."""
         t = np.ascontiguousarray(t, dtype=float)
-        return evaluate(self._t, self._h, self._y, self._Q, t).T
+        return evaluate(self._record, self.y_final.size, t).T
 
     def observe_crack(self, t: np.ndarray, q: np.ndarray, load: np.ndarray) -> np.ndarray:
         """A crack's state at increasing times ``t`` [s] with its fluid pressure [Pa],
         force [N] and ``Rddot`` [m/s^2] (:func:`observe_crack`)."""
         t = np.ascontiguousarray(t, dtype=float)
-        return observe_crack(self._t, self._h, self._y, self._Q, t, q, load)
+        return observe_crack(self._record, t, q, load)
 
     @property
     def steps(self) -> tuple[np.ndarray, np.ndarray]:
         """Times and states at the accepted steps' ends, the start included."""
-        t = np.append(self._t, self.t_final)
-        return t, np.vstack([self._y, self.y_final]).T
+        n = self.y_final.size
+        t = np.append(self._record[:, 0], self.t_final)
+        return t, np.vstack([self._record[:, 2:2 + n], self.y_final]).T
 
 
 def cavity_vector(liquid: dict, p_inf: float = 0.0) -> np.ndarray:

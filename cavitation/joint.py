@@ -83,9 +83,25 @@ def loading_force(t, vector):
             force = preload
         else:
             force = preload + (peak - preload) * math.sin(math.pi * phase) ** 2
-    else:
+    else:  # linear between samples and held beyond them, as numpy.interp; written
+        # out because numba takes seconds to compile numpy.interp, this a fraction
         n = int(vector[3])
-        force = np.interp(t, vector[4:4 + n], vector[4 + n:4 + 2 * n])
+        times, forces = 4, 4 + n
+        if t <= vector[times]:
+            force = vector[forces]
+        elif t >= vector[times + n - 1]:
+            force = vector[forces + n - 1]
+        else:
+            lo, hi = 0, n - 1
+            while hi - lo > 1:  # bisection for the interval holding t
+                mid = (lo + hi) // 2
+                if vector[times + mid] <= t:
+                    lo = mid
+                else:
+                    hi = mid
+            slope = (vector[forces + hi] - vector[forces + lo]) / (
+                vector[times + hi] - vector[times + lo])
+            force = vector[forces + lo] + slope * (t - vector[times + lo])
     return vector[0] * force + vector[1]
 
 
