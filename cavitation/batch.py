@@ -402,6 +402,15 @@ def _row(run_: Run, status: str, error: str = "", meta: Mapping[str, Any] | None
             **{k: features.get(k, "") for k in FEATURES}}
 
 
+#: Most runs sent to a worker at once.
+MAX_CHUNK = 16
+
+
+def render_runs(sweep: Sweep, runs: tuple[Run, ...], out: str) -> list[dict[str, Any]]:
+    """Render several runs in turn (:func:`render_run`); one task of a worker."""
+    return [render_run(sweep, run_, out) for run_ in runs]
+
+
 def render_run(sweep: Sweep, run_: Run, out: str) -> dict[str, Any]:
     """Render one run and write its files; any failure is returned as a row, not raised."""
     settings = sweep.audio
@@ -586,18 +595,22 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
                 todo = todo[1:]
                 executor = ProcessPoolExecutor(max_workers=workers,
                                                initializer=_worker_setup)
-            # Each run is sent with the sweep's settings, not with every other run.
+            # Runs go out in chunks, with the sweep's settings but not its run list: a
+            # task per run would keep the main process busy a third of a core.
             shared = dataclasses.replace(sweep, runs=())
+            size = max(1, min(MAX_CHUNK, len(todo) // (8 * workers)))
+            chunks = [tuple(todo[i:i + size]) for i in range(0, len(todo), size)]
             try:
-                futures = {executor.submit(render_run, shared, run_, str(out)): run_
-                           for run_ in todo}
+                futures = {executor.submit(render_runs, shared, chunk, str(out)): chunk
+                           for chunk in chunks}
                 for future in as_completed(futures):
                     try:
-                        rows.append(future.result())
+                        done = future.result()
                     except Exception as err:  # a worker died: record it, go on
-                        rows.append(_row(futures[future], "failed",
-                                         f"{type(err).__name__}: {err}"))
-                    bar.update(1)
+                        done = [_row(run_, "failed", f"{type(err).__name__}: {err}")
+                                for run_ in futures[future]]
+                    rows.extend(done)
+                    bar.update(len(done))
             finally:
                 if own and executor is not None:
                     executor.shutdown(wait=True, cancel_futures=True)
