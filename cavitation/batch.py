@@ -402,6 +402,23 @@ def _row(run_: Run, status: str, error: str = "", meta: Mapping[str, Any] | None
             **{k: features.get(k, "") for k in FEATURES}}
 
 
+def _warm_up(sweep: Sweep, run_: Run) -> None:
+    """Render a run here without writing it: this process then holds the compiled code,
+    the imports and the filter designs, and the forked workers inherit them instead of
+    each loading them again (a second or so per worker)."""
+    settings = sweep.audio
+    samplerate_hz = settings.get("samplerate_hz", 48000)
+    try:
+        joint, loading = configure(get_preset(sweep.preset), sweep.fixed | run_.swept)
+        crack = simulate(joint, loading, **({"output_step_s": crack_step_s(samplerate_hz)}
+                                            | sweep.simulation))
+        hear([crack], ("center",), (joint.name,), samplerate_hz=samplerate_hz,
+             listener_kind=settings.get("listener", "air"), level="normalised")
+        from . import io  # noqa: F401  (soundfile, for the workers)
+    except Exception:  # the run itself will report what is wrong with it
+        pass
+
+
 #: Most runs sent to a worker at once.
 MAX_CHUNK = 16
 
@@ -492,12 +509,17 @@ class BatchSummary:
     elapsed_s: float = 0.0
 
 
+#: The signals that interrupt a batch.
+INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _worker_setup() -> None:
     """In each worker: leave Ctrl-C to the main process, and die with it (Linux).
 
     A forked worker inherits the main process's handlers; SIGTERM goes back to its
     default, so that the parent-death signal really ends the worker.
     """
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)  # blocked while forking
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
@@ -586,23 +608,28 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
                 bar.update(1)
         else:
             own = executor is None
-            if own and todo:
-                # The first run renders here: it loads the compiled code and designs the
-                # filters, which the forked workers then inherit instead of each
-                # loading them again.
-                rows.append(render_run(sweep, todo[0], str(out)))
-                bar.update(1)
-                todo = todo[1:]
-                executor = ProcessPoolExecutor(max_workers=workers,
-                                               initializer=_worker_setup)
+            pending = list(todo)
+            if own and pending:
+                _warm_up(sweep, pending[0])
             # Runs go out in chunks, with the sweep's settings but not its run list: a
             # task per run would keep the main process busy a third of a core.
             shared = dataclasses.replace(sweep, runs=())
-            size = max(1, min(MAX_CHUNK, len(todo) // (8 * workers)))
-            chunks = [tuple(todo[i:i + size]) for i in range(0, len(todo), size)]
+            size = max(1, min(MAX_CHUNK, len(pending) // (8 * workers)))
+            chunks = [tuple(pending[i:i + size]) for i in range(0, len(pending), size)]
+            # Ctrl-C or SIGTERM while the pool forks and takes its tasks would leave it
+            # half made, and its shutdown would hang: they wait until it is running.
+            # The workers unblock them again (_worker_setup).
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+            futures = {}
             try:
-                futures = {executor.submit(render_runs, shared, chunk, str(out)): chunk
-                           for chunk in chunks}
+                try:
+                    if own:
+                        executor = ProcessPoolExecutor(max_workers=workers,
+                                                       initializer=_worker_setup)
+                    futures = {executor.submit(render_runs, shared, chunk, str(out)): chunk
+                               for chunk in chunks}
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 for future in as_completed(futures):
                     try:
                         done = future.result()
