@@ -509,17 +509,12 @@ class BatchSummary:
     elapsed_s: float = 0.0
 
 
-#: The signals that interrupt a batch.
-INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
-
-
 def _worker_setup() -> None:
     """In each worker: leave Ctrl-C to the main process, and die with it (Linux).
 
     A forked worker inherits the main process's handlers; SIGTERM goes back to its
     default, so that the parent-death signal really ends the worker.
     """
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)  # blocked while forking
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
@@ -616,20 +611,12 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
             shared = dataclasses.replace(sweep, runs=())
             size = max(1, min(MAX_CHUNK, len(pending) // (8 * workers)))
             chunks = [tuple(pending[i:i + size]) for i in range(0, len(pending), size)]
-            # Ctrl-C or SIGTERM while the pool forks and takes its tasks would leave it
-            # half made, and its shutdown would hang: they wait until it is running.
-            # The workers unblock them again (_worker_setup).
-            mask = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
-            futures = {}
             try:
-                try:
-                    if own:
-                        executor = ProcessPoolExecutor(max_workers=workers,
-                                                       initializer=_worker_setup)
-                    futures = {executor.submit(render_runs, shared, chunk, str(out)): chunk
-                               for chunk in chunks}
-                finally:
-                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                if own:
+                    executor = ProcessPoolExecutor(max_workers=workers,
+                                                   initializer=_worker_setup)
+                futures = {executor.submit(render_runs, shared, chunk, str(out)): chunk
+                           for chunk in chunks}
                 for future in as_completed(futures):
                     try:
                         done = future.result()
