@@ -20,6 +20,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000, help="runs in the sweep")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
                         help="worker counts to measure")
+    parser.add_argument("--dir", default=None,
+                        help="folder to write the sweeps under (default: the system's"
+                             " temporary folder); /dev/shm measures without the disk")
     args = parser.parse_args()
     sweep = batch.parse_sweep({
         "preset": "knuckle", "seed": 1,
@@ -27,7 +30,7 @@ def main() -> None:
                    "uniform": {"nucleation.pressure_pa": [-1.5e5, -0.7e5]}},
     }, "benchmark")
     for workers in args.workers:
-        with tempfile.TemporaryDirectory() as out:
+        with tempfile.TemporaryDirectory(dir=args.dir) as out:
             start = time.perf_counter()
             summary = batch.run(sweep, out, workers=workers)
             elapsed = time.perf_counter() - start

@@ -229,7 +229,7 @@ def integrate(system, y0, t0, t_end, q, load, level, rtol, atol, max_steps):
             work[i] = h * error
             scale[i] = atol[i] + max(abs(y[i]), abs(y_new[i])) * rtol
         err_norm = rms_norm(work, scale)
-        if err_norm >= 1.0:
+        if not err_norm < 1.0:  # NaN too: rejected, as solve_ivp does
             h *= max(0.2, 0.9 * err_norm ** -0.2)
             rejected = True
             continue

@@ -68,6 +68,9 @@ def check_samplerate(samplerate_hz: int) -> int:
 #: The first stage decimates by a whole factor to at least this multiple of the output
 #: rate; the exact-ratio Kaiser filter then runs at that lower rate, where it is short.
 FIRST_STAGE_MARGIN = 4
+#: Largest denominator of the resampling ratio (after the first stage) accepted: a
+#: grid of 1/1428571 s would need a filter of 0.1 billion taps.
+MAX_RATIO_DENOMINATOR = 10_000
 #: The body's ringing is followed until its slowest pole has decayed this far (240 dB):
 #: beyond that the signal is taken as zero and not filtered sample by sample.
 TAIL_DECAY = 1e-12
@@ -98,6 +101,12 @@ def _stages(input_rate_hz: int, samplerate_hz: int) -> tuple[int, np.ndarray | N
         factor = 1
     ratio = Fraction(samplerate_hz * factor, input_rate_hz)
     up, down = ratio.numerator, ratio.denominator
+    if down > MAX_RATIO_DENOMINATOR:
+        raise ValueError(
+            f"output_step_s = 1/{input_rate_hz} s cannot be resampled to {samplerate_hz} Hz:"
+            f" the ratio {up}/{down} would need a filter of millions of taps; valid: a step"
+            f" whose ratio to {samplerate_hz} Hz has a denominator up to"
+            f" {MAX_RATIO_DENOMINATOR}, such as a whole number of microseconds")
     second = _lowpass_taps(Fraction(samplerate_hz * down), pass_hz, 0.5 * samplerate_hz)
     return factor, first, up, down, second
 

@@ -402,20 +402,20 @@ def _row(run_: Run, status: str, error: str = "", meta: Mapping[str, Any] | None
             **{k: features.get(k, "") for k in FEATURES}}
 
 
-def _warm_up(sweep: Sweep, run_: Run) -> None:
-    """Render a run here without writing it: this process then holds the compiled code,
-    the imports and the filter designs, and the forked workers inherit them instead of
-    each loading them again (a second or so per worker)."""
+def _warm_up(sweep: Sweep) -> None:
+    """Render a short crack of the sweep's preset here, writing nothing: this process
+    then holds the compiled code, the imports and the filter designs, and the forked
+    workers inherit them instead of each loading them again (a second or so each)."""
     settings = sweep.audio
     samplerate_hz = settings.get("samplerate_hz", 48000)
     try:
-        joint, loading = configure(get_preset(sweep.preset), sweep.fixed | run_.swept)
-        crack = simulate(joint, loading, **({"output_step_s": crack_step_s(samplerate_hz)}
-                                            | sweep.simulation))
+        joint, loading = configure(get_preset(sweep.preset), sweep.fixed)
+        crack = simulate(joint, loading, after_crack_s=1e-3,
+                         output_step_s=crack_step_s(samplerate_hz))
         hear([crack], ("center",), (joint.name,), samplerate_hz=samplerate_hz,
              listener_kind=settings.get("listener", "air"), level="normalised")
         from . import io  # noqa: F401  (soundfile, for the workers)
-    except Exception:  # the run itself will report what is wrong with it
+    except Exception:  # the runs themselves will report what is wrong
         pass
 
 
@@ -605,7 +605,7 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
             own = executor is None
             pending = list(todo)
             if own and pending:
-                _warm_up(sweep, pending[0])
+                _warm_up(sweep)
             # Runs go out in chunks, with the sweep's settings but not its run list: a
             # task per run would keep the main process busy a third of a core.
             shared = dataclasses.replace(sweep, runs=())
@@ -621,7 +621,9 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
                     try:
                         done = future.result()
                     except Exception as err:  # a worker died: record it, go on
-                        done = [_row(run_, "failed", f"{type(err).__name__}: {err}")
+                        # Runs of the chunk it had already finished are whole on disk.
+                        done = [completed_row(sweep, run_, out)
+                                or _row(run_, "failed", f"{type(err).__name__}: {err}")
                                 for run_ in futures[future]]
                     rows.extend(done)
                     bar.update(len(done))

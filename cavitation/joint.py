@@ -17,6 +17,7 @@ Loadings are small frozen objects with a ``force_n(t)`` method and a ``duration_
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,11 +125,15 @@ class RampAndHold(Parameters):
 
     def force_n(self, t: float) -> float:
         """Distraction force [N] at time ``t`` [s]."""
-        return loading_force(t, self.force_vector())
+        return loading_force(t, self._vector)
 
     def force_vector(self) -> np.ndarray:
         """This loading packed for :func:`loading_force` (the compiled integrator)."""
         return np.array([1.0, 0.0, RAMP, self.peak_force_n, self.ramp_time_s])
+
+    @functools.cached_property
+    def _vector(self) -> np.ndarray:
+        return self.force_vector()
 
 
 class Thrust(Parameters):
@@ -156,12 +161,16 @@ class Thrust(Parameters):
 
     def force_n(self, t: float) -> float:
         """Distraction force [N] at time ``t`` [s]."""
-        return loading_force(t, self.force_vector())
+        return loading_force(t, self._vector)
 
     def force_vector(self) -> np.ndarray:
         """This loading packed for :func:`loading_force` (the compiled integrator)."""
         return np.array([1.0, 0.0, THRUST, self.preload_n, self.peak_force_n,
                          self.thrust_time_s, self.preload_time_s])
+
+    @functools.cached_property
+    def _vector(self) -> np.ndarray:
+        return self.force_vector()
 
 
 @dataclass(frozen=True)

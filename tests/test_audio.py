@@ -183,3 +183,11 @@ def test_silence_around_a_signal_is_skipped_exactly(fs):
     trimmed = _resample(pulse, fs, sos=sos)
     whole = _resample(np.where(pulse == 0.0, 1e-30, pulse), fs, sos=sos)
     np.testing.assert_allclose(trimmed, whole, rtol=0, atol=1e-12 * np.max(np.abs(whole)))
+
+
+def test_a_grid_that_needs_a_giant_filter_is_refused():
+    t = np.arange(0.0, 0.01, 7e-7)
+    with pytest.raises(ValueError, match=r"output_step_s = 1/1428571 s cannot be resampled"
+                                         r" to 48000 Hz.*denominator up to 10000"):
+        audio.to_samplerate(t, np.ones_like(t), 48000, start_s=0.0, duration_s=0.01,
+                            input_rate_hz=1428571)

@@ -274,3 +274,26 @@ def test_unreachable_scheduler_is_named(tmp_path, capsys):
                  "tcp://127.0.0.1:9"])
     assert code == 2
     assert "--scheduler tcp://127.0.0.1:9: cannot connect" in capsys.readouterr().err
+
+
+def test_runs_finished_before_a_worker_died_are_reported_whole(tmp_path, monkeypatch):
+    # The pool's workers are forked from this process, so they run this wrapper: the
+    # worker that renders run 5 writes its files, then dies with the rest of its chunk.
+    text = SMALL.replace('[grid]\n"loading.peak_force_n" = [45.0, 70.0]\n', "").replace(
+        "count = 2", "count = 32").replace("_{loading_peak_force_n:.0f}N", "")
+    sweep = batch.load_sweep(_write(tmp_path, text))
+    real = batch.render_run
+
+    def dies_after_run_5(sweep_, run_, out):
+        row = real(sweep_, run_, out)
+        if run_.run_id == 5:
+            os._exit(1)
+        return row
+
+    monkeypatch.setattr(batch, "render_run", dies_after_run_5)
+    summary = batch.run(sweep, tmp_path / "o", workers=2)
+    rows = {r["run_id"]: r for r in batch.results(tmp_path / "o")}
+    assert rows[5]["status"] == "ok"  # its files were whole when the worker died
+    assert 0 < summary.failed < 32
+    assert all(rows[i]["status"] == "ok" or "BrokenProcessPool" in rows[i]["error"]
+               for i in rows)
