@@ -75,17 +75,19 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, samplerate_hz: int
     ValueError
         On NaN or infinity, or an unknown format or subtype.
     """
+    Path(path).write_bytes(audio_bytes(samples, samplerate_hz, file_format=file_format,
+                                       subtype=subtype))
+
+
+def audio_bytes(samples: np.ndarray, samplerate_hz: int, *, file_format: str = "wav",
+                subtype: str = "PCM_16") -> bytes:
+    """An audio file in memory (for a notebook's player, or to hash before writing);
+    arguments and errors as :func:`write_audio`."""
     check_format(file_format, subtype)
     _check_samples(samples)
-    soundfile.write(os.fspath(path), samples, samplerate_hz, subtype=subtype,
-                    format=file_format.upper())
-
-
-def audio_bytes(samples: np.ndarray, samplerate_hz: int, *, subtype: str = "PCM_16") -> bytes:
-    """A WAV file in memory, for a notebook's audio player."""
-    _check_samples(samples)
     buffer = _io.BytesIO()
-    soundfile.write(buffer, samples, samplerate_hz, subtype=subtype, format="WAV")
+    soundfile.write(buffer, samples, samplerate_hz, subtype=subtype,
+                    format=file_format.upper())
     return buffer.getvalue()
 
 

@@ -410,12 +410,12 @@ def save(
     figure_paths = [out / f"{name}.{kind}" for kind in figures]
     finals = [audio_path, *figure_paths, json_path]  # the JSON, which vouches, comes last
     with io.OutputSet(finals, overwrite=overwrite) as outputs:
-        staged_audio = outputs.stage(audio_path)
-        io.write_audio(staged_audio, rendering.samples, rendering.samplerate_hz,
-                       file_format=file_format, subtype=subtype)
+        encoded = io.audio_bytes(rendering.samples, rendering.samplerate_hz,
+                                 file_format=file_format, subtype=subtype)
+        outputs.stage(audio_path).write_bytes(encoded)
         meta = metadata(rendering, preset=preset, file_format=file_format, subtype=subtype)
         if record_audio_hash:
-            meta["audio_sha256"] = hashlib.sha256(staged_audio.read_bytes()).hexdigest()
+            meta["audio_sha256"] = hashlib.sha256(encoded).hexdigest()
         io.write_json(outputs.stage(json_path), meta | (extra or {}), indent=json_indent)
         if figure_paths:
             from . import plot  # matplotlib only when a figure is asked for
