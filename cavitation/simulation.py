@@ -14,9 +14,11 @@ Two phases, one chain of equations:
    collapse. The cavity obeys :func:`cavitation.bubble.radial_acceleration`, the same
    equation :func:`cavitation.bubble.solve` integrates.
 
-Both phases are integrated with LSODA, which takes BDF steps where the problem is
-stiff (a small, stiff joint; a viscous fluid on a small nucleus) and Adams steps
-elsewhere.
+Both phases run on the compiled Dormand-Prince 5(4) integrator of
+:mod:`cavitation._compiled`, with the package's own right-hand sides compiled. Where
+the problem is stiff (a small, stiff joint; a viscous fluid on a small nucleus), the
+loading is a Python function, a residual bubble is followed, or numba is missing,
+a phase falls back to LSODA, which takes BDF steps where the problem is stiff.
 
 The pressure radiated to the listener comes from :mod:`cavitation.radiation`; the
 time the residual gas takes to dissolve (the refractory time) from
