@@ -333,7 +333,8 @@ class _Compiled:
     return None when they give up on a stiff problem; LSODA then does that phase.
     """
 
-    def __init__(self, compiled, joint: Joint, load: np.ndarray, model: str) -> None:
+    def __init__(self, compiled, joint: Joint, load: np.ndarray, duration_s: float,
+                 model: str) -> None:
         capsule = joint.capsule
         joint_values = {
             "stiffness": joint.stiffness_n_m, "rest_gap": joint.rest_gap_m,
@@ -343,7 +344,7 @@ class _Compiled:
             "stiffening_volume": capsule.stiffening_volume_m3,
             "stiffening": float(capsule.law == "stiffening"), "reference_volume": 0.0,
             "nucleation_pressure": joint.nucleation.pressure_pa}
-        self.compiled, self.load, self.duration_s = compiled, load, None
+        self.compiled, self.load, self.duration_s = compiled, load, duration_s
         self.rest_gap_m = joint.rest_gap_m
         self.q = np.concatenate([
             compiled.cavity_vector(_cavity_parameters(joint, model)),
@@ -359,9 +360,8 @@ class _Compiled:
             from . import _compiled
         except Exception:  # numba missing, or no writable cache folder: use LSODA
             return None
-        made = cls(_compiled, joint, np.ascontiguousarray(load, dtype=float), model)
-        made.duration_s = loading.duration_s
-        return made
+        return cls(_compiled, joint, np.ascontiguousarray(load, dtype=float),
+                   loading.duration_s, model)
 
     def opening(self, rtol: float) -> tuple | None:
         """Phase 1, as :func:`_opening_lsoda` returns it; None if stiff."""
