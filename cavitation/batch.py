@@ -419,6 +419,19 @@ def _warm_up(sweep: Sweep) -> None:
         pass
 
 
+def _stop_leftovers(processes: list) -> None:
+    """Terminate any of a pool's workers still alive after its shutdown.
+
+    An interrupt that lands while the pool is starting can leave a worker that was
+    never told to stop; Python would then wait for it at exit, forever. Its files are
+    staged under temporary names, so stopping it loses nothing that was whole.
+    """
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+            process.join(timeout=5.0)
+
+
 #: Most runs sent to a worker at once.
 MAX_CHUNK = 16
 
@@ -629,7 +642,10 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
                     bar.update(len(done))
             finally:
                 if own and executor is not None:
+                    # The pool forgets its processes on shutdown: hold on to them.
+                    processes = list((getattr(executor, "_processes", None) or {}).values())
                     executor.shutdown(wait=True, cancel_futures=True)
+                    _stop_leftovers(processes)
     swept = sorted({k for r in sweep.runs for k in r.swept})
     manifest = write_manifest(rows, out, swept)
     failed = sum(1 for r in rows if r["status"] != "ok")

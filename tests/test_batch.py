@@ -297,3 +297,14 @@ def test_runs_finished_before_a_worker_died_are_reported_whole(tmp_path, monkeyp
     assert 0 < summary.failed < 32
     assert all(rows[i]["status"] == "ok" or "BrokenProcessPool" in rows[i]["error"]
                for i in rows)
+
+
+def test_a_worker_left_alive_after_shutdown_is_stopped():
+    # Python waits at exit for every worker still alive: one that was never told to
+    # stop would hang the command for ever.
+    import multiprocessing
+
+    worker = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+    worker.start()
+    batch._stop_leftovers([worker])
+    assert not worker.is_alive() and worker.exitcode == -signal.SIGTERM
