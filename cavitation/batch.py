@@ -429,7 +429,11 @@ def _stop_leftovers(processes: list) -> None:
     for process in processes:
         if process.is_alive():
             process.terminate()
-            process.join(timeout=5.0)
+    for process in processes:
+        process.join(timeout=2.0)
+        if process.is_alive():  # it caught SIGTERM (a handler inherited from this process)
+            process.kill()
+            process.join()
 
 
 #: Most runs sent to a worker at once.
