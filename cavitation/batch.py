@@ -406,17 +406,26 @@ def _warm_up(sweep: Sweep) -> None:
     """Render a short crack of the sweep's preset here, writing nothing: this process
     then holds the compiled code, the imports and the filter designs, and the forked
     workers inherit them instead of each loading them again (a second or so each)."""
-    settings = sweep.audio
-    samplerate_hz = settings.get("samplerate_hz", 48000)
     try:
-        joint, loading = configure(get_preset(sweep.preset), sweep.fixed)
-        crack = simulate(joint, loading, after_crack_s=1e-3,
-                         output_step_s=crack_step_s(samplerate_hz))
-        hear([crack], ("center",), (joint.name,), samplerate_hz=samplerate_hz,
-             listener_kind=settings.get("listener", "air"), level="normalised")
+        _rendering(sweep, {}, 0, after_crack_s=1e-3)
         from . import io  # noqa: F401  (soundfile, for the workers)
     except Exception:  # the runs themselves will report what is wrong
         pass
+
+
+def _rendering(sweep: Sweep, swept: dict[str, float], seed: int, **simulation: float):
+    """The sweep's preset with ``swept`` values, simulated (with ``simulation`` over the
+    sweep's options) and heard as the sweep's ``[audio]`` says."""
+    settings = sweep.audio
+    joint, loading = configure(get_preset(sweep.preset), sweep.fixed | swept)
+    samplerate_hz = settings.get("samplerate_hz", 48000)
+    options = {"output_step_s": crack_step_s(samplerate_hz)} | sweep.simulation | simulation
+    crack = simulate(joint, loading, **options)
+    return hear([crack], ("center",), (joint.name,),
+                listener_kind=settings.get("listener", "air"), samplerate_hz=samplerate_hz,
+                level=settings.get("level", "calibrated"),
+                full_scale_pa=settings.get("full_scale_pa"), seed=seed,
+                settings=_audio_settings(settings))
 
 
 def _stop_leftovers(processes: list) -> None:
@@ -451,18 +460,7 @@ def render_run(sweep: Sweep, run_: Run, out: str) -> dict[str, Any]:
     file_format = settings.get("format", "wav")
     audio_name = f"{run_.name}.{file_format}"
     try:
-        preset = get_preset(sweep.preset)
-        joint, loading = configure(preset, sweep.fixed | run_.swept)
-        samplerate_hz = settings.get("samplerate_hz", 48000)
-        options = {"output_step_s": crack_step_s(samplerate_hz)} | sweep.simulation
-        crack = simulate(joint, loading, **options)
-        audio_settings = _audio_settings(settings)
-        rendering = hear([crack], ("center",), (joint.name,),
-                         listener_kind=settings.get("listener", "air"),
-                         samplerate_hz=samplerate_hz,
-                         level=settings.get("level", "calibrated"),
-                         full_scale_pa=settings.get("full_scale_pa"), seed=run_.seed,
-                         settings=audio_settings)
+        rendering = _rendering(sweep, run_.swept, run_.seed)
         save(rendering, out, run_.name, file_format=file_format,
              subtype=settings.get("subtype", "PCM_24"),
              figures=tuple(settings.get("figures", ())), preset=sweep.preset,

@@ -68,6 +68,16 @@ MODELS = ("keller_miksis", "rayleigh_plesset")
 EMPTY_COLLAPSE_FRACTION = 1e-3
 
 
+def compiled_path():
+    """:mod:`cavitation._compiled`, imported now; None if numba is missing or cannot
+    cache its code (a read-only install): the callers then use LSODA."""
+    try:
+        from . import _compiled
+    except Exception:
+        return None
+    return _compiled
+
+
 def check_model(model: str) -> str:
     """Return ``model`` if it names an equation of motion, else raise ``ValueError``."""
     return check_choice("bubble model", model, MODELS)
@@ -323,13 +333,7 @@ def solve(
     velocity_scale = math.sqrt(max(abs(p_inf_0), 1.0) / rho)
     atol = [rtol * R0 * EMPTY_COLLAPSE_FRACTION, rtol * velocity_scale * EMPTY_COLLAPSE_FRACTION]
     status = -1
-    if p_inf_of_t is None and method == "compiled":
-        try:
-            from . import _compiled
-        except Exception:  # numba missing, or no writable cache folder: use LSODA
-            _compiled = None
-    else:
-        _compiled = None
+    _compiled = compiled_path() if p_inf_of_t is None and method == "compiled" else None
     if _compiled is not None:
         t, y, status = _compiled.solve(
             np.array([R0, Rdot0]), t_end, liquid, p_inf_0, rtol=rtol, atol=np.array(atol),
@@ -427,10 +431,7 @@ def _epstein_plesset(R0: float, s_end: float, *, p_liquid: float, gas_tension: f
     """
     args = (gas_tension / p_liquid, diffusivity, ostwald, p_liquid, sigma)
     level, rtol, atol = 1e-3 * R0, 1e-8, 1e-6 * R0
-    try:
-        from . import _compiled
-    except Exception:  # numba missing, or no writable cache folder: use LSODA
-        _compiled = None
+    _compiled = compiled_path()
     if _compiled is not None:
         sol = _compiled.Solution(_compiled.DISSOLVING, [R0], 0.0, s_end, np.array(args),
                                  np.zeros(1), rtol=rtol, atol=np.array([atol]), level=level)

@@ -356,11 +356,10 @@ class _Compiled:
         load = None if pack is None else pack()
         if load is None:
             return None
-        try:
-            from . import _compiled
-        except Exception:  # numba missing, or no writable cache folder: use LSODA
+        compiled = bubble.compiled_path()
+        if compiled is None:
             return None
-        return cls(_compiled, joint, np.ascontiguousarray(load, dtype=float),
+        return cls(compiled, joint, np.ascontiguousarray(load, dtype=float),
                    loading.duration_s, model)
 
     def opening(self, rtol: float) -> tuple | None:
