@@ -185,6 +185,38 @@ def test_silence_around_a_signal_is_skipped_exactly(fs):
     np.testing.assert_allclose(trimmed, whole, rtol=0, atol=1e-12 * np.max(np.abs(whole)))
 
 
+@pytest.mark.parametrize(("n", "down", "taps"), [(9199, 4, 323), (9200, 4, 324), (50, 5, 301)])
+def test_fft_decimation_gives_resample_polys_samples(n, down, taps):
+    # The FFT path must be resample_poly's samples, aligned the same way; they differ
+    # only by rounding (1e-15 of the peak measured; FFT error grows as log n).
+    from scipy import signal
+
+    rng = np.random.default_rng(n)
+    x, h = rng.standard_normal(n), rng.standard_normal(taps)
+    assert taps >= audio.FFT_TAPS
+    expected = signal.resample_poly(x, 1, down, window=h, padtype="constant")
+    got = audio._resample(x, 1, down, h)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.max(np.abs(expected)))
+
+
+@pytest.mark.parametrize("fs", audio.SAMPLERATES_HZ)
+def test_render_grid_decimation_suppresses_above_nyquist_and_passes_below(fs):
+    # A render reads the crack at 8 times the audio rate: a whole-factor decimation,
+    # which goes through the FFT path. Same limits as on the 1 MHz grid above.
+    rate = 8 * fs
+    t = np.arange(0.0, 0.1, 1.0 / rate)
+
+    def resample(x):
+        out = audio.to_samplerate(t, x, fs, start_s=0.0, duration_s=0.1, input_rate_hz=rate)
+        return out[out.size // 10: -out.size // 10]
+
+    assert 20 * np.log10(np.max(np.abs(resample(np.sin(2 * np.pi * 1.01 * fs / 2 * t))))) \
+        < -90.0
+    tone = resample(np.sin(2 * np.pi * 1000.0 * t))
+    assert np.max(np.abs(tone)) == pytest.approx(1.0, abs=1e-4)  # ripple 1e-5, grid 1e-5
+
+
 def test_a_grid_that_needs_a_giant_filter_is_refused():
     t = np.arange(0.0, 0.01, 7e-7)
     with pytest.raises(ValueError, match=r"output_step_s = 1/1428571 s cannot be resampled"
