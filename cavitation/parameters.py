@@ -99,18 +99,18 @@ def check_range(
     float
         ``value`` converted to float.
     """
-    valid = _range_text(low, high, low_open, high_open, unit)
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(
-            f"{name} = {value!r} is not a number; valid range: {valid}"
+            f"{name} = {value!r} is not a number; valid range:"
+            f" {_range_text(low, high, low_open, high_open, unit)}"
         ) from None
     too_low = number <= low if low_open else number < low
     too_high = number >= high if high_open else number > high
     if not math.isfinite(number) or too_low or too_high:
         raise ValueError(f"{name} = {value!r}{_unit(unit)} is out of range; valid range:"
-                         f" {valid}")
+                         f" {_range_text(low, high, low_open, high_open, unit)}")
     return number
 
 
