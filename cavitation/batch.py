@@ -563,6 +563,22 @@ def write_manifest(rows: list[dict[str, Any]], out: Path, swept: list[str]) -> P
     return path
 
 
+def _refuse_existing(sweep: Sweep, out: Path) -> None:
+    """Raise ``OutputExistsError`` if ``out`` holds a manifest or a file of a run
+    (``NAME.*``); the folder is listed once, not once per run."""
+    names = sorted(entry.name for entry in os.scandir(out))
+    stems: dict[str, list[str]] = {}  # every prefix that ends before a dot
+    for name in names:
+        for i, char in enumerate(name):
+            if char == ".":
+                stems.setdefault(name[:i], []).append(name)
+    existing = [name for run_ in sweep.runs for name in stems.get(run_.name, [])]
+    if existing or MANIFEST in names:
+        raise OutputExistsError(f"{out} already holds files of this batch"
+                                f" ({', '.join(existing[:3]) or MANIFEST}); resume"
+                                " (--resume) to finish it, or choose another folder")
+
+
 def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = None,
         workers: int | None = None, resume: bool = False, progress: bool = False
         ) -> BatchSummary:
@@ -597,17 +613,13 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
         stale.unlink()
     rows: list[dict[str, Any]] = []
     todo: list[Run] = []
+    if not resume:
+        _refuse_existing(sweep, out)
     for run_ in sweep.runs:
         done = completed_row(sweep, run_, out) if resume else None
         if done is not None:
             rows.append(done)
             continue
-        if not resume:
-            existing = [p.name for p in out.glob(f"{run_.name}.*")]
-            if existing or (out / MANIFEST).exists():
-                raise OutputExistsError(f"{out} already holds files of this batch"
-                                        f" ({', '.join(existing[:3]) or MANIFEST}); resume"
-                                        " (--resume) to finish it, or choose another folder")
         todo.append(run_)
     skipped = len(rows)
     workers = workers or os.cpu_count() or 1

@@ -173,6 +173,20 @@ def test_existing_batch_folder_is_refused_without_resume(tmp_path, capsys):
     assert (out / "k_00_45N.wav").read_bytes() == b"mine"
 
 
+def test_only_a_runs_own_files_or_a_manifest_count_as_an_earlier_batch(tmp_path):
+    sweep = batch.load_sweep(_write(tmp_path, SMALL))
+    out = tmp_path / "o"
+    out.mkdir()
+    for unrelated in ("notes.txt", "k_00_45N_old.wav", "k_00_45", ".k_00_45N.wav.x.part"):
+        (out / unrelated).write_bytes(b"")
+    batch._refuse_existing(sweep, out)  # none of these is NAME.* of a run
+    for earlier in ("k_00_45N.json", "k_00_45N.take.2.wav", batch.MANIFEST):
+        (out / earlier).write_bytes(b"")
+        with pytest.raises(batch.OutputExistsError, match=earlier.replace(".", r"\.")):
+            batch._refuse_existing(sweep, out)
+        (out / earlier).unlink()
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_dask_cluster_gives_the_same_files_as_local_processes(tmp_path):
