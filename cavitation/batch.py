@@ -61,7 +61,7 @@ from . import audio, listener
 from .io import SUBTYPES, OutputExistsError, OutputSet, check_format, to_json
 from .parameters import check_range
 from .presets import PRESETS, configure, get_preset, parameter_values
-from .render import AudioSettings, crack_step_s, hear, save
+from .render import AudioSettings, hear, hearing_options, save
 from .simulation import check_options, simulate
 
 __all__ = ["BatchSummary", "Run", "Sweep", "SweepError", "load_sweep", "parse_sweep", "results",
@@ -419,7 +419,7 @@ def _rendering(sweep: Sweep, swept: dict[str, float], seed: int, **simulation: f
     settings = sweep.audio
     joint, loading = configure(get_preset(sweep.preset), sweep.fixed | swept)
     samplerate_hz = settings.get("samplerate_hz", 48000)
-    options = {"output_step_s": crack_step_s(samplerate_hz)} | sweep.simulation | simulation
+    options = hearing_options(samplerate_hz) | sweep.simulation | simulation
     crack = simulate(joint, loading, **options)
     return hear([crack], ("center",), (joint.name,),
                 listener_kind=settings.get("listener", "air"), samplerate_hz=samplerate_hz,

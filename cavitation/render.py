@@ -23,8 +23,8 @@ from .joint import KNUCKLE, Joint, Loading, RampAndHold
 from .parameters import Parameters, check_choice, check_range, quantity
 from .simulation import CrackResult, simulate
 
-__all__ = ["FULL_SCALE_PA", "OVERSAMPLING", "SIDES", "AudioSettings", "Rendering", "crack_step_s",
-           "hear", "metadata", "render", "save"]
+__all__ = ["FULL_SCALE_PA", "HEARING_RTOL", "OVERSAMPLING", "SIDES", "AudioSettings", "Rendering",
+           "crack_step_s", "hear", "hearing_options", "metadata", "render", "save"]
 
 #: Default calibration per listener: the pressure that is digital full scale [Pa].
 #: Air: 20 Pa = 120 dB SPL, a knuckle crack at 10 cm (about 100 dB) sits 20 dB below.
@@ -40,9 +40,23 @@ FULL_SCALE_PA = {"air": 20.0, "contact": 1.0e5}
 OVERSAMPLING = 6
 
 
+#: Relative tolerance of a crack that is to be heard, unless ``rtol`` is given. Its
+#: sound is then within -115 to -126 dB (of the peak) of the sound at simulate's
+#: 1e-8, for the five presets, with the same features: far below the grid's -67 dB
+#: above. It takes a third fewer steps, and 12 % less time per render.
+HEARING_RTOL = 1e-7
+
+
 def crack_step_s(samplerate_hz: int) -> float:
     """Output step [s] of a crack simulated to be heard at ``samplerate_hz`` [Hz]."""
     return 1.0 / (OVERSAMPLING * audio.check_samplerate(samplerate_hz))
+
+
+def hearing_options(samplerate_hz: int) -> dict[str, float]:
+    """:func:`cavitation.simulate` options of a crack to be heard at ``samplerate_hz``
+    [Hz], unless given: ``output_step_s`` (:func:`crack_step_s`) and ``rtol``
+    (:data:`HEARING_RTOL`)."""
+    return {"output_step_s": crack_step_s(samplerate_hz), "rtol": HEARING_RTOL}
 
 
 #: The simulated ringing is faded out over the last part of the simulated window, so
@@ -179,9 +193,10 @@ def render(
         Padding [s], noise RMS [Pa], microphone distance [m].
     **simulate_options
         Passed to :func:`cavitation.simulate` (``model``, ``source``, ``after_crack_s``,
-        ``output_step_s``, ``rtol``). ``output_step_s`` is by default
-        :func:`crack_step_s` of the sample rate, ``OVERSAMPLING`` times finer than the
-        audio.
+        ``output_step_s``, ``rtol``). By default (:func:`hearing_options`)
+        ``output_step_s`` is :func:`crack_step_s` of the sample rate, ``OVERSAMPLING``
+        times finer than the audio, and ``rtol`` is :data:`HEARING_RTOL` (1e-7): what
+        the sound can tell apart.
 
     Returns
     -------
@@ -196,8 +211,7 @@ def render(
     """
     _check_sound_options(listener_kind, samplerate_hz, level)
     loading = RampAndHold() if loading is None else loading
-    simulate_options.setdefault("output_step_s", crack_step_s(samplerate_hz))
-    crack = simulate(joint, loading, **simulate_options)
+    crack = simulate(joint, loading, **(hearing_options(samplerate_hz) | simulate_options))
     return hear([crack], ("center",), (joint.name,), listener_kind=listener_kind,
                 samplerate_hz=samplerate_hz, level=level, full_scale_pa=full_scale_pa,
                 seed=seed, settings=settings)
