@@ -3,11 +3,15 @@
 Run: ``python benchmarks/bench_batch.py [--runs 1000]``. Each run is the default
 knuckle crack (nucleation pressure drawn at random), rendered to a 48 kHz WAV with
 its JSON, as ``cavitation batch`` does. Measured here, never asserted in tests.
+``--workers 2`` alone measures a sweep from a new process, imports included. On this
+machine's disk, leave a few minutes between runs: the files a run deletes at its end
+slow the next run's file creation (see ``file_creation_us``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -15,20 +19,20 @@ import time
 from cavitation import batch
 
 
-def file_creation_us(folder: str | None, count: int = 50) -> float:
-    """Microseconds to create an empty file in a new folder under ``folder``.
+def file_creation_us(folder: str, count: int = 50) -> float:
+    """Microseconds to create an empty file in a new folder ``folder``.
 
-    On this machine's ext4 disk it ranges from 20 us to 1 ms: it grows near hundreds
-    of thousands of files and for a while after thousands were deleted (this very
-    benchmark deletes 2000 files a sweep). Printed so that a figure can be read with
-    the disk's state it was measured in.
+    On this machine's disk (ext4 without a journal) it ranges from 20 us to 1 ms: it
+    grows for some minutes after thousands of files were deleted nearby, by an earlier
+    run of this benchmark for one. Printed so that a figure can be read with the state
+    of the disk it was measured in. The files are left for the caller to delete.
     """
-    with tempfile.TemporaryDirectory(dir=folder) as probe:
-        start = time.perf_counter()
-        for i in range(count):
-            with open(f"{probe}/{i}", "x"):
-                pass
-        return (time.perf_counter() - start) / count * 1e6
+    os.mkdir(folder)
+    start = time.perf_counter()
+    for i in range(count):
+        with open(os.path.join(folder, str(i)), "x"):
+            pass
+    return (time.perf_counter() - start) / count * 1e6
 
 
 def main() -> None:
@@ -45,18 +49,26 @@ def main() -> None:
         "random": {"count": args.runs,
                    "uniform": {"nucleation.pressure_pa": [-1.5e5, -0.7e5]}},
     }, "benchmark")
-    for workers in args.workers:
-        creation_us = file_creation_us(args.dir)
-        with tempfile.TemporaryDirectory(dir=args.dir) as out:
-            start = time.perf_counter()
-            summary = batch.run(sweep, out, workers=workers)
-            elapsed = time.perf_counter() - start
-        who = resource.RUSAGE_SELF if workers == 1 else resource.RUSAGE_CHILDREN
-        peak_mb = resource.getrusage(who).ru_maxrss / 1024  # kB on Linux
-        print(f"{workers} worker(s): {args.runs} runs in {elapsed:6.1f} s,"
-              f" {args.runs / elapsed:6.2f} renders/s, {summary.failed} failed,"
-              f" peak resident memory of a worker {peak_mb:.0f} MB;"
-              f" creating a file there took {creation_us:.0f} us")
+    # Every sweep's files are deleted at the end, not before the next sweep: deleting
+    # thousands of files slows the creation of the next ones on this disk.
+    with tempfile.TemporaryDirectory(dir=args.dir) as work:
+        for k, workers in enumerate(args.workers):
+            measure(sweep, workers, os.path.join(work, str(k)))
+
+
+def measure(sweep: batch.Sweep, workers: int, folder: str) -> None:
+    """Run ``sweep`` into ``folder`` with ``workers`` processes and print the figures."""
+    creation_us = file_creation_us(folder + "-probe")
+    start = time.perf_counter()
+    summary = batch.run(sweep, folder, workers=workers)
+    elapsed = time.perf_counter() - start
+    runs = len(sweep.runs)
+    who = resource.RUSAGE_SELF if workers == 1 else resource.RUSAGE_CHILDREN
+    peak_mb = resource.getrusage(who).ru_maxrss / 1024  # kB on Linux
+    print(f"{workers} worker(s): {runs} runs in {elapsed:6.1f} s,"
+          f" {runs / elapsed:6.2f} renders/s, {summary.failed} failed,"
+          f" peak resident memory of a worker {peak_mb:.0f} MB;"
+          f" creating a file there took {creation_us:.0f} us")
 
 
 if __name__ == "__main__":
