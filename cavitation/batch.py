@@ -384,9 +384,11 @@ def run_key(sweep: Sweep, run_: Run) -> str:
     """SHA-256 of everything that makes a run's files: a resumed run must match it."""
     from . import __version__
 
+    # The simulation options as applied, defaults included: a run made under other
+    # defaults (an earlier render grid or tolerance) is not taken as finished.
     definition = {"version": __version__, "preset": sweep.preset, "fixed": sweep.fixed,
                   "swept": run_.swept, "seed": run_.seed, "name": run_.name,
-                  "simulation": sweep.simulation, "audio": sweep.audio}
+                  "simulation": _simulation_options(sweep), "audio": sweep.audio}
     text = json.dumps(to_json(definition), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -413,14 +415,19 @@ def _warm_up(sweep: Sweep) -> None:
         pass
 
 
+def _simulation_options(sweep: Sweep) -> dict[str, Any]:
+    """The sweep's ``[simulation]`` options over a heard crack's defaults
+    (:func:`cavitation.render.hearing_options` at the sweep's sample rate)."""
+    return hearing_options(sweep.audio.get("samplerate_hz", 48000)) | sweep.simulation
+
+
 def _rendering(sweep: Sweep, swept: dict[str, float], seed: int, **simulation: float):
     """The sweep's preset with ``swept`` values, simulated (with ``simulation`` over the
     sweep's options) and heard as the sweep's ``[audio]`` says."""
     settings = sweep.audio
     joint, loading = configure(get_preset(sweep.preset), sweep.fixed | swept)
     samplerate_hz = settings.get("samplerate_hz", 48000)
-    options = hearing_options(samplerate_hz) | sweep.simulation | simulation
-    crack = simulate(joint, loading, **options)
+    crack = simulate(joint, loading, **(_simulation_options(sweep) | simulation))
     return hear([crack], ("center",), (joint.name,),
                 listener_kind=settings.get("listener", "air"), samplerate_hz=samplerate_hz,
                 level=settings.get("level", "calibrated"),

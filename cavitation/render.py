@@ -53,9 +53,21 @@ def crack_step_s(samplerate_hz: int) -> float:
 
 
 def hearing_options(samplerate_hz: int) -> dict[str, float]:
-    """:func:`cavitation.simulate` options of a crack to be heard at ``samplerate_hz``
-    [Hz], unless given: ``output_step_s`` (:func:`crack_step_s`) and ``rtol``
-    (:data:`HEARING_RTOL`)."""
+    """The :func:`cavitation.simulate` options of a crack that is to be heard.
+
+    :func:`render` and a batch use them unless the options are given.
+
+    Parameters
+    ----------
+    samplerate_hz : {44100, 48000, 96000}
+        Audio sample rate [Hz].
+
+    Returns
+    -------
+    dict
+        ``output_step_s`` [s], :func:`crack_step_s` of the rate, and ``rtol`` [-],
+        :data:`HEARING_RTOL`.
+    """
     return {"output_step_s": crack_step_s(samplerate_hz), "rtol": HEARING_RTOL}
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from cavitation import audio
+from cavitation.render import OVERSAMPLING
 
 RATE_IN = 1_000_000
 T_IN = np.arange(0.0, 0.2, 1.0 / RATE_IN)
@@ -185,7 +186,8 @@ def test_silence_around_a_signal_is_skipped_exactly(fs):
     np.testing.assert_allclose(trimmed, whole, rtol=0, atol=1e-12 * np.max(np.abs(whole)))
 
 
-@pytest.mark.parametrize(("n", "down", "taps"), [(9199, 4, 323), (9200, 4, 324), (50, 5, 301)])
+@pytest.mark.parametrize(("n", "down", "taps"),
+                         [(13793, 6, 483), (9199, 4, 323), (9200, 4, 324), (50, 5, 301)])
 def test_fft_decimation_gives_resample_polys_samples(n, down, taps):
     # The FFT path must be resample_poly's samples, aligned the same way; they differ
     # only by rounding (1e-15 of the peak measured; FFT error grows as log n).
@@ -201,10 +203,12 @@ def test_fft_decimation_gives_resample_polys_samples(n, down, taps):
 
 
 @pytest.mark.parametrize("fs", audio.SAMPLERATES_HZ)
-def test_render_grid_decimation_suppresses_above_nyquist_and_passes_below(fs):
-    # A render reads the crack at 8 times the audio rate: a whole-factor decimation,
-    # which goes through the FFT path. Same limits as on the 1 MHz grid above.
-    rate = 8 * fs
+@pytest.mark.parametrize("oversampling", [OVERSAMPLING, 8])
+def test_render_grid_decimation_suppresses_above_nyquist_and_passes_below(fs, oversampling):
+    # A render reads the crack at OVERSAMPLING (6) times the audio rate: one whole-factor
+    # decimation by the FFT path; at 8 times, a short first stage comes before it. Same
+    # limits as on the 1 MHz grid above.
+    rate = oversampling * fs
     t = np.arange(0.0, 0.1, 1.0 / rate)
 
     def resample(x):

@@ -173,6 +173,23 @@ def test_existing_batch_folder_is_refused_without_resume(tmp_path, capsys):
     assert (out / "k_00_45N.wav").read_bytes() == b"mine"
 
 
+def test_a_run_made_under_other_simulation_defaults_is_not_taken_as_finished(
+        tmp_path, monkeypatch):
+    # resume keeps a run only if its key matches: the key holds the options as applied,
+    # so a run rendered under an earlier default grid or tolerance is rendered again.
+    render_module = sys.modules["cavitation.render"]  # cavitation.render is the function
+    sweep = batch.load_sweep(_write(tmp_path, SMALL))
+    run_ = sweep.runs[0]
+    key = batch.run_key(sweep, run_)
+    monkeypatch.setattr(render_module, "OVERSAMPLING", 8)
+    assert batch.run_key(sweep, run_) != key
+    monkeypatch.undo()
+    monkeypatch.setattr(render_module, "HEARING_RTOL", 1e-8)
+    assert batch.run_key(sweep, run_) != key
+    monkeypatch.undo()
+    assert batch.run_key(sweep, run_) == key
+
+
 def test_only_a_runs_own_files_or_a_manifest_count_as_an_earlier_batch(tmp_path):
     sweep = batch.load_sweep(_write(tmp_path, SMALL))
     out = tmp_path / "o"
@@ -185,6 +202,17 @@ def test_only_a_runs_own_files_or_a_manifest_count_as_an_earlier_batch(tmp_path)
         with pytest.raises(batch.OutputExistsError, match=earlier.replace(".", r"\.")):
             batch._refuse_existing(sweep, out)
         (out / earlier).unlink()
+
+
+def test_run_names_are_compared_as_text_not_as_glob_patterns(tmp_path):
+    sweep = batch.parse_sweep({"preset": "knuckle", "name": "k[{run}]",
+                               "random": {"count": 1, "uniform": {"mass_kg": [0.02, 0.05]}}})
+    assert sweep.runs[0].name == "k[0]"
+    (tmp_path / "k0.wav").write_bytes(b"")  # what the pattern k[0].* would match
+    batch._refuse_existing(sweep, tmp_path)
+    (tmp_path / "k[0].wav").write_bytes(b"")
+    with pytest.raises(batch.OutputExistsError, match=r"k\[0\]\.wav"):
+        batch._refuse_existing(sweep, tmp_path)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
