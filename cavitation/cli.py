@@ -357,6 +357,19 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def run() -> None:
+    """The ``cavitation`` program: :func:`main`'s status is the exit status.
+
+    An interrupt that comes once the work is done, while the interpreter exits (and
+    joins a batch's pool), is ignored: it would otherwise turn a finished run into a
+    killed one.
+    """
+    status = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.exit(status)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _build_parser()

@@ -242,7 +242,9 @@ def test_count_without_ranges_and_dotted_keys(tmp_path):
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupted_pool_stops_cleanly_and_resumes_to_the_same_files(tmp_path, sig):
-    sweep_path = _write(tmp_path, SMALL)
+    # A figure per run makes a run take tenths of a second, so the signal lands while
+    # the pool works (bare runs take milliseconds: the batch would be over).
+    sweep_path = _write(tmp_path, SMALL + 'figures = ["png"]\n')
     batch.run(batch.load_sweep(sweep_path), tmp_path / "whole", workers=1)
     out = tmp_path / "cut"
     proc = subprocess.Popen([sys.executable, "-m", "cavitation", "batch", str(sweep_path),

@@ -172,3 +172,18 @@ def test_pulls_out_of_order_is_one_line(capsys):
     assert main(["pulls", "--at", "300", "0"]) == 2
     err = capsys.readouterr().err
     assert "start_times_s[1] = 0.0 s is out of range" in err and err.count("\n") == 1
+
+
+def test_an_interrupt_after_the_work_is_done_is_ignored_while_the_program_exits():
+    # Python resets its Ctrl-C handler to the system default while it shuts down, so a
+    # Ctrl-C or SIGTERM landing while a finished batch's pool is joined killed the
+    # program (status -2) although every file was whole. The program ignores both once
+    # main has returned; its status is main's.
+    code = ("import atexit, signal; from cavitation import cli; cli.main = lambda: 3;"
+            " atexit.register(lambda: print(signal.getsignal(signal.SIGINT) is"
+            " signal.SIG_IGN, signal.getsignal(signal.SIGTERM) is signal.SIG_IGN));"
+            " cli.run()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 3
+    assert done.stdout.split() == ["True", "True"]
