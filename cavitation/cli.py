@@ -249,7 +249,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _render_scenario(args: argparse.Namespace) -> int:
-    from .render import AudioSettings, save
+    from .render import AudioSettings, hearing_options, save
     from .scenario import (
         get_scenario,
         head_rotation,
@@ -272,7 +272,8 @@ def _render_scenario(args: argparse.Namespace) -> int:
     if args.rotate:
         scenario = head_rotation(scenario, args.rotate)
     settings = AudioSettings(noise_rms_pa=args.noise, air_distance_m=args.distance)
-    result = simulate_scenario(scenario, model=args.model, source=args.source)
+    result = simulate_scenario(scenario, model=args.model, source=args.source,
+                               **hearing_options(args.samplerate))
     rendering = render_scenario(result, listener_kind=args.listener,
                                 samplerate_hz=args.samplerate, level=args.level,
                                 full_scale_pa=args.full_scale, seed=args.seed,

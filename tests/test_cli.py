@@ -128,6 +128,9 @@ def test_scenario_renders_stereo(tmp_path, capsys):
     meta = json.loads((tmp_path / "upper-cervical_turned-left.json").read_text())
     assert meta["channels"] == 2 and len(meta["sites"]) == 6
     assert meta["scenario"]["changes"] == ["turned left"]
+    # Simulated as a crack to be heard (render.hearing_options), as a single joint is.
+    assert meta["parameters"]["simulation"]["rtol"] == 1e-7
+    assert meta["parameters"]["simulation"]["output_step_s"] == pytest.approx(1 / 288000)
 
 
 @pytest.mark.parametrize(
