@@ -70,6 +70,9 @@ __all__ = ["BatchSummary", "Run", "Sweep", "SweepError", "load_sweep", "parse_sw
 MANIFEST = "manifest.csv"
 """Name of the manifest in the output folder."""
 
+SAMPLERATE_HZ = 48000
+"""Audio sample rate [Hz] of a sweep whose ``[audio]`` table names none."""
+
 TOP_KEYS = {"preset", "name", "seed", "set", "grid", "random", "simulation", "audio"}
 RANDOM_KEYS = {"count", "uniform", "log_uniform"}
 SIMULATION_KEYS = {"model": str, "source": str, "radiation_form": str, "distance_m": float,
@@ -134,6 +137,11 @@ class Sweep:
     simulation: dict[str, Any] = field(default_factory=dict)
     audio: dict[str, Any] = field(default_factory=dict)
     source: str = "<sweep>"
+
+    @property
+    def samplerate_hz(self) -> int:
+        """Audio sample rate [Hz]: the ``[audio]`` table's, or ``SAMPLERATE_HZ``."""
+        return self.audio.get("samplerate_hz", SAMPLERATE_HZ)
 
 
 def _fail(where: str, message: str) -> SweepError:
@@ -337,7 +345,7 @@ def _check_audio(settings: dict[str, Any], source: str) -> dict[str, Any]:
         if settings.get("listener", "air") not in listener.LISTENERS:
             raise ValueError(f"listener {settings['listener']!r} is not one of"
                              f" {', '.join(listener.LISTENERS)}")
-        audio.check_samplerate(settings.get("samplerate_hz", 48000))
+        audio.check_samplerate(settings.get("samplerate_hz", SAMPLERATE_HZ))
         if settings.get("level", "calibrated") not in audio.LEVELS:
             raise ValueError(f"level {settings['level']!r} is not one of"
                              f" {', '.join(audio.LEVELS)}")
@@ -418,7 +426,7 @@ def _warm_up(sweep: Sweep) -> None:
 def _simulation_options(sweep: Sweep) -> dict[str, Any]:
     """The sweep's ``[simulation]`` options over a heard crack's defaults
     (:func:`cavitation.render.hearing_options` at the sweep's sample rate)."""
-    return hearing_options(sweep.audio.get("samplerate_hz", 48000)) | sweep.simulation
+    return hearing_options(sweep.samplerate_hz) | sweep.simulation
 
 
 def _rendering(sweep: Sweep, swept: dict[str, float], seed: int, **simulation: float):
@@ -426,10 +434,10 @@ def _rendering(sweep: Sweep, swept: dict[str, float], seed: int, **simulation: f
     sweep's options) and heard as the sweep's ``[audio]`` says."""
     settings = sweep.audio
     joint, loading = configure(get_preset(sweep.preset), sweep.fixed | swept)
-    samplerate_hz = settings.get("samplerate_hz", 48000)
     crack = simulate(joint, loading, **(_simulation_options(sweep) | simulation))
     return hear([crack], ("center",), (joint.name,),
-                listener_kind=settings.get("listener", "air"), samplerate_hz=samplerate_hz,
+                listener_kind=settings.get("listener", "air"),
+                samplerate_hz=sweep.samplerate_hz,
                 level=settings.get("level", "calibrated"),
                 full_scale_pa=settings.get("full_scale_pa"), seed=seed,
                 settings=_audio_settings(settings))
