@@ -13,7 +13,11 @@ not copies of them:
   (:func:`cavitation.joint.mechanics`, :func:`cavitation.fluid.pressure_law`,
   :func:`cavitation.joint.loading_force`), stopping where the fluid pressure falls to
   the nucleation pressure;
-- ``CRACK``: the joint and its cavity, state ``(h, hdot, R, Rdot)``;
+- ``CRACK``: the joint and its spherical cavity, state ``(h, hdot, R, Rdot)``;
+- ``CONFINED``: the joint, its film and the cavity confined in it
+  (:func:`cavitation.confined.accelerations`), state ``(h, hdot, V, Vdot)``: before
+  nucleation ``V = 0`` and it stops where the film's centre pressure falls to the
+  nucleation pressure, after it the crack;
 - ``DISSOLVING``: a gas bubble dissolving, state ``(R,)`` in ``s = sqrt(t)``
   (:func:`cavitation.bubble.epstein_plesset_rate`), stopping at a radius.
 
@@ -35,6 +39,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from types import FunctionType
+
+from . import confined as _confined_module
 from .bubble import epstein_plesset_rate, keller_miksis
 from .fluid import pressure_law
 from .joint import loading_force, mechanics
@@ -46,7 +53,7 @@ MAX_STEPS = 200_000
 #: first steps of a crack resolve the nucleus and are far shorter than the rest.
 PROJECTION_AFTER_STEPS = 2_000
 
-BUBBLE, OPENING, CRACK, DISSOLVING = 0, 1, 2, 3
+BUBBLE, OPENING, CRACK, DISSOLVING, CONFINED = 0, 1, 2, 3, 4
 
 #: Dormand-Prince 5(4): nodes C, stages A, weights B, error E = B* - B, and the dense
 #: output P (``y(t + x h) = y + h K^T P [x, x^2, x^3, x^4]``), as in scipy's RK45.
@@ -78,6 +85,9 @@ JOINT = ("stiffness", "rest_gap", "damping", "area", "rest_pressure", "mass", "c
          "resistance", "stiffening_volume", "stiffening", "reference_volume",
          "nucleation_pressure")
 _J = len(CAVITY)
+#: The film's shear-thinning (``CONFINED`` only), after the joint's.
+FILM = ("zero_shear_viscosity", "shear_thinning_time", "shear_thinning_index")
+_F = _J + len(JOINT)
 
 #: Small functions are inlined into their callers: a call between compiled functions
 #: that pass arrays costs reference counting, more than the arithmetic here.
@@ -89,6 +99,22 @@ _mechanics = _inline(mechanics)
 _loading_force = _inline(loading_force)
 
 
+def _inline_family(module, names):
+    """``module``'s functions ``names``, compiled to call one another compiled: each
+    is rebuilt over one shared namespace in which the others are compiled too."""
+    namespace = dict(vars(module))
+    for name in names:
+        function = getattr(module, name)
+        namespace[name] = _inline(FunctionType(function.__code__, namespace, name,
+                                               function.__defaults__))
+    return [namespace[name] for name in names]
+
+
+_confined_accelerations, _centre_pressure = _inline_family(_confined_module, (
+    "shape", "matrices", "wall_pressure", "carreau_viscosity", "film_shear_rate",
+    "accelerations", "centre_pressure"))[-2:]
+
+
 @_inline
 def rddot(R, Rdot, p, q):
     """Wall acceleration [m/s^2] against the liquid pressure ``p`` [Pa]."""
@@ -96,12 +122,16 @@ def rddot(R, Rdot, p, q):
 
 
 @_inline
-def fluid_pressure(y, q):
-    """Fluid pressure [Pa] of a joint state ``(h, hdot[, R, Rdot])``."""
+def fluid_pressure(system, y, q):
+    """Capsule pressure [Pa] of a joint state ``(h, hdot[, R, Rdot])`` or, for
+    ``CONFINED``, ``(h, hdot, V, Vdot)``."""
     area, rest_gap = q[_J + 3], q[_J + 1]
     deformation = area * (y[0] - rest_gap)
     rate = area * y[1]
-    if y.size == 4:  # the cavity fills part of the opening
+    if system == CONFINED:  # the cavity's volume fills part of the opening
+        deformation -= y[2] - q[_J + 10]
+        rate -= y[3]
+    elif y.size == 4:  # the sphere fills part of the opening
         R, Rdot = y[2], y[3]
         deformation -= 4.0 / 3.0 * np.pi * R * R * R - q[_J + 10]
         rate -= 4.0 * np.pi * R * R * Rdot
@@ -119,8 +149,12 @@ def derivatives(system, t, y, q, load, out):
     if system == DISSOLVING:  # q: f, D, L, p, sigma
         out[0] = _epstein_plesset_rate(y[0], t, q[0], q[1], q[2], q[3], q[4])
         return
-    p = fluid_pressure(y, q)
+    p = fluid_pressure(system, y, q)
     out[0] = y[1]
+    if system == CONFINED:
+        out[1], out[3], _ = confined(t, y, p, q, load)
+        out[2] = y[3]
+        return
     out[1] = _mechanics(_loading_force(t, load), y[0], y[1], p, q[_J], q[_J + 1], q[_J + 2],
                         q[_J + 3], q[_J + 4], q[_J + 5])
     if system == CRACK:
@@ -128,13 +162,26 @@ def derivatives(system, t, y, q, load, out):
         out[3] = rddot(y[2], y[3], p, q)
 
 
+@_inline
+def confined(t, y, p, q, load):
+    """``(h'', V'', film viscosity)`` of a ``CONFINED`` state at capsule pressure ``p``."""
+    return _confined_accelerations(
+        y[0], y[1], y[2], y[3], _loading_force(t, load), p, q[1], q[2], q[3], q[4], q[5],
+        q[6], q[7], q[_J], q[_J + 1], q[_J + 2], q[_J + 3], q[_J + 4], q[_J + 5], q[_F],
+        q[_F + 1], q[_F + 2])
+
+
 @njit(cache=True, error_model="numpy")
-def event(system, y, q, level):
+def event(system, t, y, q, load, level):
     """A value that falls through 0 at the terminal event (never, when positive)."""
     if system == BUBBLE or system == DISSOLVING:
         return y[0] - level if level > 0.0 else 1.0
     if system == OPENING:
-        return fluid_pressure(y, q) - q[_J + 11]
+        return fluid_pressure(system, y, q) - q[_J + 11]
+    if system == CONFINED and y[2] <= 0.0:  # the film's centre reaches the threshold
+        p = fluid_pressure(system, y, q)
+        hddot, _, mu = confined(t, y, p, q, load)
+        return _centre_pressure(y[0], y[1], hddot, p, mu, q[1], q[_J + 3]) - q[_J + 11]
     return 1.0
 
 
@@ -192,7 +239,7 @@ def integrate(system, y0, t0, t_end, q, load, level, rtol, atol, max_steps):
     big = max(d1, d2)
     h1 = max(1e-6, h0 * 1e-3) if big <= 1e-15 else (0.01 / big) ** 0.2
     h = min(100.0 * h0, h1, t_end - t0)
-    g = event(system, y, q, level)
+    g = event(system, t, y, q, load, level)
     count, steps, status, rejected = 0, 0, 0, False
     while t < t_end:
         # The smallest step, as in solve_ivp: 10 units in the last place of t.
@@ -216,7 +263,8 @@ def integrate(system, y0, t0, t_end, q, load, level, rtol, atol, max_steps):
                 step += B[j] * K[j, i]
             y_new[i] = y[i] + h * step
             finite = finite and np.isfinite(y_new[i])
-        radius = 2 if system == CRACK else (-1 if system == OPENING else 0)
+        radius = 2 if system == CRACK or (system == CONFINED and y[2] > 0.0) else (
+            -1 if system == OPENING or system == CONFINED else 0)
         if not finite or (radius >= 0 and y_new[radius] <= 0.0):
             h *= 0.2
             rejected = True
@@ -249,13 +297,13 @@ def integrate(system, y0, t0, t_end, q, load, level, rtol, atol, max_steps):
                     coefficient += K[j, i] * P[j, k]
                 row[2 + n + i * n_dense + k] = coefficient
         count += 1
-        g_new = event(system, y_new, q, level)
+        g_new = event(system, t + h, y_new, q, load, level)
         if g > 0.0 >= g_new:  # bisection on the dense output for the event
             lo, hi = 0.0, 1.0
             for _ in range(60):
                 mid = 0.5 * (lo + hi)
                 dense(row, mid, y_stage)
-                if event(system, y_stage, q, level) > 0.0:
+                if event(system, t + mid * h, y_stage, q, load, level) > 0.0:
                     lo = mid
                 else:
                     hi = mid
@@ -293,22 +341,23 @@ def evaluate(record, n, t_query):
 
 
 @njit(cache=True, error_model="numpy")
-def observe_crack(record, t_query, q, load):
+def observe_crack(system, record, t_query, q, load):
     """The crack's recorded solution at increasing times ``t_query``, and what follows
-    from it: rows ``h, hdot, R, Rdot``, fluid pressure [Pa], force [N], ``Rddot``."""
+    from it: rows ``h, hdot, R, Rdot``, fluid pressure [Pa], force [N], ``Rddot``
+    (``V, Vdot, Vddot`` for ``CONFINED``)."""
     out = np.empty((7, t_query.size))
-    y = np.empty(4)
+    y, dy = np.empty(4), np.empty(4)
     k = 0
     for m in range(t_query.size):
         while k + 1 < record.shape[0] and record[k + 1, 0] <= t_query[m]:
             k += 1
         dense(record[k], (t_query[m] - record[k, 0]) / record[k, 1], y)
-        p = fluid_pressure(y, q)
         for i in range(4):
             out[i, m] = y[i]
-        out[4, m] = p
+        out[4, m] = fluid_pressure(system, y, q)
         out[5, m] = _loading_force(t_query[m], load)
-        out[6, m] = rddot(y[2], y[3], p, q)
+        derivatives(system, t_query[m], y, q, load, dy)
+        out[6, m] = dy[3]
     return out
 
 
@@ -327,6 +376,7 @@ class Solution:
     def __init__(self, system: int, y0: np.ndarray, t0: float, t_end: float, q: np.ndarray,
                  load: np.ndarray, *, rtol: float, atol: np.ndarray, level: float = 0.0,
                  max_steps: int = MAX_STEPS) -> None:
+        self.system = system
         self._record, t, y, self.status = integrate(
             system, np.asarray(y0, dtype=float), float(t0), float(t_end), q, load,
             float(level), float(rtol), np.asarray(atol, dtype=float), max_steps)
@@ -341,7 +391,7 @@ class Solution:
         """A crack's state at increasing times ``t`` [s] with its fluid pressure [Pa],
         force [N] and ``Rddot`` [m/s^2] (:func:`observe_crack`)."""
         t = np.ascontiguousarray(t, dtype=float)
-        return observe_crack(self._record, t, q, load)
+        return observe_crack(self.system, self._record, t, q, load)
 
     @property
     def steps(self) -> tuple[np.ndarray, np.ndarray]:

@@ -53,7 +53,21 @@ class SynovialFluid(Parameters):
     viscosity_pa_s: float = quantity(
         0.03, unit="Pa s", low=0.0, high=10.0,
         doc="dynamic viscosity at the cavity wall's shear rates (>1e3 1/s), where the"
-            " shear-thinning fluid is at 0.01-0.1 Pa s; 0.03 Pa s assumed mid-range")
+            " shear-thinning fluid is at 0.01-0.1 Pa s; 0.03 Pa s assumed mid-range."
+            " The film's Carreau law tends to it at high shear (its infinite-shear"
+            " plateau)")
+    zero_shear_viscosity_pa_s: float = quantity(
+        3.0, unit="Pa s", low=0.0, high=100.0,
+        doc="viscosity at rest (Carreau's zero-shear plateau) of the film's shear-thinning"
+            " flow; synovial fluid is about 1-10 Pa s at rest: 3 Pa s assumed")
+    shear_thinning_time_s: float = quantity(
+        1.0, unit="s", low=0.0, high=100.0,
+        doc="Carreau time constant: thinning starts near 1 /s; assumption, with the"
+            " index below it puts the viscosity at 0.12 Pa s at 100 /s and 0.05 Pa s"
+            " at 1000 /s, within synovial fluid's 0.01-0.1 Pa s at 100-1000 /s")
+    shear_thinning_index: float = quantity(
+        0.3, unit="1", low=0.05, high=1.0,
+        doc="Carreau power index n (1 is Newtonian); assumption, see the time constant")
     surface_tension_n_m: float = quantity(
         0.05, unit="N/m", low=0.0, high=0.1,
         doc="surface tension; 0.05-0.07 N/m, lower end because phospholipids lower it")

@@ -34,12 +34,17 @@ from types import MappingProxyType
 
 import numpy as np
 
-from . import bubble, radiation
+from . import bubble, confined, radiation
 from .fluid import capsule_pressure
 from .joint import KNUCKLE, Joint, Loading, RampAndHold, as_loading, gap_acceleration
 from .parameters import check_choice, check_range
 
-__all__ = ["CrackResult", "Events", "Summary", "check_options", "simulate"]
+__all__ = ["GEOMETRIES", "CrackResult", "Events", "Summary", "check_options", "simulate"]
+
+GEOMETRIES = ("sphere", "confined")
+"""Names of the cavity's geometries: a sphere in the capsule's fluid
+(:mod:`cavitation.bubble`), or a cavity confined in the film between the articular
+surfaces (:mod:`cavitation.confined`)."""
 
 
 @dataclass(frozen=True)
@@ -325,6 +330,77 @@ def _opening_lsoda(joint: Joint, loading: Loading, residual: _ResidualBubble | N
     return True, by_residual, float(pre.t_events[which][0]), pre.y_events[which][0], pre.sol
 
 
+def _confined_rates(joint: Joint, loading: Loading, t: float, y: np.ndarray) -> tuple:
+    """``(h'', V'', capsule pressure [Pa], film viscosity [Pa s])`` of a confined state."""
+    fl, capsule = joint.fluid, joint.capsule
+    h, hdot, V, Vdot = y
+    p = capsule_pressure(joint.area_m2 * (h - joint.rest_gap_m) - V, capsule,
+                         joint.area_m2 * hdot - Vdot)
+    hddot, Vddot, mu = confined.accelerations(
+        h, hdot, V, Vdot, loading.force_n(t), p, fl.density_kg_m3, fl.viscosity_pa_s,
+        fl.surface_tension_n_m, fl.vapour_pressure_pa, fl.polytropic_exponent,
+        fl.gas_tension_pa, joint.nucleation.radius_m, joint.stiffness_n_m, joint.rest_gap_m,
+        joint.damping_n_s_m, joint.area_m2, capsule.rest_pressure_pa, joint.mass_kg,
+        fl.zero_shear_viscosity_pa_s, fl.shear_thinning_time_s, fl.shear_thinning_index)
+    return hddot, Vddot, p, mu
+
+
+def _confined_opening_lsoda(joint: Joint, loading: Loading, rtol: float) -> tuple:
+    """Phase 1 of the confined geometry with LSODA, as :func:`_opening_lsoda` returns it:
+    the film squeezes, and the crack comes where its centre reaches the threshold."""
+    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
+
+    def opening(t: float, y: np.ndarray) -> list[float]:
+        return [y[1], _confined_rates(joint, loading, t, [y[0], y[1], 0.0, 0.0])[0]]
+
+    def reaches_threshold(t: float, y: np.ndarray) -> float:
+        hddot, _, p, mu = _confined_rates(joint, loading, t, [y[0], y[1], 0.0, 0.0])
+        centre = confined.centre_pressure(y[0], y[1], hddot, p, mu, joint.fluid.density_kg_m3,
+                                          joint.area_m2)
+        return centre - joint.nucleation.pressure_pa
+
+    reaches_threshold.terminal = True
+    reaches_threshold.direction = -1
+    pre = solve_ivp(opening, (0.0, loading.duration_s), [joint.rest_gap_m, 0.0],
+                    method="LSODA", rtol=rtol, atol=[rtol * GAP_SCALE_M, rtol * SPEED_SCALE_M_S],
+                    events=reaches_threshold, dense_output=True)
+    _check_integration(pre, "opening")
+    if pre.status != 1:
+        return False, False, loading.duration_s, pre.y[:, -1], pre.sol
+    return True, False, float(pre.t_events[0][0]), pre.y_events[0][0], pre.sol
+
+
+def _confined_crack_lsoda(joint: Joint, loading: Loading, y_n: np.ndarray, t_n: float,
+                          t_stop: float, t_post: np.ndarray, rtol: float,
+                          atol: np.ndarray) -> np.ndarray:
+    """Phase 2 of the confined geometry with LSODA: rows ``h, hdot, V, Vdot``, capsule
+    pressure [Pa], force [N], ``V''``, as the compiled path observes them."""
+    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
+
+    def crack(t: float, y: np.ndarray) -> list[float]:
+        hddot, Vddot, _, _ = _confined_rates(joint, loading, t, y)
+        return [y[1], hddot, y[3], Vddot]
+
+    post = solve_ivp(crack, (t_n, t_stop), y_n, method="LSODA", rtol=rtol, atol=atol,
+                     t_eval=t_post)
+    _check_integration(post, "crack")
+    rates = np.array([_confined_rates(joint, loading, t, y)
+                      for t, y in zip(post.t, post.y.T, strict=True)])
+    return np.vstack([post.y, rates[:, 2], _forces(loading, post.t, None), rates[:, 1]])
+
+
+def _as_sphere(observed: np.ndarray | None) -> np.ndarray | None:
+    """A confined crack's rows with the volume given as its equivalent sphere: ``R``
+    with ``4/3 pi R^3 = V``, and ``R'``, ``R''`` from ``V'`` and ``V''``."""
+    if observed is None:
+        return None
+    h, hdot, V, Vdot, p, force, Vddot = observed
+    R = np.cbrt(3.0 * V / (4.0 * math.pi))
+    Rdot = Vdot / (4.0 * math.pi * R**2)
+    Rddot = (Vddot / (4.0 * math.pi) - 2.0 * R * Rdot**2) / R**2
+    return np.vstack([h, hdot, R, Rdot, p, force, Rddot])
+
+
 class _Compiled:
     """The compiled path (:mod:`cavitation._compiled`) for one joint and loading.
 
@@ -334,8 +410,8 @@ class _Compiled:
     """
 
     def __init__(self, compiled, joint: Joint, load: np.ndarray, duration_s: float,
-                 model: str) -> None:
-        capsule = joint.capsule
+                 model: str, geometry: str = "sphere") -> None:
+        capsule, fluid = joint.capsule, joint.fluid
         joint_values = {
             "stiffness": joint.stiffness_n_m, "rest_gap": joint.rest_gap_m,
             "damping": joint.damping_n_s_m, "area": joint.area_m2,
@@ -346,12 +422,19 @@ class _Compiled:
             "nucleation_pressure": joint.nucleation.pressure_pa}
         self.compiled, self.load, self.duration_s = compiled, load, duration_s
         self.rest_gap_m = joint.rest_gap_m
+        film_values = {"zero_shear_viscosity": fluid.zero_shear_viscosity_pa_s,
+                       "shear_thinning_time": fluid.shear_thinning_time_s,
+                       "shear_thinning_index": fluid.shear_thinning_index}
         self.q = np.concatenate([
             compiled.cavity_vector(_cavity_parameters(joint, model)),
-            [joint_values[name] for name in compiled.JOINT]])
+            [joint_values[name] for name in compiled.JOINT],
+            [film_values[name] for name in compiled.FILM]])
+        self.crack_system = compiled.CONFINED if geometry == "confined" else compiled.CRACK
+        self.opening_system = compiled.CONFINED if geometry == "confined" else compiled.OPENING
 
     @classmethod
-    def make(cls, joint: Joint, loading: Loading, model: str) -> _Compiled | None:
+    def make(cls, joint: Joint, loading: Loading, model: str,
+             geometry: str = "sphere") -> _Compiled | None:
         pack = getattr(loading, "force_vector", None)
         load = None if pack is None else pack()
         if load is None:
@@ -360,22 +443,25 @@ class _Compiled:
         if compiled is None:
             return None
         return cls(compiled, joint, np.ascontiguousarray(load, dtype=float),
-                   loading.duration_s, model)
+                   loading.duration_s, model, geometry)
 
     def opening(self, rtol: float) -> tuple | None:
         """Phase 1, as :func:`_opening_lsoda` returns it; None if stiff."""
-        sol = self.compiled.Solution(
-            self.compiled.OPENING, [self.rest_gap_m, 0.0], 0.0, self.duration_s, self.q,
-            self.load, rtol=rtol, atol=np.array([rtol * GAP_SCALE_M, rtol * SPEED_SCALE_M_S]))
+        y0 = [self.rest_gap_m, 0.0]
+        atol = [rtol * GAP_SCALE_M, rtol * SPEED_SCALE_M_S]
+        if self.opening_system == self.compiled.CONFINED:  # no cavity yet: V = 0
+            y0, atol = [*y0, 0.0, 0.0], [*atol, 1.0, 1.0]
+        sol = self.compiled.Solution(self.opening_system, y0, 0.0, self.duration_s, self.q,
+                                     self.load, rtol=rtol, atol=np.array(atol))
         if sol.status < 0:
             return None
-        return sol.status == 1, False, sol.t_final, sol.y_final, sol
+        return sol.status == 1, False, sol.t_final, sol.y_final[:2], lambda t: sol(t)[:2]
 
     def crack(self, y_n: np.ndarray, t_n: float, t_stop: float, t_post: np.ndarray,
               rtol: float, atol: np.ndarray) -> np.ndarray | None:
         """Phase 2 on the grid ``t_post``; None if stiff. Rows: ``h, hdot, R, Rdot``,
         fluid pressure [Pa], force [N], ``Rddot``."""
-        sol = self.compiled.Solution(self.compiled.CRACK, y_n, t_n, t_stop, self.q, self.load,
+        sol = self.compiled.Solution(self.crack_system, y_n, t_n, t_stop, self.q, self.load,
                                      rtol=rtol, atol=atol)
         return sol.observe_crack(t_post, self.q, self.load) if sol.status == 0 else None
 
@@ -404,7 +490,8 @@ def _check_nucleus_grows(joint: Joint) -> None:
             f" {limit:g} Pa (Blake threshold), or a larger nucleus")
 
 
-def check_options(*, model: str = "keller_miksis", source: str = "full",
+def check_options(*, model: str = "keller_miksis", geometry: str = "sphere",
+                  source: str = "full",
                   radiation_form: str = "retarded", distance_m: float = 0.01,
                   after_crack_s: float = 0.04, output_step_s: float = 1e-6,
                   rtol: float = 1e-8, residual_radius_m: float = 0.0) -> dict:
@@ -413,13 +500,19 @@ def check_options(*, model: str = "keller_miksis", source: str = "full",
     Returns
     -------
     dict
-        ``model``, ``source``, ``radiation``, ``distance_m``, ``after_crack_s``,
-        ``output_step_s``, ``rtol``, ``residual_radius_m``, as floats where numbers.
+        ``model``, ``geometry``, ``source``, ``radiation``, ``distance_m``,
+        ``after_crack_s``, ``output_step_s``, ``rtol``, ``residual_radius_m``, as floats
+        where numbers.
     """
     bubble.check_model(model)
+    check_choice("geometry", geometry, GEOMETRIES)
     check_choice("source", source, radiation.SOURCES)
     check_choice("radiation form", radiation_form, radiation.FORMS)
-    return {"model": model, "source": source, "radiation": radiation_form,
+    if geometry == "confined" and residual_radius_m:
+        raise ValueError(f"residual_radius_m = {residual_radius_m:g} m: a residual bubble is"
+                         " modelled for geometry 'sphere' only; valid value for 'confined': 0")
+    return {"model": model, "geometry": geometry, "source": source,
+            "radiation": radiation_form,
             "distance_m": check_range("distance_m", distance_m, "m", 1e-3, 10.0),
             "after_crack_s": check_range("after_crack_s", after_crack_s, "s", 1e-3, 1.0),
             "output_step_s": check_range("output_step_s", output_step_s, "s", 1e-8, 1e-4),
@@ -433,6 +526,7 @@ def simulate(
     loading: Loading | None = None,
     *,
     model: str = "keller_miksis",
+    geometry: str = "sphere",
     source: str = "full",
     radiation_form: str = "retarded",
     distance_m: float = 0.01,
@@ -451,7 +545,15 @@ def simulate(
         Distraction force history; by default a 60 N pull ramped over 0.6 s and held
         0.4 s (:class:`cavitation.joint.RampAndHold`).
     model : {"keller_miksis", "rayleigh_plesset"}, optional
-        Equation of motion of the cavity.
+        Equation of motion of a spherical cavity.
+    geometry : {"sphere", "confined"}, optional
+        ``"sphere"``: the cavity is a sphere whose far field is the capsule's pressure
+        (:mod:`cavitation.bubble`, with ``model``). ``"confined"``: the cavity grows in
+        the film between the articular surfaces, as a sphere and then a disc, the
+        liquid making way through the film (:mod:`cavitation.confined`,
+        incompressible); the film's squeeze flow pulls on the joint before the crack,
+        and the cavity nucleates where the film's pressure, lowest at its centre,
+        reaches the threshold.
     source : {"full", "collapse", "formation"}, optional
         Which phase of the cavity's volume history radiates (see
         :mod:`cavitation.radiation`).
@@ -483,7 +585,8 @@ def simulate(
         On an unknown model, source or radiation form, a value out of range, or a
         nucleation pressure at which the nucleus would not grow.
     """
-    settings = check_options(model=model, source=source, radiation_form=radiation_form,
+    settings = check_options(model=model, geometry=geometry, source=source,
+                             radiation_form=radiation_form,
                              distance_m=distance_m, after_crack_s=after_crack_s,
                              output_step_s=output_step_s, rtol=rtol,
                              residual_radius_m=residual_radius_m)
@@ -497,11 +600,13 @@ def simulate(
 
     A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
     residual = _ResidualBubble(joint, residual_radius_m) if residual_radius_m > 0 else None
-    fast = _Compiled.make(joint, loading, model) if residual is None else None
+    fast = _Compiled.make(joint, loading, model, geometry) if residual is None else None
 
     # Phase 1: the joint opens; no cavity, or a residual bubble that follows quietly.
     pre = fast.opening(rtol) if fast is not None else None
-    if pre is None:
+    if pre is None and geometry == "confined":
+        pre = _confined_opening_lsoda(joint, loading, rtol)
+    elif pre is None:
         pre = _opening_lsoda(joint, loading, residual, rtol)
     cracked, by_residual, t_end_pre, y_end_pre, pre_sol = pre
     n_pre = max(math.ceil(t_end_pre / 1e-3), 200)
@@ -545,7 +650,15 @@ def simulate(
     y_n = np.array([h_n, hdot_n, R_n, 0.0])
     atol = np.array([rtol * GAP_SCALE_M, rtol * CRACK_SPEED_SCALE_M_S, rtol * R_n,
                      rtol * CRACK_SPEED_SCALE_M_S])
+    if geometry == "confined":  # the state holds the volume, and its tolerance is one
+        V_n = 4.0 / 3.0 * math.pi * R_n**3
+        y_n[2] = V_n
+        atol[2:] = rtol * V_n, rtol * CRACK_SPEED_SCALE_M_S * A
     observed = fast.crack(y_n, t_n, t_stop, t_post, rtol, atol) if fast is not None else None
+    if observed is None and geometry == "confined":
+        observed = _confined_crack_lsoda(joint, loading, y_n, t_n, t_stop, t_post, rtol, atol)
+    if geometry == "confined":
+        observed = _as_sphere(observed)
     if observed is not None:
         h_post, hdot_post, R_post, Rdot_post, p_post, force_post, Rddot_post = observed
     else:

@@ -1,0 +1,227 @@
+"""The cavity confined between the articular surfaces: a disc in the film, not a sphere.
+
+The second geometry of the cavity stage (``geometry="confined"``; the sphere in an
+unbounded liquid is :mod:`cavitation.bubble`). A nucleus at the centre of the film
+(where the squeeze film's tension is largest, :mod:`cavitation.film`) grows as a
+sphere until it touches both surfaces (radius ``h/2``), then spreads as a disc with a
+round rim: a core of radius ``c`` and height ``h`` ringed by a half-torus of radius
+``h/2``, of volume
+
+.. math:: V = \\pi c^2 h + \\tfrac{\\pi^2}{4} c h^2 + \\tfrac{\\pi}{6} h^3,
+
+and in-plane radius ``b = c + h/2``. The liquid it pushes aside flows through the film
+(``b < r < a``) to the rim of the contact, and from there into the capsule's recesses.
+
+The state is the gap ``h`` and the cavity's volume ``V``, with their rates. The
+liquid's kinetic energy (lubrication flow in the film, plug profile; the near field of
+the sphere; the recess) is a quadratic form ``T = 1/2 q'^T M(q) q'`` in
+``q' = (h', V')``, with
+
+- ``M_VV = rho ln(a/r_f) / (2 pi h) + rho/(4 pi) (1/R_s - 1/r_f) + rho / (4 pi a)``:
+  the film's radial inertance from the film's inner radius ``r_f`` (``b`` for the
+  disc, ``h/2`` for the sphere), the sphere's own near field while it is one
+  (``R_s`` the equivalent sphere radius), and the recess beyond the rim, taken as
+  the near field of a sphere of radius ``a`` (an assumption);
+- ``M_hh = m + pi rho (a^4 - b^4) / (8 h) + A^2 rho / (4 pi a)``, the bone with the film
+  it squeezes (Stefan's added mass) and the recess;
+- ``M_hV = -rho (a^2 - b^2) / (4 h) - A rho / (4 pi a)``.
+
+Viscous loss in the film is the quadratic form ``mu q'^T R q'`` with the radial
+Hele-Shaw resistance ``R_VV = 6 ln(a/r_f) / (pi h^3)``, Stefan's
+``R_hh = 3 pi (a^4 - b^4) / (2 h^3)`` and ``R_hV = -3 (a^2 - b^2) / h^3``; ``mu`` is the
+Carreau viscosity at the film's shear rate. The cavity wall adds the sphere's normal
+viscous stress, ``mu_inf V' / (pi R_s^3)`` (``4 mu R'/R``). Lagrange's equations then give
+the accelerations, both ways coupled:
+
+.. math:: M \\ddot q + \\dot M \\dot q - \\tfrac12 \\dot q^T (\\partial_q M) \\dot q = Q
+
+with the generalised forces ``Q_h = F - k (h - h0) - c h' + A (p_c - p_rest) - ...``
+and ``Q_V = p_B - p_c - ...`` (the viscous terms above), ``p_c`` the capsule's pressure
+(:func:`cavitation.fluid.pressure_law` of ``A (h - h0) - V``) and ``p_B`` the cavity's
+(gas, vapour, and surface tension ``sigma (2/h + 1/b)`` for the disc, ``2 sigma / R_s``
+for the sphere). Energy is conserved exactly by this form: the work of the pull goes
+into kinetic and elastic energy, the cavity's pressure-volume work and the viscous
+losses (tested).
+
+Where the gap is large against the cavity (``h > 2a``, no film), ``M_VV`` is
+``rho / (4 pi R_s)`` and the equation of the cavity is Rayleigh-Plesset's. The liquid
+is incompressible here: the radiation loss of the source, ``rho omega^2 / (4 pi c)``,
+is about 1e4 Pa s/m^3 at 3 kHz, far below the film's resistance.
+
+Every function is plain arithmetic on floats, compiled by numba for
+:mod:`cavitation._compiled`; the Python versions are what the tests call.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .film import carreau_viscosity, film_shear_rate
+
+__all__ = ["accelerations", "centre_pressure", "matrices", "shape", "wall_pressure"]
+
+
+def shape(V, h, a):
+    """The cavity's geometry at volume ``V`` [m^3] in a gap ``h`` [m] of radius ``a`` [m].
+
+    Returns
+    -------
+    tuple of float
+        ``(R_s, b, b_V, b_h, r_f, f_V, f_h, sphere)``: the equivalent sphere radius
+        ``R_s`` [m]; ``b`` [m], the cavity's in-plane radius (the inner edge of the
+        squeezed film), with its partial derivatives in ``V`` and ``h``; ``r_f`` [m],
+        where the film's radial flow starts (``h/2`` while the cavity is a sphere,
+        ``b`` once a disc), with its derivatives; ``sphere``, 1.0 while the cavity is
+        a sphere that fits the gap. ``b`` and ``r_f`` are capped at ``a``.
+    """
+    R_s = (3.0 * V / (4.0 * math.pi)) ** (1.0 / 3.0) if V > 0.0 else 0.0
+    if V <= math.pi * h**3 / 6.0:  # a sphere that fits the gap
+        b, b_V, b_h = R_s, (1.0 / (4.0 * math.pi * R_s**2) if R_s > 0.0 else 0.0), 0.0
+        r_f, f_V, f_h, sphere = 0.5 * h, 0.0, 0.5, 1.0
+    else:  # a disc with a round rim: solve V(c) for its core radius c
+        qa, qb = math.pi * h, 0.25 * math.pi**2 * h**2
+        qc = math.pi * h**3 / 6.0 - V
+        c = 2.0 * (-qc) / (qb + math.sqrt(qb * qb - 4.0 * qa * qc))
+        dV_dc = 2.0 * math.pi * c * h + qb
+        dV_dh = math.pi * c * c + 0.5 * math.pi**2 * h * c + 0.5 * math.pi * h * h
+        b, b_V, b_h = c + 0.5 * h, 1.0 / dV_dc, 0.5 - dV_dh / dV_dc
+        r_f, f_V, f_h, sphere = b, b_V, b_h, 0.0
+    if b >= a:
+        b, b_V, b_h = a, 0.0, 0.0
+    if r_f >= a:
+        r_f, f_V, f_h = a, 0.0, 0.0
+    return R_s, b, b_V, b_h, r_f, f_V, f_h, sphere
+
+
+def matrices(V, h, a, rho, mass, area):
+    """Inertia ``M`` [kg, kg/m^2, kg/m^4], its derivatives and the film's unit resistance.
+
+    Parameters
+    ----------
+    V, h : float
+        Cavity volume [m^3] (0 before nucleation) and gap [m].
+    a : float
+        Contact radius [m].
+    rho : float
+        Liquid density [kg/m^3].
+    mass : float
+        Effective mass of the moving bone [kg].
+    area : float
+        Contact area [m^2].
+
+    Returns
+    -------
+    tuple of float
+        ``M_hh, M_hV, M_VV``; their derivatives in ``h`` then in ``V`` (six values);
+        the film's resistance at 1 Pa s, ``R_hh, R_hV, R_VV`` [Pa s/m^3 per Pa s]
+        (``R_VV`` 0 before nucleation); the film's volume [m^3]; the equivalent sphere
+        radius ``R_s`` [m], the in-plane radius ``b`` [m] and ``sphere`` (see
+        :func:`shape`). Before nucleation (``V = 0``) ``M_VV`` is 0: the cavity row
+        is not used.
+    """
+    R_s, b, b_V, b_h, r_f, f_V, f_h, sphere = shape(V, h, a)
+    recess = rho / (4.0 * math.pi * a)
+    a2, b2 = a * a, b * b
+    a4, b4 = a2 * a2, b2 * b2
+    M_hh = mass + math.pi * rho * (a4 - b4) / (8.0 * h) + area * area * recess
+    M_hV = -rho * (a2 - b2) / (4.0 * h) - area * recess
+    Mhh_h = math.pi * rho / 8.0 * (-4.0 * b**3 * b_h / h - (a4 - b4) / h**2)
+    Mhh_V = -math.pi * rho * b**3 * b_V / (2.0 * h)
+    MhV_h = rho / 4.0 * (2.0 * b * b_h / h + (a2 - b2) / h**2)
+    MhV_V = rho * b * b_V / (2.0 * h)
+    R_hh = 1.5 * math.pi * (a4 - b4) / h**3
+    R_hV = -3.0 * (a2 - b2) / h**3
+    M_VV = MVV_h = MVV_V = R_VV = 0.0
+    if V > 0.0:
+        L = math.log(a / r_f)
+        M_VV = rho * L / (2.0 * math.pi * h) + recess
+        MVV_h = rho / (2.0 * math.pi) * (-f_h / (r_f * h) - L / h**2)
+        MVV_V = -rho * f_V / (2.0 * math.pi * h * r_f)
+        if sphere > 0.0:  # the sphere's own near field, inside the film's inner radius
+            M_VV += rho / (4.0 * math.pi) * (1.0 / R_s - 1.0 / r_f)
+            MVV_V -= rho / (16.0 * math.pi**2 * R_s**4)
+            MVV_h += rho / (4.0 * math.pi) * f_h / r_f**2
+        R_VV = 6.0 * L / (math.pi * h**3)
+    film_volume = max(math.pi * a2 * h - V, 0.0) if sphere > 0.0 else math.pi * (a2 - b2) * h
+    return (M_hh, M_hV, M_VV, Mhh_h, MhV_h, MVV_h, Mhh_V, MhV_V, MVV_V,
+            R_hh, R_hV, R_VV, film_volume, R_s, b, sphere)
+
+
+def wall_pressure(V, h, b, R_s, sphere, sigma, p_v, kappa, p_gas_ref, R_ref):
+    """Liquid pressure at the cavity's wall without viscous stress [Pa].
+
+    Polytropic gas ``p_gas_ref (V_ref / V)^kappa`` (``V_ref`` the sphere of ``R_ref``),
+    vapour, and surface tension on the wall's curvature: ``2/R_s`` for the sphere,
+    ``2/h + 1/b`` for the disc's rim (the two agree where the sphere touches both
+    surfaces).
+    """
+    V_ref = 4.0 / 3.0 * math.pi * R_ref**3
+    curvature = 2.0 / R_s if sphere > 0.0 else 2.0 / h + 1.0 / b
+    return p_gas_ref * (V_ref / V) ** kappa + p_v - sigma * curvature
+
+
+def accelerations(h, hdot, V, Vdot, force, p_c, rho, mu_inf, sigma, p_v, kappa, p_gas_ref,
+                  R_ref, stiffness, rest_gap, damping, area, rest_pressure, mass, mu_0,
+                  shear_time, shear_index):
+    """``(h'', V'')`` [m/s^2, m^3/s^2] of the joint and its confined cavity.
+
+    Parameters
+    ----------
+    h, hdot : float
+        Gap [m] and its rate [m/s].
+    V, Vdot : float
+        Cavity volume [m^3] and its rate [m^3/s]; ``V = 0`` before nucleation (then
+        ``V'' = 0``).
+    force : float
+        Distraction force [N].
+    p_c : float
+        Capsule pressure [Pa] (:func:`cavitation.fluid.pressure_law` of the
+        deformation ``A (h - h0) - V`` and its rate).
+    rho, mu_inf, sigma, p_v, kappa, p_gas_ref, R_ref :
+        Liquid density [kg/m^3], high-shear viscosity [Pa s], surface tension [N/m],
+        vapour pressure [Pa], polytropic exponent [-], gas pressure [Pa] at the
+        reference radius [m].
+    stiffness, rest_gap, damping, area, rest_pressure, mass :
+        The joint (:class:`cavitation.joint.Joint`), in SI units.
+    mu_0, shear_time, shear_index :
+        Carreau zero-shear viscosity [Pa s], time constant [s] and index [-].
+
+    Returns
+    -------
+    tuple of float
+        ``h''`` [m/s^2], ``V''`` [m^3/s^2], and the film's viscosity [Pa s].
+    """
+    a = math.sqrt(area / math.pi)
+    (M_hh, M_hV, M_VV, Mhh_h, MhV_h, MVV_h, Mhh_V, MhV_V, MVV_V,
+     R_hh, R_hV, R_VV, film_volume, R_s, b, sphere) = matrices(V, h, a, rho, mass, area)
+    unit_power = R_hh * hdot * hdot + 2.0 * R_hV * hdot * Vdot + R_VV * Vdot * Vdot
+    mu = carreau_viscosity(film_shear_rate(unit_power, film_volume), mu_0, mu_inf,
+                           shear_time, shear_index)
+    Q_h = (force - stiffness * (h - rest_gap) - damping * hdot + area * (p_c - rest_pressure)
+           - mu * (R_hh * hdot + R_hV * Vdot))
+    # Lagrange: M q'' = Q - (dM/dt) q' + 1/2 q'^T (dM/dq) q'
+    rhs_h = (Q_h - (Mhh_h * hdot + Mhh_V * Vdot) * hdot - (MhV_h * hdot + MhV_V * Vdot) * Vdot
+             + 0.5 * (Mhh_h * hdot * hdot + 2.0 * MhV_h * hdot * Vdot + MVV_h * Vdot * Vdot))
+    if V <= 0.0:
+        return rhs_h / M_hh, 0.0, mu
+    p_B = wall_pressure(V, h, b, R_s, sphere, sigma, p_v, kappa, p_gas_ref, R_ref)
+    Q_V = p_B - p_c - mu * (R_hV * hdot + R_VV * Vdot) - mu_inf * Vdot / (math.pi * R_s**3)
+    rhs_V = (Q_V - (MhV_h * hdot + MhV_V * Vdot) * hdot - (MVV_h * hdot + MVV_V * Vdot) * Vdot
+             + 0.5 * (Mhh_V * hdot * hdot + 2.0 * MhV_V * hdot * Vdot + MVV_V * Vdot * Vdot))
+    det = M_hh * M_VV - M_hV * M_hV
+    return (M_VV * rhs_h - M_hV * rhs_V) / det, (M_hh * rhs_V - M_hV * rhs_h) / det, mu
+
+
+def centre_pressure(h, hdot, hddot, p_c, mu, rho, area):
+    """Film pressure [Pa] at the centre of a cavity-free film, where it is lowest.
+
+    The rim sits below the capsule by the recess's inertia, ``rho A h'' / (4 pi a)``;
+    from rim to centre the Reynolds equation with the film's inertia adds
+    ``-rho a^2 (h'' - h'^2/h) / (4 h) + rho a^2 h'^2 / (8 h^2)`` and the viscous
+    ``-3 mu a^2 h' / h^3`` (:func:`cavitation.film.central_tension`).
+    """
+    a2 = area / math.pi
+    rim = p_c - rho * area * hddot / (4.0 * math.pi * math.sqrt(a2))
+    inertial = -rho * a2 * (hddot - hdot * hdot / h) / (4.0 * h) \
+        + rho * a2 * hdot * hdot / (8.0 * h * h)
+    return rim + inertial - 3.0 * mu * a2 * hdot / h**3
