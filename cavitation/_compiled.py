@@ -36,15 +36,16 @@ the first run on a machine pays for compilation.
 
 from __future__ import annotations
 
+from types import FunctionType
+
 import numpy as np
 from numba import njit
 
-from types import FunctionType
-
 from . import confined as _confined_module
+from . import joint as _joint_module
 from .bubble import epstein_plesset_rate, keller_miksis
-from .fluid import pressure_law
-from .joint import loading_force, mechanics
+from .fluid import pressure_law, pressure_law_rate
+from .joint import mechanics
 
 #: The most steps an integration may take; a problem whose step size says it would
 #: need more is stiff (a stiff joint, a viscous fluid on a small nucleus): LSODA then.
@@ -95,8 +96,8 @@ _inline = njit(cache=True, error_model="numpy", inline="always")
 _keller_miksis = _inline(keller_miksis)
 _epstein_plesset_rate = _inline(epstein_plesset_rate)
 _pressure_law = _inline(pressure_law)
+_pressure_law_rate = _inline(pressure_law_rate)
 _mechanics = _inline(mechanics)
-_loading_force = _inline(loading_force)
 
 
 def _inline_family(module, names):
@@ -110,15 +111,33 @@ def _inline_family(module, names):
     return [namespace[name] for name in names]
 
 
+_loading_force, _loading_rate = _inline_family(
+    _joint_module, ("sampled_segment", "loading_force", "loading_rate"))[1:]
 _confined_accelerations, _centre_pressure = _inline_family(_confined_module, (
     "shape", "matrices", "wall_pressure", "carreau_viscosity", "film_shear_rate",
     "accelerations", "centre_pressure"))[-2:]
 
 
 @_inline
-def rddot(R, Rdot, p, q):
-    """Wall acceleration [m/s^2] against the liquid pressure ``p`` [Pa]."""
-    return _keller_miksis(R, Rdot, p, q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8])
+def rddot(R, Rdot, p, q, dp_dt, dp_drddot):
+    """Wall acceleration [m/s^2] against the liquid pressure ``p`` [Pa], changing at
+    ``dp_dt + dp_drddot Rddot`` [Pa/s]."""
+    return _keller_miksis(R, Rdot, p, q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], dp_dt,
+                          dp_drddot)
+
+
+@_inline
+def far_field_rate(y, hddot, q):
+    """The capsule pressure's rate of change [Pa/s] around a spherical cavity: the part
+    known from the state and ``h''``, and the part per unit ``R''`` [Pa s/m]."""
+    area, rest_gap = q[_J + 3], q[_J + 1]
+    R, Rdot = y[2], y[3]
+    deformation = area * (y[0] - rest_gap) - (4.0 / 3.0 * np.pi * R * R * R - q[_J + 10])
+    rate = area * y[1] - 4.0 * np.pi * R * R * Rdot
+    known_accel = area * hddot - 8.0 * np.pi * R * Rdot * Rdot
+    dp_dt = _pressure_law_rate(deformation, rate, known_accel, q[_J + 6], q[_J + 7], q[_J + 8],
+                               q[_J + 9] != 0.0)
+    return dp_dt, 4.0 * np.pi * R * R * q[_J + 7]
 
 
 @_inline
@@ -142,9 +161,12 @@ def fluid_pressure(system, y, q):
 @njit(cache=True, error_model="numpy")
 def derivatives(system, t, y, q, load, out):
     """Write ``dy/dt`` of ``system`` at ``(t, y)`` into ``out``."""
-    if system == BUBBLE:
+    if system == BUBBLE:  # p_inf: a number, or sampled in load (then with its slope)
         out[0] = y[1]
-        out[1] = rddot(y[0], y[1], q[0], q)
+        if load.size > 1:
+            out[1] = rddot(y[0], y[1], _loading_force(t, load), q, _loading_rate(t, load), 0.0)
+        else:
+            out[1] = rddot(y[0], y[1], q[0], q, 0.0, 0.0)
         return
     if system == DISSOLVING:  # q: f, D, L, p, sigma
         out[0] = _epstein_plesset_rate(y[0], t, q[0], q[1], q[2], q[3], q[4])
@@ -159,7 +181,8 @@ def derivatives(system, t, y, q, load, out):
                         q[_J + 3], q[_J + 4], q[_J + 5])
     if system == CRACK:
         out[2] = y[3]
-        out[3] = rddot(y[2], y[3], p, q)
+        dp_dt, dp_drddot = far_field_rate(y, out[1], q)
+        out[3] = rddot(y[2], y[3], p, q, dp_dt, dp_drddot)
 
 
 @_inline
@@ -407,13 +430,16 @@ def cavity_vector(liquid: dict, p_inf: float = 0.0) -> np.ndarray:
 
 
 def solve(y0: np.ndarray, t_end: float, liquid: dict, p_inf: float, *, rtol: float,
-          atol: np.ndarray, t_eval: np.ndarray | None, level: float):
+          atol: np.ndarray, t_eval: np.ndarray | None, level: float,
+          samples: np.ndarray | None = None):
     """Integrate a lone cavity from ``y0 = (R0, Rdot0)``; see :func:`bubble.solve`.
+    ``samples``: a sampled far-field pressure, packed as a ``SAMPLED`` loading.
 
     Returns ``(t, y, status)``: status 0 reached ``t_end``, 1 stopped at ``R = level``,
     -1 gave up (the caller falls back to LSODA).
     """
-    sol = Solution(BUBBLE, y0, 0.0, t_end, cavity_vector(liquid, p_inf), np.zeros(1),
+    load = np.zeros(1) if samples is None else np.ascontiguousarray(samples, dtype=float)
+    sol = Solution(BUBBLE, y0, 0.0, t_end, cavity_vector(liquid, p_inf), load,
                    rtol=rtol, atol=atol, level=level)
     if sol.status < 0:
         return None, None, sol.status
@@ -426,4 +452,4 @@ def solve(y0: np.ndarray, t_end: float, liquid: dict, p_inf: float, *, rtol: flo
 
 def acceleration(R: float, Rdot: float, liquid: dict, p_inf: float) -> float:
     """The compiled right-hand side, for the test that it matches the Python one."""
-    return rddot(R, Rdot, p_inf, cavity_vector(liquid, p_inf))
+    return rddot(R, Rdot, p_inf, cavity_vector(liquid, p_inf), 0.0, 0.0)

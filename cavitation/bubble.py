@@ -9,7 +9,11 @@ pressure far away is ``p_inf(t)``:
   .. math::
 
      (1 - \\dot R/c) R \\ddot R + \\tfrac32 (1 - \\dot R/(3c)) \\dot R^2
-     = (1 + \\dot R/c) (p_B - p_\\infty)/\\rho + R/(\\rho c)\\, \\dot p_B
+     = (1 + \\dot R/c) (p_B - p_\\infty)/\\rho
+       + R/(\\rho c)\\, (\\dot p_B - \\dot p_\\infty)
+
+  with the far-field term ``dp_inf/dt`` as published: it matters where ``p_inf``
+  changes fast, as the capsule's pressure does during a crack;
 
 - ``"rayleigh_plesset"``: incompressible liquid, the ``c -> inf`` limit of the above
   (Brennen, *Cavitation and Bubble Dynamics*, 1995, eq. 2.12),
@@ -130,6 +134,7 @@ def wall_pressure(R: FloatOrArray, Rdot: FloatOrArray, *, p_gas_ref: float, R_re
 def radial_acceleration(
     R: FloatOrArray, Rdot: FloatOrArray, p_inf: FloatOrArray, *, rho: float, mu: float,
     sigma: float, p_v: float, kappa: float, p_gas_ref: float, R_ref: float, inv_c: float,
+    dp_inf_dt: FloatOrArray = 0.0, dp_inf_drddot: FloatOrArray = 0.0,
 ) -> FloatOrArray:
     """Wall acceleration ``Rddot`` [m/s^2] from Keller-Miksis (``inv_c = 1/c``).
 
@@ -149,16 +154,25 @@ def radial_acceleration(
         See :func:`wall_pressure`.
     inv_c : float
         Inverse sound speed in the liquid [s/m]; 0 for an incompressible liquid.
+    dp_inf_dt : float or ndarray, optional
+        Rate of change of ``p_inf`` [Pa/s], the part that does not depend on ``Rddot``.
+    dp_inf_drddot : float or ndarray, optional
+        The part of ``dp_inf/dt`` proportional to ``Rddot``, per unit ``Rddot``
+        [Pa s/m]: where ``p_inf`` depends on the cavity's own volume rate (a capsule
+        with viscous resistance), ``dp_inf/dt = dp_inf_dt + dp_inf_drddot Rddot``, and
+        that term moves to the left-hand side, as ``dp_B/dt``'s viscous one does.
 
     Returns
     -------
     float or ndarray
         ``Rddot`` [m/s^2].
     """
-    return keller_miksis(R, Rdot, p_inf, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, inv_c)
+    return keller_miksis(R, Rdot, p_inf, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, inv_c,
+                         dp_inf_dt, dp_inf_drddot)
 
 
-def keller_miksis(R, Rdot, p_inf, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, inv_c):
+def keller_miksis(R, Rdot, p_inf, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, inv_c,
+                  dp_inf_dt, dp_inf_drddot):
     """:func:`radial_acceleration` with positional arguments: plain arithmetic.
 
     The one place the equation is written. numba compiles this very function for
@@ -169,9 +183,9 @@ def keller_miksis(R, Rdot, p_inf, rho, mu, sigma, p_v, kappa, p_gas_ref, R_ref, 
     # dp_B/dt without its Rddot term: gas compression, surface tension, viscosity.
     dpB_dt = (-3.0 * kappa * p_g / R + 2.0 * sigma / R**2 + 4.0 * mu * Rdot / R**2) * Rdot
     mach = Rdot * inv_c
-    rhs = ((1.0 + mach) * (p_B - p_inf) + R * inv_c * dpB_dt) / rho \
+    rhs = ((1.0 + mach) * (p_B - p_inf) + R * inv_c * (dpB_dt - dp_inf_dt)) / rho \
         - 1.5 * (1.0 - mach / 3.0) * Rdot**2
-    return rhs / ((1.0 - mach) * R + 4.0 * mu * inv_c / rho)
+    return rhs / ((1.0 - mach) * R + (4.0 * mu + R * dp_inf_drddot) * inv_c / rho)
 
 
 @dataclass(frozen=True)
@@ -234,8 +248,12 @@ def solve(
         Equilibrium radius [m] that sets the gas content: the gas pressure at ``R_eq``
         balances ``p_inf(0) + 2 sigma / R_eq - p_v``. ``None`` is an empty cavity
         (vapour only), whose run ends at its collapse (``R < 1e-3 R0``).
-    p_inf : float or callable, optional
-        Liquid pressure far away [Pa]: a number, or a function of time ``t`` [s].
+    p_inf : float, callable or (t_s, p_pa) pair, optional
+        Liquid pressure far away [Pa]: a number; a function of time ``t`` [s]; or
+        samples, a pair of arrays of increasing times [s] from 0 and pressures [Pa],
+        linearly interpolated (held beyond the last). Keller-Miksis carries its rate of
+        change: the slope of the samples, or a central difference of the function
+        (step ``1e-6 t_end``).
     model : {"keller_miksis", "rayleigh_plesset"}, optional
         Equation of motion.
     rho : float, optional
@@ -256,8 +274,9 @@ def solve(
         Times [s] at which to report the solution; by default the integrator's steps.
     method : {"compiled", "lsoda"}, optional
         ``"compiled"`` (default): a compiled Dormand-Prince 5(4) integrator
-        (:mod:`cavitation._compiled`), falling back to LSODA for a ``p_inf`` that is a
-        function of time or when its steps collapse (a stiff problem). ``"lsoda"``:
+        (:mod:`cavitation._compiled`), for a constant or sampled ``p_inf``; LSODA for
+        a ``p_inf`` that is a Python function of time, or when the compiled steps
+        collapse (a stiff problem). ``"lsoda"``:
         ``scipy.integrate.solve_ivp`` with a Python right-hand side, for comparison.
 
     Returns
@@ -298,8 +317,8 @@ def solve(
                 t_eval[0] < 0.0 or t_eval[-1] > t_end):
             raise ValueError(f"t_eval must be strictly increasing times [s] within [0,"
                              f" t_end = {t_end:g}] s, at least one")
-    p_inf_of_t = p_inf if callable(p_inf) else None
-    p_inf_0 = float(p_inf(0.0)) if callable(p_inf) else check_range(
+    p_inf_of_t, p_inf_rate, samples = _far_field(p_inf, t_end)
+    p_inf_0 = float(p_inf_of_t(0.0)) if p_inf_of_t is not None else check_range(
         "p_inf", p_inf, "Pa", -1e8, 1e9)
 
     if R_eq is None:
@@ -318,8 +337,10 @@ def solve(
 
     def rhs(t: float, y: np.ndarray) -> list[float]:
         R, Rdot = y
-        p = p_inf_of_t(t) if p_inf_of_t is not None else p_inf_0
-        return [Rdot, radial_acceleration(R, Rdot, p, **liquid)]
+        if p_inf_of_t is None:
+            return [Rdot, radial_acceleration(R, Rdot, p_inf_0, **liquid)]
+        return [Rdot, radial_acceleration(R, Rdot, p_inf_of_t(t), dp_inf_dt=p_inf_rate(t),
+                                          **liquid)]
 
     events = []
     if R_eq is None:
@@ -333,11 +354,13 @@ def solve(
     velocity_scale = math.sqrt(max(abs(p_inf_0), 1.0) / rho)
     atol = [rtol * R0 * EMPTY_COLLAPSE_FRACTION, rtol * velocity_scale * EMPTY_COLLAPSE_FRACTION]
     status = -1
-    _compiled = compiled_path() if p_inf_of_t is None and method == "compiled" else None
+    compiles = method == "compiled" and (p_inf_of_t is None or samples is not None)
+    _compiled = compiled_path() if compiles else None
     if _compiled is not None:
         t, y, status = _compiled.solve(
             np.array([R0, Rdot0]), t_end, liquid, p_inf_0, rtol=rtol, atol=np.array(atol),
-            t_eval=t_eval, level=EMPTY_COLLAPSE_FRACTION * R0 if R_eq is None else 0.0)
+            t_eval=t_eval, level=EMPTY_COLLAPSE_FRACTION * R0 if R_eq is None else 0.0,
+            samples=samples)
         if status >= 0:
             R, Rdot = y
     if status < 0:  # a function of time, a stiff problem, or LSODA asked for
@@ -354,10 +377,36 @@ def solve(
         bad = t[np.argmin(np.isfinite(R) & np.isfinite(Rdot))]
         raise RuntimeError(f"bubble.solve: the integration broke down at t = {bad:g} s"
                            " (non-finite radius); try a smaller rtol or a shorter t_end")
-    p = np.array([p_inf_of_t(ti) for ti in t]) if p_inf_of_t is not None else p_inf_0
-    Rddot = radial_acceleration(R, Rdot, p, **liquid)
+    if p_inf_of_t is None:
+        Rddot = radial_acceleration(R, Rdot, p_inf_0, **liquid)
+    else:
+        p = np.array([p_inf_of_t(ti) for ti in t])
+        rate = np.array([p_inf_rate(ti) for ti in t])
+        Rddot = radial_acceleration(R, Rdot, p, dp_inf_dt=rate, **liquid)
     return BubbleSolution(t=t, R=R, Rdot=Rdot, Rddot=Rddot, collapsed=status == 1,
                           model=model)
+
+
+def _far_field(p_inf, t_end: float) -> tuple:
+    """``p_inf`` of :func:`solve` as ``(value(t), rate(t), samples)``: ``(None, None,
+    None)`` for a number; ``samples`` is the packed vector of a sampled pressure (the
+    layout of :func:`cavitation.joint.loading_force`), else None."""
+    if callable(p_inf):
+        step = 1e-6 * t_end
+        return p_inf, lambda t: (p_inf(t + step) - p_inf(t - step)) / (2.0 * step), None
+    if not isinstance(p_inf, tuple):
+        return None, None, None
+    from .joint import SampledLoading, loading_force, loading_rate  # joint imports us
+
+    if len(p_inf) != 2:
+        raise ValueError("p_inf as samples must be a (t_s, p_pa) pair of arrays")
+    try:
+        sampled = SampledLoading(*p_inf)
+    except ValueError as err:
+        raise ValueError(str(err).replace("SampledLoading", "p_inf samples")
+                         .replace("force_values_n", "p_pa")) from None
+    packed = sampled.force_vector()
+    return (lambda t: loading_force(t, packed), lambda t: loading_rate(t, packed), packed)
 
 
 def empty_cavity_collapse_time(R0: float, rho: float, delta_p: float) -> float:

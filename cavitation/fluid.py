@@ -30,7 +30,7 @@ from .constants import ATMOSPHERIC_PRESSURE_PA
 from .parameters import Parameters, check_choice, quantity
 
 __all__ = ["CAPSULE_LAWS", "Capsule", "SynovialFluid", "capsule_pressure", "check_law",
-           "pressure_law"]
+           "pressure_law", "pressure_law_rate"]
 
 CAPSULE_LAWS = ("linear", "stiffening")
 """Names of the capsule pressure-volume laws."""
@@ -167,3 +167,18 @@ def pressure_law(deformation_m3, deformation_rate_m3_s, rest_pressure_pa, compli
         return (rest_pressure_pa - (Vs / compliance_m3_pa) * np.sinh(deformation_m3 / Vs)
                 - viscous)
     return rest_pressure_pa - deformation_m3 / compliance_m3_pa - viscous
+
+
+def pressure_law_rate(deformation_m3, deformation_rate_m3_s, deformation_accel_m3_s2,
+                      compliance_m3_pa, resistance_pa_s_m3, stiffening_volume_m3, stiffening):
+    """Rate of change [Pa/s] of :func:`pressure_law`'s pressure.
+
+    ``deformation_accel_m3_s2`` is the deformation's second derivative [m^3/s^2] (or the
+    part of it that is known: the caller adds the rest, ``-resistance_pa_s_m3`` per unit
+    of it). The other arguments are as in :func:`pressure_law`; plain arithmetic,
+    compiled by numba for :mod:`cavitation._compiled`.
+    """
+    slope = 1.0 / compliance_m3_pa
+    if stiffening:
+        slope *= np.cosh(deformation_m3 / stiffening_volume_m3)
+    return -slope * deformation_rate_m3_s - resistance_pa_s_m3 * deformation_accel_m3_s2

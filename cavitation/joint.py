@@ -41,6 +41,7 @@ __all__ = [
     "as_loading",
     "gap_acceleration",
     "loading_force",
+    "loading_rate",
     "mechanics",
 ]
 
@@ -58,6 +59,22 @@ class Loading(Protocol):
 
 #: Kinds of packed loading (:func:`loading_force`).
 RAMP, THRUST, SAMPLED = 0.0, 1.0, 2.0
+
+
+def sampled_segment(t, vector):
+    """``(index, slope)`` of the segment of a ``SAMPLED`` packed loading that holds
+    ``t`` [s], inside its samples: found by bisection, slope in [N/s]."""
+    n = int(vector[3])
+    times, forces = 4, 4 + n
+    lo, hi = 0, n - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if vector[times + mid] <= t:
+            lo = mid
+        else:
+            hi = mid
+    slope = (vector[forces + hi] - vector[forces + lo]) / (vector[times + hi] - vector[times + lo])
+    return lo, slope
 
 
 def loading_force(t, vector):
@@ -93,17 +110,35 @@ def loading_force(t, vector):
         elif t >= vector[times + n - 1]:
             force = vector[forces + n - 1]
         else:
-            lo, hi = 0, n - 1
-            while hi - lo > 1:  # bisection for the interval holding t
-                mid = (lo + hi) // 2
-                if vector[times + mid] <= t:
-                    lo = mid
-                else:
-                    hi = mid
-            slope = (vector[forces + hi] - vector[forces + lo]) / (
-                vector[times + hi] - vector[times + lo])
+            lo, slope = sampled_segment(t, vector)
             force = vector[forces + lo] + slope * (t - vector[times + lo])
     return vector[0] * force + vector[1]
+
+
+def loading_rate(t, vector):
+    """Rate of change [N/s] at ``t`` [s] of a loading packed as in :func:`loading_force`.
+
+    The derivative of the same laws; for ``SAMPLED``, the slope of the segment that
+    holds ``t`` (0 beyond the samples). Any packed function of time can use it: a
+    sampled far-field pressure of :func:`cavitation.bubble.solve` does.
+    """
+    kind = vector[2]
+    if kind == RAMP:
+        peak, ramp_time = vector[3], vector[4]
+        rate = peak / ramp_time if 0.0 <= t < ramp_time else 0.0
+    elif kind == THRUST:
+        preload, peak, thrust_time, preload_time = vector[3], vector[4], vector[5], vector[6]
+        phase = (t - preload_time) / thrust_time
+        if t < preload_time:
+            rate = preload / preload_time if t >= 0.0 else 0.0
+        elif phase >= 1.0:
+            rate = 0.0
+        else:
+            rate = (peak - preload) * math.pi / thrust_time * math.sin(2.0 * math.pi * phase)
+    else:
+        n = int(vector[3])
+        rate = 0.0 if t < vector[4] or t >= vector[4 + n - 1] else sampled_segment(t, vector)[1]
+    return vector[0] * rate
 
 
 class RampAndHold(Parameters):

@@ -35,7 +35,7 @@ from types import MappingProxyType
 import numpy as np
 
 from . import bubble, confined, radiation
-from .fluid import capsule_pressure
+from .fluid import capsule_pressure, pressure_law_rate
 from .joint import KNUCKLE, Joint, Loading, RampAndHold, as_loading, gap_acceleration
 from .parameters import check_choice, check_range
 
@@ -328,6 +328,30 @@ def _opening_lsoda(joint: Joint, loading: Loading, residual: _ResidualBubble | N
     if not cracked:
         return False, False, loading.duration_s, pre.y[:, -1], pre.sol
     return True, by_residual, float(pre.t_events[which][0]), pre.y_events[which][0], pre.sol
+
+
+def _sphere_pressure(joint: Joint, V_ref: float, h, hdot, R, Rdot):
+    """Capsule pressure [Pa] around a spherical cavity (``V_ref`` [m^3]: the volume a
+    residual bubble already held)."""
+    A, h0 = joint.area_m2, joint.rest_gap_m
+    deformation = A * (h - h0) - (4.0 / 3.0 * math.pi * R**3 - V_ref)
+    return capsule_pressure(deformation, joint.capsule, A * hdot - 4.0 * math.pi * R**2 * Rdot)
+
+
+def _sphere_rates(joint: Joint, loading: Loading, cavity: dict, V_ref: float, t: float,
+                  h: float, hdot: float, R: float, Rdot: float, p: float) -> tuple:
+    """``(h'', R'')`` of the joint and its spherical cavity at capsule pressure ``p``:
+    Keller-Miksis with the capsule pressure's rate of change (``dp_inf/dt``)."""
+    A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
+    hddot = gap_acceleration(loading.force_n(t), h, hdot, p, joint)
+    deformation = A * (h - h0) - (4.0 / 3.0 * math.pi * R**3 - V_ref)
+    dp_dt = pressure_law_rate(
+        deformation, A * hdot - 4.0 * math.pi * R**2 * Rdot,
+        A * hddot - 8.0 * math.pi * R * Rdot**2, capsule.compliance_m3_pa,
+        capsule.resistance_pa_s_m3, capsule.stiffening_volume_m3, capsule.law == "stiffening")
+    per_rddot = 4.0 * math.pi * R**2 * capsule.resistance_pa_s_m3
+    return hddot, bubble.radial_acceleration(R, Rdot, p, dp_inf_dt=dp_dt,
+                                             dp_inf_drddot=per_rddot, **cavity)
 
 
 def _confined_rates(joint: Joint, loading: Loading, t: float, y: np.ndarray) -> tuple:
@@ -640,9 +664,10 @@ def simulate(
         cavity |= {"p_gas_ref": residual.p_g0 * (residual.R_r / R_n) ** 3, "R_ref": R_n}
 
     def pressure(h, hdot, R, Rdot):
-        deformation = A * (h - h0) - (4.0 / 3.0 * math.pi * R**3 - V_ref)
-        rate = A * hdot - 4.0 * math.pi * R**2 * Rdot
-        return capsule_pressure(deformation, capsule, rate)
+        return _sphere_pressure(joint, V_ref, h, hdot, R, Rdot)
+
+    def cavity_acceleration(t, h, hdot, R, Rdot, p):
+        return _sphere_rates(joint, loading, cavity, V_ref, t, h, hdot, R, Rdot, p)
 
     t_stop = t_n + after_crack_s
     t_post = t_n + output_step_s * np.arange(round(after_crack_s / output_step_s) + 1)
@@ -664,9 +689,8 @@ def simulate(
     else:
         def crack(t: float, y: np.ndarray) -> list[float]:
             h, hdot, R, Rdot = y
-            p = pressure(h, hdot, R, Rdot)
-            return [hdot, gap_acceleration(loading.force_n(t), h, hdot, p, joint),
-                    Rdot, bubble.radial_acceleration(R, Rdot, p, **cavity)]
+            hddot, Rddot = cavity_acceleration(t, h, hdot, R, Rdot, pressure(h, hdot, R, Rdot))
+            return [hdot, hddot, Rdot, Rddot]
 
         from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
@@ -675,7 +699,8 @@ def simulate(
         _check_integration(post, "crack")
         h_post, hdot_post, R_post, Rdot_post = post.y
         p_post = pressure(h_post, hdot_post, R_post, Rdot_post)
-        Rddot_post = bubble.radial_acceleration(R_post, Rdot_post, p_post, **cavity)
+        Rddot_post = np.array([cavity_acceleration(*state)[1] for state in zip(
+            t_post, h_post, hdot_post, R_post, Rdot_post, p_post, strict=True)])
         force_post = _forces(loading, t_post, None)
 
     t = np.concatenate([t_pre, t_post])
