@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .constants import BODY_TEMPERATURE_K
 from .parameters import check_choice, check_range
 
 FloatOrArray = float | np.ndarray
@@ -55,10 +56,13 @@ __all__ = [
     "empty_cavity_collapse_time",
     "epstein_plesset_rate",
     "gas_pressure",
+    "gas_uptake_mol",
     "growth_threshold",
     "keller_miksis",
     "minnaert_frequency",
     "radial_acceleration",
+    "residual_dissolution_time",
+    "residual_radius",
     "solve",
     "wall_pressure",
 ]
@@ -593,3 +597,112 @@ def growth_threshold(radius_m: float, *, gas_pressure_pa: float, sigma: float,
     R_c = math.sqrt(3.0 * gas_pressure_pa * radius_m**3 / (2.0 * sigma))
     R = max(radius_m, R_c)
     return gas_pressure_pa * (radius_m / R) ** 3 + p_v - 2.0 * sigma / R
+
+
+GAS_CONSTANT_J_MOL_K = 8.314462618
+"""Molar gas constant [J/(mol K)] (CODATA 2018)."""
+
+
+def gas_uptake_mol(surface_m2: float, open_time_s: float, *, tension_pa: float, ostwald: float,
+                   diffusivity_m2_s: float, temperature_k: float = BODY_TEMPERATURE_K) -> float:
+    """Moles of a dissolved gas that diffuse into a cavity held open for a time [mol].
+
+    The cavity holds vapour and almost no gas, so its wall takes the gas at nearly zero
+    partial pressure, from a liquid at ``tension_pa``: semi-infinite diffusion into a
+    wall at a fixed concentration (Crank, *The Mathematics of Diffusion*, 1975,
+    sec. 3.3), ``n = 2 S c sqrt(D t / pi)`` with ``c = L p / (R T)`` the dissolved
+    concentration. The diffusion length ``sqrt(D t)``, 40 um in a second, is far below
+    the cavity's size, so its wall is flat to the gas.
+
+    Parameters
+    ----------
+    surface_m2 : float
+        The cavity's wall [m^2].
+    open_time_s : float
+        How long the cavity is held open [s].
+    tension_pa : float
+        Partial pressure of the gas dissolved in the liquid [Pa].
+    ostwald : float
+        Its Ostwald coefficient [-] (dissolved over gaseous concentration).
+    diffusivity_m2_s : float
+        Its diffusivity [m^2/s].
+    temperature_k : float, optional
+        Temperature [K].
+    """
+    concentration = ostwald * tension_pa / (GAS_CONSTANT_J_MOL_K * temperature_k)
+    return 2.0 * surface_m2 * concentration * math.sqrt(
+        diffusivity_m2_s * max(open_time_s, 0.0) / math.pi)
+
+
+def _gas_radius(moles: float, p_liquid: float, temperature_k: float) -> float:
+    """Radius [m] of a bubble of ``moles`` of ideal gas at ``p_liquid`` [Pa]."""
+    volume = moles * GAS_CONSTANT_J_MOL_K * temperature_k / p_liquid
+    return (3.0 * volume / (4.0 * math.pi)) ** (1.0 / 3.0)
+
+
+def _sequence(moles, gases, p_liquid, temperature_k):
+    """The gases in the order they leave (the fastest to dissolve first), with the
+    radius each alone would make: ``[(radius, tension, ostwald, diffusivity)]``."""
+    order = sorted(zip(moles, gases, strict=True), key=lambda pair: -pair[1][1] * pair[1][2])
+    return [(_gas_radius(n, p_liquid, temperature_k), *gas) for n, gas in order if n > 0.0]
+
+
+def residual_dissolution_time(moles, gases, *, p_liquid: float, sigma: float,
+                              p_vapour: float = 0.0,
+                              temperature_k: float = BODY_TEMPERATURE_K) -> float:
+    """Time for a bubble of several gases to dissolve [s], one gas after the other.
+
+    After a crack the cavity's vapour condenses at once and the gas that diffused in
+    is left (:func:`gas_uptake_mol`). Each gas dissolves by Epstein-Plesset
+    (:func:`dissolution_time`); they are taken one after the other, the most soluble
+    first. That is an approximation: CO2 is fifty times as soluble as N2 and leaves
+    in a minute or two, while the nitrogen left behind dissolves against a small
+    undersaturation (its tension near the liquid's pressure) and sets the time.
+
+    Parameters
+    ----------
+    moles : sequence of float
+        Moles of each gas [mol].
+    gases : sequence of (tension [Pa], Ostwald [-], diffusivity [m^2/s])
+        Each gas's properties (:func:`cavitation.fluid.dissolved_gases` without names).
+    p_liquid : float
+        Liquid pressure around the bubble [Pa].
+    sigma : float
+        Surface tension [N/m].
+    p_vapour : float, optional
+        Vapour pressure [Pa]: the bubble holds vapour too, so its gases are at
+        ``p_liquid - p_vapour`` (plus the Laplace pressure), and that is the pressure
+        Epstein-Plesset is given.
+    temperature_k : float, optional
+        Temperature [K].
+
+    Returns
+    -------
+    float
+        Time [s]; ``inf`` if a gas's tension is at or above the gases' pressure.
+    """
+    p_gas = p_liquid - p_vapour
+    return sum(dissolution_time(radius, p_liquid=p_gas, gas_tension=tension, ostwald=ostwald,
+                                diffusivity=diffusivity, sigma=sigma)
+               for radius, tension, ostwald, diffusivity in _sequence(
+                   moles, gases, p_gas, temperature_k))
+
+
+def residual_radius(moles, gases, elapsed_s: float, *, p_liquid: float, sigma: float,
+                    p_vapour: float = 0.0, temperature_k: float = BODY_TEMPERATURE_K) -> float:
+    """Radius [m] of a dissolving bubble of several gases ``elapsed_s`` [s] later; 0
+    once dissolved. The gases leave one after the other, as in
+    :func:`residual_dissolution_time` (parameters there)."""
+    p_gas = p_liquid - p_vapour
+    sequence = _sequence(moles, gases, p_gas, temperature_k)
+    remaining = elapsed_s
+    for index, (radius, tension, ostwald, diffusivity) in enumerate(sequence):
+        gas = {"p_liquid": p_gas, "gas_tension": tension, "ostwald": ostwald,
+               "diffusivity": diffusivity, "sigma": sigma}
+        duration = dissolution_time(radius, **gas)
+        if remaining < duration:
+            now = dissolving_radius(radius, remaining, **gas)
+            rest = sum(r**3 for r, *_ in sequence[index + 1:])
+            return (now**3 + rest) ** (1.0 / 3.0)
+        remaining -= duration
+    return 0.0

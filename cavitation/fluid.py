@@ -30,6 +30,7 @@ from .constants import ATMOSPHERIC_PRESSURE_PA
 from .parameters import Parameters, check_choice, quantity
 
 __all__ = ["CAPSULE_LAWS", "Capsule", "SynovialFluid", "capsule_pressure", "check_law",
+           "dissolved_gases",
            "pressure_law", "pressure_law_rate"]
 
 CAPSULE_LAWS = ("linear", "stiffening")
@@ -63,8 +64,8 @@ class SynovialFluid(Parameters):
     shear_thinning_time_s: float = quantity(
         1.0, unit="s", low=0.0, high=100.0,
         doc="Carreau time constant: thinning starts near 1 /s; assumption, with the"
-            " index below it puts the viscosity at 0.12 Pa s at 100 /s and 0.05 Pa s"
-            " at 1000 /s, within synovial fluid's 0.01-0.1 Pa s at 100-1000 /s")
+            " index below it puts the viscosity at 0.15 Pa s at 100 /s and 0.05 Pa s"
+            " at 1000 /s, near synovial fluid's 0.01-0.1 Pa s at 100-1000 /s")
     shear_thinning_index: float = quantity(
         0.3, unit="1", low=0.05, high=1.0,
         doc="Carreau power index n (1 is Newtonian); assumption, see the time constant")
@@ -89,6 +90,19 @@ class SynovialFluid(Parameters):
     gas_diffusivity_m2_s: float = quantity(
         2.0e-9, unit="m^2/s", low=1e-12, high=1e-7,
         doc="diffusivity of CO2 in the fluid at 37 degC, about 2e-9 m^2/s")
+    nitrogen_tension_pa: float = quantity(
+        75e3, unit="Pa", low=0.0, high=2e5,
+        doc="partial pressure of N2 dissolved in the fluid: tissue nitrogen is in"
+            " equilibrium with alveolar air, about 570 mmHg (physiology texts); not"
+            " measured in synovial fluid (assumption). 0 leaves nitrogen out")
+    nitrogen_ostwald_coefficient: float = quantity(
+        0.014, unit="1", low=1e-4, high=1.0,
+        doc="Ostwald solubility of N2 in water at 37 degC (Bunsen coefficient about"
+            " 0.0123 times T / 273.15); textbook value, unverified for synovial fluid")
+    nitrogen_diffusivity_m2_s: float = quantity(
+        2.5e-9, unit="m^2/s", low=1e-12, high=1e-7,
+        doc="diffusivity of N2 in water at 37 degC, about 2.5e-9 m^2/s (2.0e-9 at 25"
+            " degC); textbook value, unverified for synovial fluid")
     ostwald_coefficient: float = quantity(
         0.62, unit="1", low=1e-4, high=10.0,
         doc="Ostwald solubility of CO2 (dissolved over gas concentration): Henry"
@@ -128,6 +142,17 @@ class Capsule(Parameters):
     def rest_pressure_pa(self) -> float:
         """Absolute resting pressure of the fluid [Pa]."""
         return ATMOSPHERIC_PRESSURE_PA + self.rest_pressure_gauge_pa
+
+
+def dissolved_gases(fluid: SynovialFluid) -> tuple[tuple[str, float, float, float], ...]:
+    """The gases dissolved in ``fluid``: ``(name, tension [Pa], Ostwald coefficient [-],
+    diffusivity [m^2/s])`` for CO2 and N2 (N2 left out at zero tension)."""
+    gases = [("CO2", fluid.gas_tension_pa, fluid.ostwald_coefficient,
+              fluid.gas_diffusivity_m2_s)]
+    if fluid.nitrogen_tension_pa > 0.0:
+        gases.append(("N2", fluid.nitrogen_tension_pa, fluid.nitrogen_ostwald_coefficient,
+                      fluid.nitrogen_diffusivity_m2_s))
+    return tuple(gases)
 
 
 def capsule_pressure(deformation_m3: float | np.ndarray, capsule: Capsule,

@@ -334,12 +334,6 @@ class Joint(Parameters):
         doc="gap between the articular surfaces at rest (fluid film); assumption. Never"
             " zero: a lubricating film remains, and the integrator's error control fails"
             " on a state that underflows to subnormal numbers")
-    residual_gas_fraction: float = quantity(
-        0.15, unit="1", low=1e-4, high=1.0,
-        doc="gas left in the cavity once the joint is released, as a fraction of the"
-            " cavity's largest volume, at the resting pressure; assumption borrowing"
-            " Brodeur 1995 (gas about 15 % of joint volume, 80 % CO2): the simulated"
-            " crack is too short for diffusion to set it")
     capsule: Capsule = field(default_factory=Capsule)
     fluid: SynovialFluid = field(default_factory=SynovialFluid)
     nucleation: Nucleation = field(default_factory=Nucleation)

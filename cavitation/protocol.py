@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import bubble
+from .fluid import dissolved_gases
 from .joint import KNUCKLE, Joint, Loading, RampAndHold
 from .parameters import check_range
 from .simulation import CrackResult, simulate
@@ -75,18 +76,18 @@ def repeated_pulls(
     """
     loading = RampAndHold() if loading is None else loading
     fluid, capsule = joint.fluid, joint.capsule
-    bubble_radius_m, bubble_since_s = 0.0, 0.0
+    gases = [gas[1:] for gas in dissolved_gases(fluid)]
+    bubble_mol, bubble_since_s = (), 0.0
     pulls: list[Pull] = []
     previous_end = -float("inf")
     for index, start in enumerate(start_times_s):
         start = check_range(f"start_times_s[{index}]", start, "s", previous_end, 1e6)
-        residual = 0.0 if bubble_radius_m == 0.0 else bubble.dissolving_radius(
-            bubble_radius_m, start - bubble_since_s, p_liquid=capsule.rest_pressure_pa,
-            gas_tension=fluid.gas_tension_pa, ostwald=fluid.ostwald_coefficient,
-            diffusivity=fluid.gas_diffusivity_m2_s, sigma=fluid.surface_tension_n_m)
+        residual = 0.0 if not bubble_mol else bubble.residual_radius(
+            bubble_mol, gases, start - bubble_since_s, p_liquid=capsule.rest_pressure_pa,
+            sigma=fluid.surface_tension_n_m, p_vapour=fluid.vapour_pressure_pa)
         result = simulate(joint, loading, residual_radius_m=residual, **simulate_options)
         if result.cracked and result.summary.residual_radius_m > residual:
-            bubble_radius_m = result.summary.residual_radius_m
+            bubble_mol = result.summary.residual_gas_mol
             bubble_since_s = start + result.summary.crack_time_s
         pulls.append(Pull(start, residual, result))
         previous_end = start + loading.duration_s

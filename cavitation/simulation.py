@@ -35,7 +35,7 @@ from types import MappingProxyType
 import numpy as np
 
 from . import bubble, confined, radiation
-from .fluid import capsule_pressure, pressure_law_rate
+from .fluid import capsule_pressure, dissolved_gases, pressure_law_rate
 from .joint import KNUCKLE, Joint, Loading, RampAndHold, as_loading, gap_acceleration
 from .parameters import check_choice, check_range
 
@@ -105,7 +105,14 @@ class Summary:
     first_collapse_radius_m : float
         Radius at that minimum [m].
     residual_radius_m : float
-        Radius of the gas bubble left once the joint is released [m].
+        Radius of the gas bubble left once the joint is released [m], at the resting
+        pressure: the gas that diffused into the cavity while it was open (from the
+        crack to the end of the loading), its vapour condensed.
+    residual_gas_mol : tuple of float
+        Moles of each dissolved gas in that bubble [mol], in the order of
+        :func:`cavitation.fluid.dissolved_gases` (CO2, N2).
+    residual_co2_fraction : float
+        CO2's share of that gas [-] (by moles, so by volume).
     refractory_time_s : float
         Time for that bubble to dissolve [s]: until then the joint cannot crack again.
         0 when there was no crack.
@@ -125,6 +132,8 @@ class Summary:
     first_collapse_time_s: float = math.nan
     first_collapse_radius_m: float = math.nan
     residual_radius_m: float = math.nan
+    residual_gas_mol: tuple = ()
+    residual_co2_fraction: float = math.nan
     refractory_time_s: float = 0.0
     peak_radiated_pressure_pa: float = 0.0
 
@@ -718,7 +727,9 @@ def simulate(
         sound_speed_m_s=fl.sound_speed_m_s, form=radiation_form, source_radius_m=R)
 
     summary = _summarise(joint, events, t_n, h_n, t_post, h_post, R_post, force_post,
-                         p_nucleation=float(p_post[0]), p_rad=p_rad, distance_m=distance_m)
+                         p_nucleation=float(p_post[0]), p_rad=p_rad, distance_m=distance_m,
+                         surface_m2=_cavity_surface(geometry, joint, R_post[-1], h_post[-1]),
+                         open_time_s=max(loading.duration_s, t_stop) - t_n)
     return CrackResult(
         joint=joint, loading=loading, settings=settings, t_s=t,
         force_n=np.concatenate([force_pre, force_post]),
@@ -754,9 +765,20 @@ def _extrema(t: np.ndarray, R: np.ndarray, sign: int) -> np.ndarray:
     return np.interp(peaks + shift, np.arange(t.size), t)
 
 
+def _cavity_surface(geometry: str, joint: Joint, radius_m: float, gap_m: float) -> float:
+    """Wall area [m^2] of the cavity of equivalent radius ``radius_m`` [m] in a gap
+    ``gap_m`` [m]: a sphere's, or the disc's two faces and its rim."""
+    if geometry == "sphere":
+        return 4.0 * math.pi * radius_m**2
+    volume = 4.0 / 3.0 * math.pi * radius_m**3
+    R_s, b, *_, sphere = confined.shape(volume, gap_m, math.sqrt(joint.area_m2 / math.pi))
+    return 4.0 * math.pi * R_s**2 if sphere else 2.0 * math.pi * b * (b + gap_m)
+
+
 def _summarise(joint: Joint, events: Events, t_n: float, h_n: float, t_post: np.ndarray,
                h_post: np.ndarray, R_post: np.ndarray, force_post: np.ndarray, *,
-               p_nucleation: float, p_rad: np.ndarray, distance_m: float) -> Summary:
+               p_nucleation: float, p_rad: np.ndarray, distance_m: float, surface_m2: float,
+               open_time_s: float) -> Summary:
     """The summary figures of a crack from its phase-2 series and events."""
     max_radius = float(R_post.max())
     if max_radius >= distance_m:
@@ -776,16 +798,20 @@ def _summarise(joint: Joint, events: Events, t_n: float, h_n: float, t_post: np.
     drift = (force_post - force_post[0]) / joint.stiffness_n_m
     tail = t_post >= t_post[0] + 0.8 * (t_post[-1] - t_post[0])
     gap_after = float(np.mean(h_post[tail] - drift[tail]))
-    fl, capsule = joint.fluid, joint.capsule
-    residual = max_radius * joint.residual_gas_fraction ** (1.0 / 3.0)
-    refractory = bubble.dissolution_time(
-        residual, p_liquid=capsule.rest_pressure_pa, gas_tension=fl.gas_tension_pa,
-        ostwald=fl.ostwald_coefficient, diffusivity=fl.gas_diffusivity_m2_s,
-        sigma=fl.surface_tension_n_m)
+    fl, p_rest = joint.fluid, joint.capsule.rest_pressure_pa
+    gases = [gas[1:] for gas in dissolved_gases(fl)]
+    moles = tuple(bubble.gas_uptake_mol(surface_m2, open_time_s, tension_pa=tension,
+                                        ostwald=ostwald, diffusivity_m2_s=diffusivity)
+                  for tension, ostwald, diffusivity in gases)
+    bubble_at_rest = {"p_liquid": p_rest, "sigma": fl.surface_tension_n_m,
+                      "p_vapour": fl.vapour_pressure_pa}
+    residual = bubble.residual_radius(moles, gases, 0.0, **bubble_at_rest)
+    refractory = bubble.residual_dissolution_time(moles, gases, **bubble_at_rest)
     return Summary(
         cracked=True, crack_time_s=t_n, nucleation_force_n=float(force_post[0]),
         nucleation_gap_m=h_n, nucleation_pressure_pa=p_nucleation, gap_after_m=gap_after,
         gap_jump_m=gap_after - h_n, first_max_radius_m=first_max_R, max_radius_m=max_radius,
         first_collapse_time_s=first_collapse_t, first_collapse_radius_m=first_collapse_R,
-        residual_radius_m=residual, refractory_time_s=refractory,
+        residual_radius_m=residual, residual_gas_mol=moles,
+        residual_co2_fraction=moles[0] / sum(moles), refractory_time_s=refractory,
         peak_radiated_pressure_pa=float(np.max(np.abs(p_rad))))

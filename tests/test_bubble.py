@@ -364,3 +364,43 @@ def test_sampled_far_field_runs_compiled(monkeypatch):
 def test_bad_far_field_samples_are_refused():
     with pytest.raises(ValueError, match="p_inf samples"):
         bubble.solve(1e-4, 2e-4, R_eq=1e-4, p_inf=(np.array([0.0, 0.0]), np.array([1e5, 1e5])))
+
+
+def test_gas_uptake_is_the_integral_of_the_diffusive_flux():
+    from scipy.integrate import quad
+
+    S, t_open, p, L, D = 2e-4, 0.7, 6000.0, 0.62, 2e-9
+    c = L * p / (bubble.GAS_CONSTANT_J_MOL_K * 310.15)
+    # The flux into a wall held at zero concentration: S c sqrt(D / (pi t)), its
+    # 1/sqrt(t) given to quad as an algebraic weight.
+    flux = quad(lambda t: S * c * np.sqrt(D / np.pi), 0.0, t_open, weight="alg",
+                wvar=(-0.5, 0.0))[0]
+    assert bubble.gas_uptake_mol(S, t_open, tension_pa=p, ostwald=L,
+                                 diffusivity_m2_s=D) == pytest.approx(flux, rel=1e-9)
+
+
+def test_one_gas_residual_dissolves_as_epstein_plesset():
+    gas = (6000.0, 0.62, 2e-9)
+    moles = 1e-8
+    R0 = bubble.residual_radius([moles], [gas], 0.0, p_liquid=1e5, sigma=0.05)
+    volume = moles * bubble.GAS_CONSTANT_J_MOL_K * 310.15 / 1e5
+    assert 4 / 3 * np.pi * R0**3 == pytest.approx(volume, rel=1e-12)
+    assert bubble.residual_dissolution_time([moles], [gas], p_liquid=1e5, sigma=0.05) == \
+        pytest.approx(bubble.dissolution_time(R0, p_liquid=1e5, gas_tension=6000.0,
+                                              ostwald=0.62, diffusivity=2e-9, sigma=0.05),
+                      rel=1e-12)  # the same equation from a radius rounded once more
+
+
+def test_two_gases_leave_one_after_the_other():
+    co2, n2 = (6000.0, 0.62, 2e-9), (75e3, 0.014, 2.5e-9)
+    moles, at = [2e-8, 6e-9], {"p_liquid": 1e5, "sigma": 0.05}
+    total = bubble.residual_dissolution_time(moles, [co2, n2], **at)
+    co2_alone = bubble.residual_dissolution_time(moles[:1], [co2], **at)
+    n2_alone = bubble.residual_dissolution_time(moles[1:], [n2], **at)
+    assert total == pytest.approx(co2_alone + n2_alone, rel=1e-12)
+    assert co2_alone < 0.1 * n2_alone  # the soluble gas goes first, and fast
+    # Once the CO2 has gone, the bubble is the nitrogen's alone.
+    R_n2 = bubble.residual_radius(moles[1:], [n2], 0.0, **at)
+    assert bubble.residual_radius(moles, [co2, n2], co2_alone * (1 + 1e-9), **at) == \
+        pytest.approx(R_n2, rel=1e-6)
+    assert bubble.residual_radius(moles, [co2, n2], 1.01 * total, **at) == 0.0

@@ -165,10 +165,10 @@ def test_unwritable_output_folder_is_one_line(tmp_path, capsys):
 
 
 def test_pulls_prints_the_sequence_of_outcomes(capsys):
-    assert main(["pulls", "--at", "0", "300", "1500"]) == 0
+    assert main(["pulls", "--at", "0", "300", "5400"]) == 0
     lines = capsys.readouterr().out.splitlines()
     outcomes = [line.split()[2] for line in lines[2:]]
-    assert outcomes == ["crack", "no", "crack"]  # "no crack" at 5 min
+    assert outcomes == ["crack", "no", "crack"]  # "no crack" at 5 min, a crack at 90
 
 
 def test_pulls_out_of_order_is_one_line(capsys):

@@ -163,18 +163,25 @@ def test_joint_before_the_crack_is_a_damped_oscillator():
     np.testing.assert_allclose(result.gap_m - loose.rest_gap_m, x, atol=1e-6 * step / k)
 
 
-def test_refractory_time_is_dissolution_of_the_residual_gas(knuckle_crack):
-    # Wiring: the summary dissolves the documented residual bubble (fraction of the
-    # largest cavity volume); Epstein-Plesset itself is tested in test_bubble.py.
+def test_refractory_time_is_dissolution_of_the_gas_that_diffused_in(knuckle_crack):
+    # Wiring: the summary takes each gas that diffused into the cavity while it was
+    # open (from the crack to the end of the pull), and dissolves that bubble;
+    # Epstein-Plesset itself is tested in test_bubble.py.
     s = knuckle_crack.summary
     fluid = KNUCKLE.fluid
-    expected = bubble.dissolution_time(
-        s.max_radius_m * KNUCKLE.residual_gas_fraction ** (1 / 3), p_liquid=P_REST,
-        gas_tension=fluid.gas_tension_pa, ostwald=fluid.ostwald_coefficient,
-        diffusivity=fluid.gas_diffusivity_m2_s, sigma=fluid.surface_tension_n_m)
-    assert s.refractory_time_s == expected
-    # Minutes, as the knuckle's (about 20 min; Unsworth 1971): a factor 4 either way.
-    assert 5 * 60 < s.refractory_time_s < 80 * 60
+    R_end = knuckle_crack.radius_m[-1]
+    open_s = RampAndHold().duration_s - s.crack_time_s
+    gases = [g[1:] for g in cv.fluid.dissolved_gases(fluid)]
+    moles = [bubble.gas_uptake_mol(4 * np.pi * R_end**2, open_s, tension_pa=p, ostwald=L,
+                                   diffusivity_m2_s=D) for p, L, D in gases]
+    np.testing.assert_allclose(s.residual_gas_mol, moles, rtol=1e-14)
+    at_rest = {"p_liquid": P_REST, "sigma": fluid.surface_tension_n_m,
+               "p_vapour": fluid.vapour_pressure_pa}
+    assert s.refractory_time_s == bubble.residual_dissolution_time(moles, gases, **at_rest)
+    assert s.residual_radius_m == bubble.residual_radius(moles, gases, 0.0, **at_rest)
+    # The flux ratio of the two gases, L p sqrt(D) (the same wall, the same time).
+    ratio = [L * p * np.sqrt(D) for p, L, D in gases]
+    assert s.residual_co2_fraction == pytest.approx(ratio[0] / sum(ratio), rel=1e-12)
 
 
 def test_sampled_loading_gives_same_crack_as_the_law_it_samples():
