@@ -8,6 +8,8 @@
   fallback, for comparison);
 - ``render``: simulate the same event and hear it in air at 48 kHz (the issue's
   "one knuckle crack, simulate and render to 48 kHz");
+- ``simulate`` and ``render`` of the two cavity geometries, sphere and confined, side
+  by side, with their ratio;
 - a new process: ``import cavitation``; scipy.signal's import (which the first
   ``simulate`` or ``render`` needs: slow, but not compilation); the first ``simulate``
   (numba's import and the loading of the cached compiled code: the first-call
@@ -85,6 +87,13 @@ def main() -> None:
     for name, func in cases.items():
         repeats = 3 if "LSODA" in name else args.repeats
         print(f"{name:48s} {median_time(func, repeats) * 1e3:9.2f} ms (median)")
+    print("the two geometries side by side (medians; ratio confined / sphere):")
+    for name, run in {"simulate, knuckle, 1 us grid": cv.simulate,
+                      "render: simulate + hear in air at 48 kHz": cv.render}.items():
+        sphere = median_time(lambda run=run: run(geometry="sphere"), args.repeats)
+        confined = median_time(lambda run=run: run(geometry="confined"), args.repeats)
+        print(f"  {name:46s} sphere {sphere * 1e3:6.2f} ms, confined {confined * 1e3:6.2f} ms"
+              f"  ({confined / sphere:.2f})")
     firsts = []
     for _ in range(5):
         out = subprocess.run([sys.executable, "-c", FIRST_CALLS], check=True,
