@@ -363,18 +363,24 @@ def _sphere_rates(joint: Joint, loading: Loading, cavity: dict, V_ref: float, t:
                                              dp_inf_drddot=per_rddot, **cavity)
 
 
-def _confined_rates(joint: Joint, loading: Loading, t: float, y: np.ndarray) -> tuple:
-    """``(h'', V'', capsule pressure [Pa], film viscosity [Pa s])`` of a confined state."""
+def _confined_rates(joint: Joint, loading: Loading, t: float, y: np.ndarray,
+                    nucleus: _Nucleus | None = None) -> tuple:
+    """``(h'', V'', capsule pressure [Pa], film viscosity [Pa s])`` of a confined state;
+    the gas and reference volume of ``nucleus`` (a fresh nucleus when None)."""
     fl, capsule = joint.fluid, joint.capsule
+    p_gas_ref, R_ref, V_ref = fl.gas_tension_pa, joint.nucleation.radius_m, 0.0
+    if nucleus is not None:
+        p_gas_ref, R_ref = nucleus.cavity["p_gas_ref"], nucleus.cavity["R_ref"]
+        V_ref = nucleus.V_ref
     h, hdot, V, Vdot = y
-    p = capsule_pressure(joint.area_m2 * (h - joint.rest_gap_m) - V, capsule,
+    p = capsule_pressure(joint.area_m2 * (h - joint.rest_gap_m) - (V - V_ref), capsule,
                          joint.area_m2 * hdot - Vdot)
     hddot, Vddot, mu = confined.accelerations(
         h, hdot, V, Vdot, loading.force_n(t), p, fl.density_kg_m3, fl.viscosity_pa_s,
-        fl.surface_tension_n_m, fl.vapour_pressure_pa, fl.polytropic_exponent,
-        fl.gas_tension_pa, joint.nucleation.radius_m, joint.stiffness_n_m, joint.rest_gap_m,
-        joint.damping_n_s_m, joint.area_m2, capsule.rest_pressure_pa, joint.mass_kg,
-        fl.zero_shear_viscosity_pa_s, fl.shear_thinning_time_s, fl.shear_thinning_index)
+        fl.surface_tension_n_m, fl.vapour_pressure_pa, fl.polytropic_exponent, p_gas_ref,
+        R_ref, joint.stiffness_n_m, joint.rest_gap_m, joint.damping_n_s_m, joint.area_m2,
+        capsule.rest_pressure_pa, joint.mass_kg, fl.zero_shear_viscosity_pa_s,
+        fl.shear_thinning_time_s, fl.shear_thinning_index)
     return hddot, Vddot, p, mu
 
 
@@ -403,22 +409,21 @@ def _confined_opening_lsoda(joint: Joint, loading: Loading, rtol: float) -> tupl
     return True, False, float(pre.t_events[0][0]), pre.y_events[0][0], pre.sol
 
 
-def _confined_crack_lsoda(joint: Joint, loading: Loading, y_n: np.ndarray, t_n: float,
-                          t_stop: float, t_post: np.ndarray, rtol: float,
+def _confined_crack_lsoda(joint: Joint, loading: Loading, nucleus: _Nucleus, y0: np.ndarray,
+                          t_n: float, t_stop: float, t: np.ndarray, rtol: float,
                           atol: np.ndarray) -> np.ndarray:
     """Phase 2 of the confined geometry with LSODA: rows ``h, hdot, V, Vdot``, capsule
     pressure [Pa], force [N], ``V''``, as the compiled path observes them."""
     from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
-    def crack(t: float, y: np.ndarray) -> list[float]:
-        hddot, Vddot, _, _ = _confined_rates(joint, loading, t, y)
+    def crack(time: float, y: np.ndarray) -> list[float]:
+        hddot, Vddot, _, _ = _confined_rates(joint, loading, time, y, nucleus)
         return [y[1], hddot, y[3], Vddot]
 
-    post = solve_ivp(crack, (t_n, t_stop), y_n, method="LSODA", rtol=rtol, atol=atol,
-                     t_eval=t_post)
+    post = solve_ivp(crack, (t_n, t_stop), y0, method="LSODA", rtol=rtol, atol=atol, t_eval=t)
     _check_integration(post, "crack")
-    rates = np.array([_confined_rates(joint, loading, t, y)
-                      for t, y in zip(post.t, post.y.T, strict=True)])
+    rates = np.array([_confined_rates(joint, loading, time, y, nucleus)
+                      for time, y in zip(post.t, post.y.T, strict=True)])
     return np.vstack([post.y, rates[:, 2], _forces(loading, post.t, None), rates[:, 1]])
 
 
@@ -541,9 +546,6 @@ def check_options(*, model: str = "keller_miksis", geometry: str = "sphere",
     check_choice("geometry", geometry, GEOMETRIES)
     check_choice("source", source, radiation.SOURCES)
     check_choice("radiation form", radiation_form, radiation.FORMS)
-    if geometry == "confined" and residual_radius_m:
-        raise ValueError(f"residual_radius_m = {residual_radius_m:g} m: a residual bubble is"
-                         " modelled for geometry 'sphere' only; valid value for 'confined': 0")
     return {"model": model, "geometry": geometry, "source": source,
             "radiation": radiation_form,
             "distance_m": check_range("distance_m", distance_m, "m", 1e-3, 10.0),
@@ -631,112 +633,146 @@ def simulate(
     loading = RampAndHold() if loading is None else as_loading(loading)
     _check_nucleus_grows(joint)
 
-    A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
     residual = _ResidualBubble(joint, residual_radius_m) if residual_radius_m > 0 else None
     fast = _Compiled.make(joint, loading, model, geometry) if residual is None else None
-
-    # Phase 1: the joint opens; no cavity, or a residual bubble that follows quietly.
-    pre = fast.opening(rtol) if fast is not None else None
-    if pre is None and geometry == "confined":
-        pre = _confined_opening_lsoda(joint, loading, rtol)
-    elif pre is None:
-        pre = _opening_lsoda(joint, loading, residual, rtol)
-    cracked, by_residual, t_end_pre, y_end_pre, pre_sol = pre
-    n_pre = max(math.ceil(t_end_pre / 1e-3), 200)
-    t_pre = np.linspace(0.0, t_end_pre, n_pre + 1)[:-1] if cracked else \
-        np.linspace(0.0, t_end_pre, n_pre + 1)
-    h_pre, hdot_pre = pre_sol(t_pre)
-    force_pre = _forces(loading, t_pre, fast)
-    zeros = np.zeros_like(t_pre)
-    if residual is None:
-        p_pre = capsule_pressure(A * (h_pre - h0), capsule, A * hdot_pre)
-        R_pre = Rdot_pre = zeros
-    else:  # a residual bubble changes slowly here: it radiates nothing audible
-        R_pre = np.array([residual.radius(h, v) for h, v in zip(h_pre, hdot_pre, strict=True)])
-        p_pre = np.array([residual.capsule_side(h, v, R)
-                          for h, v, R in zip(h_pre, hdot_pre, R_pre, strict=True)])
-        Rdot_pre = np.gradient(R_pre, t_pre)
+    cracked, by_residual, before = _opening_phase(joint, loading, residual, fast, geometry, rtol)
     if not cracked:
+        zeros = np.zeros_like(before["t_s"])
         return CrackResult(
-            joint=joint, loading=loading, settings=settings, t_s=t_pre, force_n=force_pre,
-            gap_m=h_pre, pressure_pa=p_pre, radius_m=R_pre, radius_rate_m_s=Rdot_pre,
-            radius_accel_m_s2=zeros, gap_rate_m_s=hdot_pre, source_volume_accel_m3_s2=zeros,
-            radiated_pressure_pa=zeros.copy(), events=Events(), summary=Summary(cracked=False))
+            joint=joint, loading=loading, settings=settings, **before, radius_accel_m_s2=zeros,
+            source_volume_accel_m3_s2=zeros, radiated_pressure_pa=zeros.copy(),
+            events=Events(), summary=Summary(cracked=False))
+    nucleus = _Nucleus(joint, model, residual if by_residual else None)
+    t_n = float(before["t_s"][-1])
+    y_n = (float(before["gap_m"][-1]), float(before["gap_rate_m_s"][-1]))
+    before = {name: series[:-1] for name, series in before.items()}
+    after = _crack_phase(joint, loading, nucleus, fast, geometry, t_n, y_n, settings)
+    return _heard(joint, loading, settings, before, after, t_n=t_n)
 
-    # Phase 2: a cavity nucleates and the crack follows.
-    cavity = _cavity_parameters(joint, model)
-    t_n = t_end_pre
-    h_n, hdot_n = y_end_pre
-    R_n, V_ref = joint.nucleation.radius_m, 0.0
-    if by_residual:  # the residual bubble, at its critical radius, is the cavity
-        R_n, V_ref = residual.R_c, residual.V_r
-        cavity |= {"p_gas_ref": residual.p_g0 * (residual.R_r / R_n) ** 3, "R_ref": R_n}
 
-    def pressure(h, hdot, R, Rdot):
-        return _sphere_pressure(joint, V_ref, h, hdot, R, Rdot)
+class _Nucleus:
+    """The cavity at nucleation: its radius [m], its gas (``p_gas_ref`` [Pa] at
+    ``R_ref`` [m], in ``cavity``, the keyword arguments of
+    :func:`bubble.radial_acceleration`) and ``V_ref`` [m^3], the volume a residual
+    bubble already held at rest. A fresh nucleus, or a residual bubble that gave way at
+    its critical radius."""
 
-    def cavity_acceleration(t, h, hdot, R, Rdot, p):
-        return _sphere_rates(joint, loading, cavity, V_ref, t, h, hdot, R, Rdot, p)
+    def __init__(self, joint: Joint, model: str, residual: _ResidualBubble | None) -> None:
+        self.cavity = _cavity_parameters(joint, model)
+        self.radius_m, self.V_ref = joint.nucleation.radius_m, 0.0
+        if residual is not None:
+            self.radius_m, self.V_ref = residual.R_c, residual.V_r
+            self.cavity |= {"p_gas_ref": residual.p_g0 * (residual.R_r / residual.R_c) ** 3,
+                            "R_ref": residual.R_c}
 
-    t_stop = t_n + after_crack_s
-    t_post = t_n + output_step_s * np.arange(round(after_crack_s / output_step_s) + 1)
-    t_post = t_post[t_post <= t_stop]
-    y_n = np.array([h_n, hdot_n, R_n, 0.0])
+
+def _opening_phase(joint: Joint, loading: Loading, residual: _ResidualBubble | None,
+                   fast: _Compiled | None, geometry: str, rtol: float) -> tuple:
+    """Phase 1, the joint opening: ``(cracked, by_residual, series)``, the series
+    (``t_s``, ``force_n``, ``gap_m``, ``gap_rate_m_s``, ``pressure_pa``, ``radius_m``,
+    ``radius_rate_m_s``) on a grid of at most 1 ms that ends at the crack, if any."""
+    A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
+    pre = fast.opening(rtol) if fast is not None else None
+    if pre is None and geometry == "confined" and residual is None:
+        pre = _confined_opening_lsoda(joint, loading, rtol)
+    elif pre is None:  # a residual bubble follows in the capsule, whatever the geometry
+        pre = _opening_lsoda(joint, loading, residual, rtol)
+    cracked, by_residual, t_end, _, sol = pre
+    t = np.linspace(0.0, t_end, max(math.ceil(t_end / 1e-3), 200) + 1)
+    h, hdot = sol(t)
+    zeros = np.zeros_like(t)
+    if residual is None:
+        p = capsule_pressure(A * (h - h0), capsule, A * hdot)
+        R = Rdot = zeros
+    else:  # a residual bubble changes slowly here: it radiates nothing audible
+        R = np.array([residual.radius(hi, vi) for hi, vi in zip(h, hdot, strict=True)])
+        p = np.array([residual.capsule_side(hi, vi, Ri)
+                      for hi, vi, Ri in zip(h, hdot, R, strict=True)])
+        Rdot = np.gradient(R, t)
+    return cracked, by_residual, {
+        "t_s": t, "force_n": _forces(loading, t, fast), "gap_m": h, "gap_rate_m_s": hdot,
+        "pressure_pa": p, "radius_m": R, "radius_rate_m_s": Rdot}
+
+
+def _crack_phase(joint: Joint, loading: Loading, nucleus: _Nucleus, fast: _Compiled | None,
+                 geometry: str, t_n: float, y_n: tuple, settings: Mapping) -> dict:
+    """Phase 2, the crack, on the output grid from ``t_n`` [s]: ``t_s`` and the rows
+    ``gap_m``, ``gap_rate_m_s``, ``radius_m``, ``radius_rate_m_s``, ``pressure_pa``,
+    ``force_n``, ``radius_accel_m_s2`` (a confined cavity's volume as its sphere)."""
+    rtol, step = settings["rtol"], settings["output_step_s"]
+    t_stop = t_n + settings["after_crack_s"]
+    t = t_n + step * np.arange(round(settings["after_crack_s"] / step) + 1)
+    t = t[t <= t_stop]
+    R_n = nucleus.radius_m
+    y0 = np.array([*y_n, R_n, 0.0])
     atol = np.array([rtol * GAP_SCALE_M, rtol * CRACK_SPEED_SCALE_M_S, rtol * R_n,
                      rtol * CRACK_SPEED_SCALE_M_S])
     if geometry == "confined":  # the state holds the volume, and its tolerance is one
-        V_n = 4.0 / 3.0 * math.pi * R_n**3
-        y_n[2] = V_n
-        atol[2:] = rtol * V_n, rtol * CRACK_SPEED_SCALE_M_S * A
-    observed = fast.crack(y_n, t_n, t_stop, t_post, rtol, atol) if fast is not None else None
-    if observed is None and geometry == "confined":
-        observed = _confined_crack_lsoda(joint, loading, y_n, t_n, t_stop, t_post, rtol, atol)
+        y0[2] = 4.0 / 3.0 * math.pi * R_n**3
+        atol[2:] = rtol * y0[2], rtol * CRACK_SPEED_SCALE_M_S * joint.area_m2
+    rows = fast.crack(y0, t_n, t_stop, t, rtol, atol) if fast is not None else None
+    if rows is None and geometry == "confined":
+        rows = _confined_crack_lsoda(joint, loading, nucleus, y0, t_n, t_stop, t, rtol, atol)
+    elif rows is None:
+        rows = _sphere_crack_lsoda(joint, loading, nucleus, y0, t_n, t_stop, t, rtol, atol)
     if geometry == "confined":
-        observed = _as_sphere(observed)
-    if observed is not None:
-        h_post, hdot_post, R_post, Rdot_post, p_post, force_post, Rddot_post = observed
-    else:
-        def crack(t: float, y: np.ndarray) -> list[float]:
-            h, hdot, R, Rdot = y
-            hddot, Rddot = cavity_acceleration(t, h, hdot, R, Rdot, pressure(h, hdot, R, Rdot))
-            return [hdot, hddot, Rdot, Rddot]
+        rows = _as_sphere(rows)
+    names = ("gap_m", "gap_rate_m_s", "radius_m", "radius_rate_m_s", "pressure_pa", "force_n",
+             "radius_accel_m_s2")
+    return {"t_s": t, **dict(zip(names, rows, strict=True))}
 
-        from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
-        post = solve_ivp(crack, (t_n, t_stop), y_n, method="LSODA", rtol=rtol, atol=atol,
-                         t_eval=t_post)
-        _check_integration(post, "crack")
-        h_post, hdot_post, R_post, Rdot_post = post.y
-        p_post = pressure(h_post, hdot_post, R_post, Rdot_post)
-        Rddot_post = np.array([cavity_acceleration(*state)[1] for state in zip(
-            t_post, h_post, hdot_post, R_post, Rdot_post, p_post, strict=True)])
-        force_post = _forces(loading, t_post, None)
+def _sphere_crack_lsoda(joint: Joint, loading: Loading, nucleus: _Nucleus, y0: np.ndarray,
+                        t_n: float, t_stop: float, t: np.ndarray, rtol: float,
+                        atol: np.ndarray) -> np.ndarray:
+    """Phase 2 of the spherical cavity with LSODA: rows ``h, hdot, R, Rdot``, capsule
+    pressure [Pa], force [N], ``R''``, as the compiled path observes them."""
+    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
-    t = np.concatenate([t_pre, t_post])
-    R = np.concatenate([R_pre, R_post])
-    Rdot = np.concatenate([Rdot_pre, Rdot_post])
-    Rddot = np.concatenate([zeros, Rddot_post])
+    def pressure(h, hdot, R, Rdot):
+        return _sphere_pressure(joint, nucleus.V_ref, h, hdot, R, Rdot)
+
+    def crack(time: float, y: np.ndarray) -> list[float]:
+        h, hdot, R, Rdot = y
+        hddot, Rddot = _sphere_rates(joint, loading, nucleus.cavity, nucleus.V_ref, time, h,
+                                     hdot, R, Rdot, pressure(h, hdot, R, Rdot))
+        return [hdot, hddot, Rdot, Rddot]
+
+    post = solve_ivp(crack, (t_n, t_stop), y0, method="LSODA", rtol=rtol, atol=atol, t_eval=t)
+    _check_integration(post, "crack")
+    h, hdot, R, Rdot = post.y
+    p = pressure(h, hdot, R, Rdot)
+    Rddot = np.array([_sphere_rates(joint, loading, nucleus.cavity, nucleus.V_ref, *state)[1]
+                      for state in zip(t, h, hdot, R, Rdot, p, strict=True)])
+    return np.vstack([post.y, p, _forces(loading, t, None), Rddot])
+
+
+def _heard(joint: Joint, loading: Loading, settings: Mapping, before: dict, after: dict, *,
+           t_n: float) -> CrackResult:
+    """The crack's result: both phases joined, its events, its sound at ``distance_m``
+    and its summary."""
+    t_post, R_post = after["t_s"], after["radius_m"]
+    series = {name: np.concatenate([before[name], after[name]]) for name in before}
+    t, R = series["t_s"], series["radius_m"]
+    Rddot = np.concatenate([np.zeros_like(before["t_s"]), after["radius_accel_m_s2"]])
     events = Events(nucleation_s=t_n, max_radius_s=_extrema(t_post, R_post, +1),
                     collapse_s=_extrema(t_post, R_post, -1))
     fl = joint.fluid
-    t_max = events.max_radius_s[0] if events.max_radius_s.size else t_stop
-    source_q = radiation.volume_acceleration(R, Rdot, Rddot) * radiation.source_weight(
-        t, source, t_n, t_max)
+    t_max = events.max_radius_s[0] if events.max_radius_s.size else t_post[-1]
+    source_q = radiation.volume_acceleration(R, series["radius_rate_m_s"], Rddot) * \
+        radiation.source_weight(t, settings["source"], t_n, t_max)
     p_rad = radiation.radiated_pressure(
-        t, source_q, distance_m=distance_m, density_kg_m3=fl.density_kg_m3,
-        sound_speed_m_s=fl.sound_speed_m_s, form=radiation_form, source_radius_m=R)
-
-    summary = _summarise(joint, events, t_n, h_n, t_post, h_post, R_post, force_post,
-                         p_nucleation=float(p_post[0]), p_rad=p_rad, distance_m=distance_m,
-                         surface_m2=_cavity_surface(geometry, joint, R_post[-1], h_post[-1]),
-                         open_time_s=max(loading.duration_s, t_stop) - t_n)
-    return CrackResult(
-        joint=joint, loading=loading, settings=settings, t_s=t,
-        force_n=np.concatenate([force_pre, force_post]),
-        gap_m=np.concatenate([h_pre, h_post]), pressure_pa=np.concatenate([p_pre, p_post]),
-        radius_m=R, radius_rate_m_s=Rdot, radius_accel_m_s2=Rddot,
-        gap_rate_m_s=np.concatenate([hdot_pre, hdot_post]), source_volume_accel_m3_s2=source_q,
-        radiated_pressure_pa=p_rad, events=events, summary=summary)
+        t, source_q, distance_m=settings["distance_m"], density_kg_m3=fl.density_kg_m3,
+        sound_speed_m_s=fl.sound_speed_m_s, form=settings["radiation"], source_radius_m=R)
+    h_post = after["gap_m"]
+    summary = _summarise(
+        joint, events, t_n, float(h_post[0]), t_post, h_post, R_post, after["force_n"],
+        p_nucleation=float(after["pressure_pa"][0]), p_rad=p_rad, distance_m=settings["distance_m"],
+        surface_m2=_cavity_surface(settings["geometry"], joint, R_post[-1], h_post[-1]),
+        open_time_s=max(loading.duration_s, t_post[-1]) - t_n)
+    return CrackResult(joint=joint, loading=loading, settings=settings, **series,
+                       radius_accel_m_s2=Rddot, source_volume_accel_m3_s2=source_q,
+                       radiated_pressure_pa=p_rad, events=events, summary=summary)
 
 
 #: Smallest prominence of a radius extremum counted as an event, as a fraction of the

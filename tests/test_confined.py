@@ -240,6 +240,10 @@ def test_unknown_geometry_lists_the_choices():
         cv.simulate(geometry="lens")
 
 
-def test_residual_bubble_is_refused_in_the_confined_geometry():
-    with pytest.raises(ValueError, match=r"residual_radius_m = 0\.001 m"):
-        cv.simulate(geometry="confined", residual_radius_m=1e-3)
+def test_a_residual_bubble_soaks_up_the_pull_in_the_confined_geometry_too():
+    held = cv.simulate(geometry="confined", residual_radius_m=1e-3, after_crack_s=0.01)
+    assert not held.cracked
+    weak = cv.simulate(geometry="confined", residual_radius_m=1e-6, after_crack_s=0.01)
+    fresh = cv.simulate(geometry="confined", after_crack_s=0.01)
+    assert weak.cracked
+    assert weak.summary.nucleation_force_n < 0.8 * fresh.summary.nucleation_force_n
