@@ -18,6 +18,7 @@ from .audio import ClippingError
 from .bubble import MODELS
 from .io import OutputExistsError
 from .parameters import describe
+from .simulation import GEOMETRIES
 
 EXIT_USAGE = 2
 
@@ -102,8 +103,13 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--noise", type=float, default=0.0, metavar="PA",
                    help="RMS of white background noise at the listener [Pa] (default 0)")
     r.add_argument("--seed", type=int, default=0, help="seed of the noise (default 0)")
+    r.add_argument("--geometry", choices=GEOMETRIES, default="confined",
+                   help="the cavity: confined, a disc growing in the film between the"
+                   " articular surfaces; or sphere, a sphere in the capsule's fluid, as up"
+                   " to version 0.3 (default: confined)")
     r.add_argument("--model", choices=MODELS, default="keller_miksis",
-                   help="cavity equation (default: keller_miksis)")
+                   help="equation of a spherical cavity, --geometry sphere (default:"
+                   " keller_miksis)")
     r.add_argument("--source", choices=radiation.SOURCES, default="full",
                    help="which phase of the cavity sounds: full, collapse (Unsworth 1971)"
                    " or formation (Kawchuk 2015) (default: full)")
@@ -163,6 +169,19 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="joint and loading (default: knuckle)")
     pl.add_argument("--at", type=float, nargs="+", required=True, metavar="S",
                     help="start of each pull [s], increasing; e.g. --at 0 300 900 1800")
+    pl.add_argument("--geometry", choices=GEOMETRIES, default="confined",
+                    help="the cavity's geometry (default: confined)")
+    va = commands.add_parser(
+        "validate", help="compare every preset with the published figures: met or not,"
+        " fitted or predicted",
+        description="Print the validation report: the constants fitted to a published"
+        " figure, every published figure of ../shared/REFERENCES.md beside the model's"
+        " value measured the way the study measured it (met or not, fitted or"
+        " predicted), and each preset's sound measured as a listener would (onset to"
+        " peak, -3 dB bandwidth, energy per octave). Markdown tables on stdout.")
+    from .validation import add_arguments
+
+    add_arguments(va)
     pr = commands.add_parser(
         "presets", help="list the joint presets, or show one in full",
         description="List the joint presets with their key figures, or show every"
@@ -233,7 +252,7 @@ def _render(args: argparse.Namespace) -> int:
     rendering = render(joint, loading, listener_kind=args.listener,
                        samplerate_hz=args.samplerate, level=args.level,
                        full_scale_pa=args.full_scale, seed=args.seed, settings=settings,
-                       model=args.model, source=args.source)
+                       model=args.model, geometry=args.geometry, source=args.source)
     figures = ("png", "svg") if args.svg else ("png",)
     paths = save(rendering, args.out, preset.name, file_format=args.format,
                  subtype=args.subtype, figures=figures, preset=preset.name,
@@ -272,7 +291,8 @@ def _render_scenario(args: argparse.Namespace) -> int:
     if args.rotate:
         scenario = head_rotation(scenario, args.rotate)
     settings = AudioSettings(noise_rms_pa=args.noise, air_distance_m=args.distance)
-    result = simulate_scenario(scenario, model=args.model, source=args.source,
+    result = simulate_scenario(scenario, model=args.model, geometry=args.geometry,
+                               source=args.source,
                                **hearing_options(args.samplerate))
     rendering = render_scenario(result, listener_kind=args.listener,
                                 samplerate_hz=args.samplerate, level=args.level,
@@ -296,7 +316,8 @@ def _pulls(args: argparse.Namespace) -> int:
     from .protocol import repeated_pulls
 
     preset = get_preset(args.preset)
-    pulls = repeated_pulls(args.at, preset.joint, preset.loading, after_crack_s=0.01)
+    pulls = repeated_pulls(args.at, preset.joint, preset.loading, after_crack_s=0.01,
+                           geometry=args.geometry)
     print(f"{preset.name}: {len(pulls)} pulls ({type(preset.loading).__name__})")
     print(f"{'start [min]':>12} {'residual bubble [mm]':>21} {'outcome':>10}"
           f" {'force [N]':>10} {'peak at 1 cm [kPa]':>19}")
@@ -307,6 +328,12 @@ def _pulls(args: argparse.Namespace) -> int:
         print(f"{pull.start_s / 60:12.1f} {pull.residual_radius_m * 1e3:21.3f} {outcome:>10}"
               f" {force} {pull.peak_radiated_pressure_pa / 1e3:19.2f}")
     return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from . import validation
+
+    return validation.run(args)
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -377,7 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         commands = {"presets": _presets, "batch": _batch, "render": _render,
-                    "pulls": _pulls}
+                    "pulls": _pulls, "validate": _validate}
         return commands[args.command](args)
     except KeyboardInterrupt:
         again = " --resume finishes it." if args.command == "batch" else ""

@@ -10,6 +10,7 @@ early and cracks far less; once it is gone the joint cracks as it did the first 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from . import bubble
@@ -18,7 +19,7 @@ from .joint import KNUCKLE, Joint, Loading, RampAndHold
 from .parameters import check_range
 from .simulation import CrackResult, simulate
 
-__all__ = ["Pull", "repeated_pulls"]
+__all__ = ["Pull", "recrack_time_s", "repeated_pulls"]
 
 
 @dataclass(frozen=True)
@@ -92,3 +93,42 @@ def repeated_pulls(
         pulls.append(Pull(start, residual, result))
         previous_end = start + loading.duration_s
     return pulls
+
+
+def recrack_time_s(joint: Joint = KNUCKLE, loading: Loading | None = None, *,
+                   resolution_s: float = 30.0, longest_s: float = 6.0 * 3600.0,
+                   **simulate_options: object) -> float:
+    """How long after a crack the joint cracks again [s]: the refractory period as it
+    is observed (Unsworth 1971 pulled again until the joint cracked).
+
+    A first pull at 0, then a second at a later start, found by bisection: the
+    earliest start [s] at which the second pull cracks, within ``resolution_s`` [s].
+    It is shorter than the time the gas takes to dissolve: a small residual bubble
+    gives way, and the joint cracks, before the last of it is gone.
+
+    Parameters
+    ----------
+    joint, loading :
+        As :func:`repeated_pulls`.
+    resolution_s : float, optional
+        Width of the final bracket [s].
+    longest_s : float, optional
+        The latest start tried [s]; ``inf`` is returned if the joint has not cracked
+        again by then.
+    **simulate_options :
+        Passed to :func:`cavitation.simulate` (``geometry``, ``after_crack_s``, ...).
+    """
+    def cracks_again(start_s: float) -> bool:
+        return repeated_pulls([0.0, start_s], joint, loading, **simulate_options)[1].cracked
+
+    first = repeated_pulls([0.0], joint, loading, **simulate_options)[0]
+    if not first.cracked:
+        raise ValueError("recrack_time_s: the first pull does not crack the joint")
+    loading_s = first.result.loading.duration_s
+    low, high = loading_s, longest_s
+    if not cracks_again(high):
+        return math.inf
+    while high - low > resolution_s:
+        middle = 0.5 * (low + high)
+        low, high = (low, middle) if cracks_again(middle) else (middle, high)
+    return high

@@ -41,10 +41,10 @@ from .parameters import check_choice, check_range
 
 __all__ = ["GEOMETRIES", "CrackResult", "Events", "Summary", "check_options", "simulate"]
 
-GEOMETRIES = ("sphere", "confined")
-"""Names of the cavity's geometries: a sphere in the capsule's fluid
-(:mod:`cavitation.bubble`), or a cavity confined in the film between the articular
-surfaces (:mod:`cavitation.confined`)."""
+GEOMETRIES = ("confined", "sphere")
+"""Names of the cavity's geometries: a cavity confined in the film between the
+articular surfaces (:mod:`cavitation.confined`, the default: the cavity is wider than
+the gap it grows in), or a sphere in the capsule's fluid (:mod:`cavitation.bubble`)."""
 
 
 @dataclass(frozen=True)
@@ -528,7 +528,7 @@ def _check_nucleus_grows(joint: Joint) -> None:
             f" {limit:g} Pa (Blake threshold), or a larger nucleus")
 
 
-def check_options(*, model: str = "keller_miksis", geometry: str = "sphere",
+def check_options(*, model: str = "keller_miksis", geometry: str = "confined",
                   source: str = "full",
                   radiation_form: str = "retarded", distance_m: float = 0.01,
                   after_crack_s: float = 0.04, output_step_s: float = 1e-6,
@@ -561,7 +561,7 @@ def simulate(
     loading: Loading | None = None,
     *,
     model: str = "keller_miksis",
-    geometry: str = "sphere",
+    geometry: str = "confined",
     source: str = "full",
     radiation_form: str = "retarded",
     distance_m: float = 0.01,
@@ -580,15 +580,16 @@ def simulate(
         Distraction force history; by default a 60 N pull ramped over 0.6 s and held
         0.4 s (:class:`cavitation.joint.RampAndHold`).
     model : {"keller_miksis", "rayleigh_plesset"}, optional
-        Equation of motion of a spherical cavity.
-    geometry : {"sphere", "confined"}, optional
-        ``"sphere"``: the cavity is a sphere whose far field is the capsule's pressure
-        (:mod:`cavitation.bubble`, with ``model``). ``"confined"``: the cavity grows in
-        the film between the articular surfaces, as a sphere and then a disc, the
-        liquid making way through the film (:mod:`cavitation.confined`,
-        incompressible); the film's squeeze flow pulls on the joint before the crack,
-        and the cavity nucleates where the film's pressure, lowest at its centre,
-        reaches the threshold.
+        Equation of motion of a spherical cavity (``geometry="sphere"``; the confined
+        cavity is incompressible).
+    geometry : {"confined", "sphere"}, optional
+        ``"confined"`` (default): the cavity grows in the film between the articular
+        surfaces, as a sphere and then a disc, the liquid making way through the film
+        (:mod:`cavitation.confined`, incompressible); the film's squeeze flow pulls on
+        the joint before the crack, and the cavity nucleates where the film's
+        pressure, lowest at its centre, reaches the threshold. ``"sphere"``: the
+        cavity is a sphere whose far field is the capsule's pressure
+        (:mod:`cavitation.bubble`, with ``model``), as up to version 0.3.
     source : {"full", "collapse", "formation"}, optional
         Which phase of the cavity's volume history radiates (see
         :mod:`cavitation.radiation`).

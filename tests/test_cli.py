@@ -145,7 +145,8 @@ def test_scenario_renders_stereo(tmp_path, capsys):
          "exclude each other"),
         (["--spasm-force", "3"], "--spasm-force and --spasm-stiffness need --spasm"),
         (["--level", "normalised", "--full-scale", "10"], "no effect with --level normalised"),
-        (["--distance", "0.01"], "(--full-scale PA sets it; or --level normalised)"),
+        (["--distance", "0.01", "--full-scale", "2"],
+         "(--full-scale PA sets it; or --level normalised)"),
     ],
 )
 def test_options_that_would_be_ignored_are_refused(tmp_path, capsys, args, message):

@@ -236,7 +236,7 @@ def test_the_confined_cavity_lies_in_the_gap():
 
 def test_unknown_geometry_lists_the_choices():
     with pytest.raises(ValueError,
-                       match="unknown geometry 'lens'; valid choices: sphere, confined"):
+                       match="unknown geometry 'lens'; valid choices: confined, sphere"):
         cv.simulate(geometry="lens")
 
 
