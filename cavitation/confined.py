@@ -58,7 +58,8 @@ import math
 
 from .film import carreau_viscosity, film_shear_rate
 
-__all__ = ["accelerations", "centre_pressure", "matrices", "shape", "wall_pressure"]
+__all__ = ["accelerations", "centre_pressure", "in_plane_radius", "matrices", "shape",
+           "wall_pressure"]
 
 
 def shape(V, h, a):
@@ -225,3 +226,24 @@ def centre_pressure(h, hdot, hddot, p_c, mu, rho, area):
     inertial = -rho * a2 * (hddot - hdot * hdot / h) / (4.0 * h) \
         + rho * a2 * hdot * hdot / (8.0 * h * h)
     return rim + inertial - 3.0 * mu * a2 * hdot / h**3
+
+
+def in_plane_radius(volume_m3, gap_m, contact_radius_m):
+    """The cavity's in-plane radius ``b`` [m] (:func:`shape`), on arrays: the radius of
+    the sphere while it fits the gap, then the disc's, capped at the contact radius.
+
+    Parameters
+    ----------
+    volume_m3, gap_m : ndarray
+        Cavity volume [m^3] and gap [m].
+    contact_radius_m : float
+        Contact radius ``a`` [m].
+    """
+    import numpy as np  # the compiled functions above use math only
+
+    V, h = np.asarray(volume_m3, dtype=float), np.asarray(gap_m, dtype=float)
+    sphere = np.cbrt(3.0 * V / (4.0 * math.pi))
+    qa, qb, qc = math.pi * h, 0.25 * math.pi**2 * h**2, math.pi * h**3 / 6.0 - V
+    core = -2.0 * qc / (qb + np.sqrt(np.maximum(qb * qb - 4.0 * qa * qc, 0.0)))
+    b = np.where(V <= math.pi * h**3 / 6.0, sphere, core + 0.5 * h)
+    return np.minimum(b, contact_radius_m)

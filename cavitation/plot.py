@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import signal
 
+from . import confined
 from .constants import REFERENCE_PRESSURE_PA
 from .parameters import check_choice
 from .render import Rendering
@@ -91,21 +92,38 @@ def plot_pressure(result: CrackResult, ax: Axes | None = None) -> Axes:
 
 
 def plot_radius(result: CrackResult, ax: Axes | None = None) -> Axes:
-    """Cavity radius [mm] around the crack, with its maxima and collapses marked."""
+    """The cavity [mm] in the gap around the crack, with its maxima and minima marked.
+
+    A confined cavity is drawn by its in-plane radius against the contact radius (the
+    disc it spreads in); a spherical one by its radius. The gap between the articular
+    surfaces is drawn with either, so a sphere wider than its gap shows as one.
+    """
     ax = _axes(ax)
     t_ms, zoom = _ms_after_crack(result)
-    ax.plot(t_ms[zoom], result.radius_m[zoom] * 1e3, color="tab:green")
+    confined_cavity = result.settings.get("geometry") == "confined"
+    if confined_cavity:
+        a = np.sqrt(result.joint.area_m2 / np.pi)
+        extent = confined.in_plane_radius(result.cavity_volume_m3[zoom], result.gap_m[zoom], a)
+        ax.plot(t_ms[zoom], extent * 1e3, color="tab:green", label="cavity: in-plane radius")
+        ax.axhline(a * 1e3, color="tab:green", ls="--", lw=0.8, label="contact radius")
+    else:
+        ax.plot(t_ms[zoom], result.radius_m[zoom] * 1e3, color="tab:green",
+                label="cavity: radius")
+    ax.plot(t_ms[zoom], result.gap_m[zoom] * 1e3, color="tab:orange", label="gap")
     if result.cracked:
         t0 = result.summary.crack_time_s
-        for times, marker, label in ((result.events.max_radius_s, "^", "maximum"),
-                                     (result.events.collapse_s, "v", "collapse")):
+        for times, marker, label in ((result.events.max_radius_s, "^", "volume maximum"),
+                                     (result.events.collapse_s, "v", "volume minimum")):
             shown = times[times - t0 <= ZOOM_S]
-            ax.plot((shown - t0) * 1e3, np.interp(shown, result.t_s, result.radius_m) * 1e3,
-                    marker, ms=4, ls="none", label=label)
-        ax.legend(loc="lower right", fontsize="small")
+            level = (np.interp(shown, result.t_s, result.radius_m) if not confined_cavity else
+                     confined.in_plane_radius(np.interp(shown, result.t_s,
+                                                        result.cavity_volume_m3),
+                                              np.interp(shown, result.t_s, result.gap_m), a))
+            ax.plot((shown - t0) * 1e3, level * 1e3, marker, ms=4, ls="none", label=label)
+    ax.legend(loc="lower right", fontsize="small")
     ax.set_xlabel("time after nucleation [ms]")
-    ax.set_ylabel("cavity radius [mm]")
-    ax.set_title("cavity")
+    ax.set_ylabel("cavity and gap [mm]")
+    ax.set_title(f"{'confined' if confined_cavity else 'spherical'} cavity in the gap")
     return ax
 
 
@@ -214,10 +232,13 @@ def dashboard(rendering: Rendering) -> Figure:
     if s.cracked:
         lines += [f"crack at {s.crack_time_s:.4f} s, {s.nucleation_force_n:.1f} N",
                   f"gap jump {s.gap_jump_m * 1e3:.2f} mm",
-                  f"largest cavity radius {s.max_radius_m * 1e3:.2f} mm",
-                  f"first collapse {(s.first_collapse_time_s - s.crack_time_s) * 1e3:.2f} ms"
-                  f" after nucleation, to {s.first_collapse_radius_m * 1e3:.2f} mm",
-                  f"refractory time {s.refractory_time_s / 60:.1f} min"]
+                  f"{crack.settings.get('geometry', 'sphere')} cavity, largest as a sphere"
+                  f" {2 * s.max_radius_m * 1e3:.2f} mm across",
+                  f"first volume minimum {(s.first_collapse_time_s - s.crack_time_s) * 1e3:.2f}"
+                  f" ms after nucleation",
+                  f"gas left {s.residual_radius_m * 1e3:.2f} mm"
+                  f" ({100 * s.residual_co2_fraction:.0f} % CO2), dissolved in"
+                  f" {s.refractory_time_s / 60:.0f} min"]
     lines += [f"listener: {rendering.listener}", f"peak {f.peak_spl_db:.1f} dB SPL",
               f"dominant {f.dominant_frequency_hz:.0f} Hz,"
               f" centroid {f.spectral_centroid_hz:.0f} Hz",

@@ -247,3 +247,23 @@ def test_a_residual_bubble_soaks_up_the_pull_in_the_confined_geometry_too():
     fresh = cv.simulate(geometry="confined", after_crack_s=0.01)
     assert weak.cracked
     assert weak.summary.nucleation_force_n < 0.8 * fresh.summary.nucleation_force_n
+
+
+def test_in_plane_radius_on_arrays_is_the_shape_of_each_state():
+    rng = np.random.default_rng(4)
+    h = 10 ** rng.uniform(-4.5, -2.5, 200)
+    V = 10 ** rng.uniform(-15, -6.5, 200)
+    expected = [confined.shape(v, g, a)[1] for v, g in zip(V, h, strict=True)]
+    np.testing.assert_allclose(confined.in_plane_radius(V, h, a), expected, rtol=1e-12)
+
+
+def test_dashboard_draws_the_disc_in_its_contact(confined_crack):
+    from cavitation import plot
+
+    ax = plot.plot_radius(confined_crack)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert {"cavity: in-plane radius", "contact radius", "gap"} <= set(lines)
+    disc = lines["cavity: in-plane radius"].get_ydata()
+    assert np.nanmax(disc) <= lines["contact radius"].get_ydata()[0] + 1e-12
+    assert np.nanmax(disc) > 5 * np.nanmax(lines["gap"].get_ydata())  # a disc, not a ball
+    assert ax.get_title() == "confined cavity in the gap"
