@@ -56,12 +56,14 @@ __all__ = [
     "empty_cavity_collapse_time",
     "epstein_plesset_rate",
     "gas_pressure",
+    "gas_uptake_history_mol",
     "gas_uptake_mol",
     "growth_threshold",
     "keller_miksis",
     "minnaert_frequency",
     "radial_acceleration",
     "residual_dissolution_time",
+    "residual_moles",
     "residual_radius",
     "solve",
     "wall_pressure",
@@ -634,6 +636,33 @@ def gas_uptake_mol(surface_m2: float, open_time_s: float, *, tension_pa: float, 
         diffusivity_m2_s * max(open_time_s, 0.0) / math.pi)
 
 
+def gas_uptake_history_mol(t_s: np.ndarray, surface_m2: np.ndarray, *, tension_pa: float,
+                           ostwald: float, diffusivity_m2_s: float,
+                           temperature_k: float = BODY_TEMPERATURE_K) -> float:
+    """Moles of a dissolved gas that diffuse into a cavity whose wall changes [mol].
+
+    :func:`gas_uptake_mol` for a wall of area ``S(t)``: each part of it is taken to
+    have been open since ``t_s[0]``, so the flux is ``S(t) c sqrt(D / (pi (t - t0)))``.
+    Integrated by the trapezoid rule in ``u = sqrt(t - t0)``, where the integrand
+    ``2 S c sqrt(D / pi)`` is smooth; a constant wall gives :func:`gas_uptake_mol`
+    exactly.
+
+    Parameters
+    ----------
+    t_s : ndarray
+        Increasing times [s], from the cavity's birth.
+    surface_m2 : ndarray
+        The cavity's wall at those times [m^2]; 0 where it has closed.
+    tension_pa, ostwald, diffusivity_m2_s, temperature_k :
+        As :func:`gas_uptake_mol`.
+    """
+    u = np.sqrt(np.asarray(t_s, dtype=float) - t_s[0])
+    S = np.asarray(surface_m2, dtype=float)
+    concentration = ostwald * tension_pa / (GAS_CONSTANT_J_MOL_K * temperature_k)
+    return float(concentration * math.sqrt(diffusivity_m2_s / math.pi)
+                 * np.sum((S[1:] + S[:-1]) * np.diff(u)))
+
+
 def _gas_radius(moles: float, p_liquid: float, temperature_k: float) -> float:
     """Radius [m] of a bubble of ``moles`` of ideal gas at ``p_liquid`` [Pa]."""
     volume = moles * GAS_CONSTANT_J_MOL_K * temperature_k / p_liquid
@@ -688,21 +717,41 @@ def residual_dissolution_time(moles, gases, *, p_liquid: float, sigma: float,
                    moles, gases, p_gas, temperature_k))
 
 
-def residual_radius(moles, gases, elapsed_s: float, *, p_liquid: float, sigma: float,
-                    p_vapour: float = 0.0, temperature_k: float = BODY_TEMPERATURE_K) -> float:
-    """Radius [m] of a dissolving bubble of several gases ``elapsed_s`` [s] later; 0
-    once dissolved. The gases leave one after the other, as in
-    :func:`residual_dissolution_time` (parameters there)."""
+def residual_moles(moles, gases, elapsed_s: float, *, p_liquid: float, sigma: float,
+                   p_vapour: float = 0.0, temperature_k: float = BODY_TEMPERATURE_K
+                   ) -> tuple[float, ...]:
+    """Moles of each gas [mol] left ``elapsed_s`` [s] later, in the order of ``moles``.
+
+    The gases leave one after the other, as in :func:`residual_dissolution_time`
+    (parameters there): those gone are 0, the one leaving is what its dissolving
+    radius holds, the ones still to leave are whole.
+    """
     p_gas = p_liquid - p_vapour
-    sequence = _sequence(moles, gases, p_gas, temperature_k)
+    order = sorted(range(len(moles)), key=lambda i: -gases[i][1] * gases[i][2])
+    left = list(moles)
     remaining = elapsed_s
-    for index, (radius, tension, ostwald, diffusivity) in enumerate(sequence):
+    for i in order:
+        if left[i] <= 0.0:
+            continue
+        tension, ostwald, diffusivity = gases[i]
+        radius = _gas_radius(left[i], p_gas, temperature_k)
         gas = {"p_liquid": p_gas, "gas_tension": tension, "ostwald": ostwald,
                "diffusivity": diffusivity, "sigma": sigma}
         duration = dissolution_time(radius, **gas)
         if remaining < duration:
             now = dissolving_radius(radius, remaining, **gas)
-            rest = sum(r**3 for r, *_ in sequence[index + 1:])
-            return (now**3 + rest) ** (1.0 / 3.0)
+            left[i] *= (now / radius) ** 3
+            return tuple(left)
         remaining -= duration
-    return 0.0
+        left[i] = 0.0
+    return tuple(left)
+
+
+def residual_radius(moles, gases, elapsed_s: float, *, p_liquid: float, sigma: float,
+                    p_vapour: float = 0.0, temperature_k: float = BODY_TEMPERATURE_K) -> float:
+    """Radius [m] of a dissolving bubble of several gases ``elapsed_s`` [s] later; 0
+    once dissolved. The gases leave one after the other, as in
+    :func:`residual_dissolution_time` (parameters there)."""
+    left = residual_moles(moles, gases, elapsed_s, p_liquid=p_liquid, sigma=sigma,
+                          p_vapour=p_vapour, temperature_k=temperature_k)
+    return _gas_radius(sum(left), p_liquid - p_vapour, temperature_k)

@@ -83,12 +83,16 @@ def repeated_pulls(
     previous_end = -float("inf")
     for index, start in enumerate(start_times_s):
         start = check_range(f"start_times_s[{index}]", start, "s", previous_end, 1e6)
-        residual = 0.0 if not bubble_mol else bubble.residual_radius(
-            bubble_mol, gases, start - bubble_since_s, p_liquid=capsule.rest_pressure_pa,
-            sigma=fluid.surface_tension_n_m, p_vapour=fluid.vapour_pressure_pa)
+        at_rest = {"p_liquid": capsule.rest_pressure_pa, "sigma": fluid.surface_tension_n_m,
+                   "p_vapour": fluid.vapour_pressure_pa}
+        left = bubble.residual_moles(bubble_mol, gases, start - bubble_since_s, **at_rest) \
+            if bubble_mol else ()
+        residual = bubble.residual_radius(left, gases, 0.0, **at_rest) if left else 0.0
         result = simulate(joint, loading, residual_radius_m=residual, **simulate_options)
-        if result.cracked and result.summary.residual_radius_m > residual:
-            bubble_mol = result.summary.residual_gas_mol
+        if result.cracked:  # the new crack's gas joins what was left
+            new = result.summary.residual_gas_mol
+            bubble_mol = tuple(a + b for a, b in zip(left or (0.0,) * len(new), new,
+                                                     strict=True))
             bubble_since_s = start + result.summary.crack_time_s
         pulls.append(Pull(start, residual, result))
         previous_end = start + loading.duration_s

@@ -89,7 +89,9 @@ class Summary:
     nucleation_gap_m : float
         Gap at nucleation [m]: the gap before the crack.
     nucleation_pressure_pa : float
-        Absolute fluid pressure at nucleation [Pa], as computed at the event.
+        Absolute pressure of the capsule's fluid at nucleation [Pa], as computed at the
+        event. With a confined cavity the film's centre is at the nucleation pressure
+        then, the capsule above it by the squeeze film's tension.
     gap_after_m : float
         Gap once the joint has sprung open, at the force of the crack [m]: the mean
         over the last fifth of the run, less the ligaments' give to any force added
@@ -107,15 +109,17 @@ class Summary:
     residual_radius_m : float
         Radius of the gas bubble left once the joint is released [m], at the resting
         pressure: the gas that diffused into the cavity while it was open (from the
-        crack to the end of the loading), its vapour condensed.
+        crack to the end of the loading; after the simulated window, the cavity as the
+        joint yields quasi-statically to the loading), its vapour condensed.
     residual_gas_mol : tuple of float
         Moles of each dissolved gas in that bubble [mol], in the order of
         :func:`cavitation.fluid.dissolved_gases` (CO2, N2).
     residual_co2_fraction : float
         CO2's share of that gas [-] (by moles, so by volume).
     refractory_time_s : float
-        Time for that bubble to dissolve [s]: until then the joint cannot crack again.
-        0 when there was no crack.
+        Time for that bubble to dissolve [s]; 0 when there was no crack. A pull can
+        crack the joint again a little before that, on what is left of the bubble
+        (:func:`cavitation.protocol.recrack_time_s`).
     peak_radiated_pressure_pa : float
         Largest absolute radiated pressure at the listener [Pa].
     """
@@ -769,8 +773,8 @@ def _heard(joint: Joint, loading: Loading, settings: Mapping, before: dict, afte
     summary = _summarise(
         joint, events, t_n, float(h_post[0]), t_post, h_post, R_post, after["force_n"],
         p_nucleation=float(after["pressure_pa"][0]), p_rad=p_rad, distance_m=settings["distance_m"],
-        surface_m2=_cavity_surface(settings["geometry"], joint, R_post[-1], h_post[-1]),
-        open_time_s=max(loading.duration_s, t_post[-1]) - t_n)
+        wall=_gas_history(settings["geometry"], joint, loading, t_post,
+                          4.0 / 3.0 * math.pi * R_post**3, h_post))
     return CrackResult(joint=joint, loading=loading, settings=settings, **series,
                        radius_accel_m_s2=Rddot, source_volume_accel_m3_s2=source_q,
                        radiated_pressure_pa=p_rad, events=events, summary=summary)
@@ -802,20 +806,49 @@ def _extrema(t: np.ndarray, R: np.ndarray, sign: int) -> np.ndarray:
     return np.interp(peaks + shift, np.arange(t.size), t)
 
 
-def _cavity_surface(geometry: str, joint: Joint, radius_m: float, gap_m: float) -> float:
-    """Wall area [m^2] of the cavity of equivalent radius ``radius_m`` [m] in a gap
-    ``gap_m`` [m]: a sphere's, or the disc's two faces and its rim."""
+def _cavity_surface(geometry: str, joint: Joint, volume_m3: np.ndarray,
+                    gap_m: np.ndarray) -> np.ndarray:
+    """Wall area [m^2] of a cavity of ``volume_m3`` in a gap ``gap_m`` [m]: a sphere's,
+    or, once a confined cavity spans the gap, its disc's two faces and its rim."""
+    V, h = np.maximum(np.asarray(volume_m3, dtype=float), 0.0), np.asarray(gap_m, dtype=float)
+    sphere = 4.0 * math.pi * np.cbrt(3.0 * V / (4.0 * math.pi)) ** 2
     if geometry == "sphere":
-        return 4.0 * math.pi * radius_m**2
-    volume = 4.0 / 3.0 * math.pi * radius_m**3
-    R_s, b, *_, sphere = confined.shape(volume, gap_m, math.sqrt(joint.area_m2 / math.pi))
-    return 4.0 * math.pi * R_s**2 if sphere else 2.0 * math.pi * b * (b + gap_m)
+        return sphere
+    b = confined.in_plane_radius(V, h, math.sqrt(joint.area_m2 / math.pi))
+    return np.where(V <= math.pi * h**3 / 6.0, sphere, 2.0 * math.pi * b * (b + h))
+
+
+#: Samples of the quasi-static continuation of the open cavity, after the simulated
+#: window, until the loading ends (the gas it takes up then, :func:`_gas_history`).
+HOLD_SAMPLES = 400
+
+
+def _gas_history(geometry: str, joint: Joint, loading: Loading, t: np.ndarray,
+                 volume_m3: np.ndarray, gap_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Times [s] and wall areas [m^2] of the cavity from nucleation until the loading
+    ends, when the joint is taken to be released.
+
+    The simulated window, then its quasi-static continuation: the open joint yields to
+    any change of the force through its ligaments alone (the cavity holds the fluid
+    at its own pressure), so the gap follows ``(F - F_end) / k`` and the cavity fills
+    ``A`` times that; where that would empty it, the cavity has closed.
+    """
+    t_end = loading.duration_s
+    if t_end <= t[-1]:
+        return t, _cavity_surface(geometry, joint, volume_m3, gap_m)
+    later = np.linspace(t[-1], t_end, HOLD_SAMPLES + 1)[1:]
+    force = np.array([loading.force_n(time) for time in (t[-1], *later)])
+    gap = gap_m[-1] + (force[1:] - force[0]) / joint.stiffness_n_m
+    volume = np.maximum(volume_m3[-1] + joint.area_m2 * (gap - gap_m[-1]), 0.0)
+    return (np.concatenate([t, later]), np.concatenate([
+        _cavity_surface(geometry, joint, volume_m3, gap_m),
+        _cavity_surface(geometry, joint, volume, np.maximum(gap, joint.rest_gap_m))]))
 
 
 def _summarise(joint: Joint, events: Events, t_n: float, h_n: float, t_post: np.ndarray,
                h_post: np.ndarray, R_post: np.ndarray, force_post: np.ndarray, *,
-               p_nucleation: float, p_rad: np.ndarray, distance_m: float, surface_m2: float,
-               open_time_s: float) -> Summary:
+               p_nucleation: float, p_rad: np.ndarray, distance_m: float,
+               wall: tuple[np.ndarray, np.ndarray]) -> Summary:
     """The summary figures of a crack from its phase-2 series and events."""
     max_radius = float(R_post.max())
     if max_radius >= distance_m:
@@ -837,8 +870,8 @@ def _summarise(joint: Joint, events: Events, t_n: float, h_n: float, t_post: np.
     gap_after = float(np.mean(h_post[tail] - drift[tail]))
     fl, p_rest = joint.fluid, joint.capsule.rest_pressure_pa
     gases = [gas[1:] for gas in dissolved_gases(fl)]
-    moles = tuple(bubble.gas_uptake_mol(surface_m2, open_time_s, tension_pa=tension,
-                                        ostwald=ostwald, diffusivity_m2_s=diffusivity)
+    moles = tuple(bubble.gas_uptake_history_mol(*wall, tension_pa=tension, ostwald=ostwald,
+                                                diffusivity_m2_s=diffusivity)
                   for tension, ostwald, diffusivity in gases)
     bubble_at_rest = {"p_liquid": p_rest, "sigma": fl.surface_tension_n_m,
                       "p_vapour": fl.vapour_pressure_pa}

@@ -404,3 +404,25 @@ def test_two_gases_leave_one_after_the_other():
     assert bubble.residual_radius(moles, [co2, n2], co2_alone * (1 + 1e-9), **at) == \
         pytest.approx(R_n2, rel=1e-6)
     assert bubble.residual_radius(moles, [co2, n2], 1.01 * total, **at) == 0.0
+
+
+def test_uptake_through_a_constant_wall_is_the_closed_form():
+    t = np.linspace(0.0, 0.7, 50) ** 2 / 0.7  # uneven steps
+    kwargs = {"tension_pa": 6000.0, "ostwald": 0.62, "diffusivity_m2_s": 2e-9}
+    assert bubble.gas_uptake_history_mol(t, np.full(t.size, 2e-4), **kwargs) == \
+        pytest.approx(bubble.gas_uptake_mol(2e-4, 0.7, **kwargs), rel=1e-12)
+    # A wall that closes half-way takes up what the open half gave.
+    closing = np.where(t <= t[25], 2e-4, 0.0)
+    half = bubble.gas_uptake_history_mol(t, closing, **kwargs)
+    assert bubble.gas_uptake_mol(2e-4, t[25], **kwargs) < half < \
+        bubble.gas_uptake_mol(2e-4, t[26], **kwargs)
+
+
+def test_residual_moles_leave_gas_by_gas():
+    co2, n2 = (6000.0, 0.62, 2e-9), (75e3, 0.014, 2.5e-9)
+    moles, at = (2e-8, 6e-9), {"p_liquid": 1e5, "sigma": 0.05}
+    co2_time = bubble.residual_dissolution_time(moles[:1], [co2], **at)
+    assert bubble.residual_moles(moles, [co2, n2], 0.0, **at) == moles
+    halfway = bubble.residual_moles(moles, [co2, n2], 0.5 * co2_time, **at)
+    assert 0.0 < halfway[0] < moles[0] and halfway[1] == moles[1]
+    assert bubble.residual_moles(moles, [co2, n2], 1.01 * co2_time, **at)[0] == 0.0

@@ -166,10 +166,10 @@ def test_unwritable_output_folder_is_one_line(tmp_path, capsys):
 
 
 def test_pulls_prints_the_sequence_of_outcomes(capsys):
-    assert main(["pulls", "--at", "0", "300", "5400"]) == 0
+    assert main(["pulls", "--at", "0", "300", "9000"]) == 0
     lines = capsys.readouterr().out.splitlines()
     outcomes = [line.split()[2] for line in lines[2:]]
-    assert outcomes == ["crack", "no", "crack"]  # "no crack" at 5 min, a crack at 90
+    assert outcomes == ["crack", "no", "crack"]  # "no crack" at 5 min, a crack at 150
 
 
 def test_pulls_out_of_order_is_one_line(capsys):

@@ -182,13 +182,14 @@ def test_refractory_time_is_dissolution_of_the_gas_that_diffused_in(knuckle_crac
     # Epstein-Plesset itself is tested in test_bubble.py.
     s = knuckle_crack.summary
     fluid = KNUCKLE.fluid
-    R_end, h_end = knuckle_crack.radius_m[-1], knuckle_crack.gap_m[-1]
-    b = confined.shape(4 / 3 * np.pi * R_end**3, h_end, np.sqrt(A / np.pi))[1]
-    wall = 2 * np.pi * b * (b + h_end)  # the disc's faces and rim
-    open_s = RampAndHold().duration_s - s.crack_time_s
+    crack = knuckle_crack.t_s >= s.crack_time_s
+    t, wall = cv.simulation._gas_history(
+        "confined", KNUCKLE, RampAndHold(), knuckle_crack.t_s[crack],
+        knuckle_crack.cavity_volume_m3[crack], knuckle_crack.gap_m[crack])
+    assert t[-1] == pytest.approx(RampAndHold().duration_s)  # held open to the end
     gases = [g[1:] for g in cv.fluid.dissolved_gases(fluid)]
-    moles = [bubble.gas_uptake_mol(wall, open_s, tension_pa=p, ostwald=L,
-                                   diffusivity_m2_s=D) for p, L, D in gases]
+    moles = [bubble.gas_uptake_history_mol(t, wall, tension_pa=p, ostwald=L,
+                                           diffusivity_m2_s=D) for p, L, D in gases]
     np.testing.assert_allclose(s.residual_gas_mol, moles, rtol=1e-14)
     at_rest = {"p_liquid": P_REST, "sigma": fluid.surface_tension_n_m,
                "p_vapour": fluid.vapour_pressure_pa}
@@ -197,6 +198,16 @@ def test_refractory_time_is_dissolution_of_the_gas_that_diffused_in(knuckle_crac
     # The flux ratio of the two gases, L p sqrt(D) (the same wall, the same time).
     ratio = [L * p * np.sqrt(D) for p, L, D in gases]
     assert s.residual_co2_fraction == pytest.approx(ratio[0] / sum(ratio), rel=1e-12)
+
+
+def test_the_gas_left_does_not_depend_on_how_long_the_crack_is_followed(knuckle_crack):
+    # After the simulated window the held joint's cavity is continued quasi-statically
+    # to the end of the pull: following the crack 10 or 100 ms leaves the same gas
+    # (measured 0.5 %: the ringing left at 10 ms).
+    for after in (0.01, 0.1):
+        other = cv.simulate(after_crack_s=after).summary
+        assert other.residual_radius_m == pytest.approx(
+            knuckle_crack.summary.residual_radius_m, rel=1e-2)
 
 
 def test_sampled_loading_gives_same_crack_as_the_law_it_samples():
