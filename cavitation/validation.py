@@ -93,6 +93,9 @@ class Target:
         The published centre (mean or median), or ``nan``.
     measure : callable
         ``measure(Measured) -> float``: the model's value, in the quantity's unit.
+    set_by : tuple of str
+        Constants that set this quantity although they were fitted to another figure:
+        the row is then no independent evidence either, and says so.
     """
 
     key: str
@@ -104,6 +107,7 @@ class Target:
     high: float
     centre: float
     measure: Callable[[Measured], float]
+    set_by: tuple[str, ...] = ()
 
 
 @dataclass
@@ -157,7 +161,8 @@ TARGETS = (
            math.nan, lambda m: 100.0 * _octaves_below(m.in_air_near, 10e3)),
     Target("knuckle_decay", "duration at -20 dB, microphone at 1 cm [ms]",
            "decays within about 10 ms", "web recording, unverified", ("knuckle",), 0.0, 10.0,
-           math.nan, lambda m: 1e3 * m.in_air_near.features.duration_s),
+           math.nan, lambda m: 1e3 * m.in_air_near.features.duration_s,
+           set_by=("capsule.resistance_pa_s_m3",)),
     Target("skin_peak", "dominant frequency at the skin [Hz]",
            "86-1830 Hz; median 215, mean 333 (95 % CI 285-380)",
            "Reggars 1996 (C3-C4, skin microphones)", CERVICAL, 86.0, 1830.0, 215.0,
@@ -190,6 +195,8 @@ class Row:
         ``"met"``, ``"not met"`` or ``"no figure"``, with how far from the centre.
     fitted : tuple of str
         The constants fitted to this figure, for this preset; empty when predicted.
+    borrowed : tuple of str
+        Constants fitted to another figure that set this one (:attr:`Target.set_by`).
     """
 
     preset: str
@@ -197,11 +204,16 @@ class Row:
     value: float
     verdict: str
     fitted: tuple[str, ...]
+    borrowed: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
-        """``"fitted"`` or ``"predicted"``."""
-        return "fitted" if self.fitted else "predicted"
+        """``"fitted"``, ``"set by fitted ..."`` or ``"predicted"``."""
+        if self.fitted:
+            return f"fitted ({', '.join(self.fitted)})"
+        if self.borrowed:
+            return f"set by {', '.join(self.borrowed)}, fitted to another figure"
+        return "predicted"
 
 
 def _verdict(target: Target, value: float) -> str:
@@ -247,8 +259,10 @@ def report(presets: Sequence[str] = tuple(PRESETS), geometry: str = "confined"
                 continue
             fitted = tuple(f.parameter for f in FITTED
                            if f.target == target.key and name in f.presets)
+            borrowed = tuple(f.parameter for f in FITTED if f.parameter in target.set_by
+                             and name in f.presets and f.parameter not in fitted)
             value = target.measure(measured[name])
-            rows.append(Row(name, target, value, _verdict(target, value), fitted))
+            rows.append(Row(name, target, value, _verdict(target, value), fitted, borrowed))
     return rows, measured
 
 
@@ -257,9 +271,8 @@ def table(rows: Sequence[Row]) -> str:
     lines = ["| preset | quantity | published (source) | model | verdict | fitted or predicted |",
              "|---|---|---|---|---|---|"]
     for row in rows:
-        kind = f"fitted ({', '.join(row.fitted)})" if row.fitted else "predicted"
         lines.append(f"| {row.preset} | {row.target.quantity} | {row.target.published}"
-                     f" ({row.target.source}) | {row.value:.3g} | {row.verdict} | {kind} |")
+                     f" ({row.target.source}) | {row.value:.3g} | {row.verdict} | {row.kind} |")
     return "\n".join(lines)
 
 

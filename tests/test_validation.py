@@ -33,7 +33,7 @@ def test_every_fitted_constant_is_a_parameter_and_its_target_is_reported(fitted)
 def test_a_figure_a_constant_was_fitted_to_is_marked_fitted(neck):
     rows, _ = neck
     by_key = {row.target.key: row for row in rows}
-    assert by_key["pop_duration"].kind == "fitted"
+    assert by_key["pop_duration"].kind == "fitted (capsule.resistance_pa_s_m3)"
     assert by_key["pop_duration"].fitted == ("capsule.resistance_pa_s_m3",)
     assert by_key["skin_peak"].kind == "predicted"
     assert "fitted (capsule.resistance_pa_s_m3)" in validation.table(rows)
@@ -83,3 +83,10 @@ def test_every_target_applies_to_known_presets():
     for target in validation.TARGETS:
         assert set(target.presets) <= set(PRESETS)
         assert math.isnan(target.low) == math.isnan(target.high)
+
+
+def test_a_figure_set_by_a_constant_fitted_elsewhere_says_so():
+    target = next(t for t in validation.TARGETS if t.key == "knuckle_decay")
+    assert "capsule.resistance_pa_s_m3" in target.set_by
+    row = validation.Row("knuckle", target, 5.0, "met", (), ("capsule.resistance_pa_s_m3",))
+    assert row.kind.startswith("set by capsule.resistance_pa_s_m3")
