@@ -399,7 +399,13 @@ def _far_field(p_inf, t_end: float) -> tuple:
     layout of :func:`cavitation.joint.loading_force`), else None."""
     if callable(p_inf):
         step = 1e-6 * t_end
-        return p_inf, lambda t: (p_inf(t + step) - p_inf(t - step)) / (2.0 * step), None
+
+        def rate(t: float) -> float:  # central; forward where t - step would be before 0
+            if t < step:
+                return (p_inf(t + step) - p_inf(t)) / step
+            return (p_inf(t + step) - p_inf(t - step)) / (2.0 * step)
+
+        return p_inf, rate, None
     if not isinstance(p_inf, tuple):
         return None, None, None
     from .joint import SampledLoading, loading_force, loading_rate  # joint imports us
@@ -669,11 +675,21 @@ def _gas_radius(moles: float, p_liquid: float, temperature_k: float) -> float:
     return (3.0 * volume / (4.0 * math.pi)) ** (1.0 / 3.0)
 
 
-def _sequence(moles, gases, p_liquid, temperature_k):
-    """The gases in the order they leave (the fastest to dissolve first), with the
-    radius each alone would make: ``[(radius, tension, ostwald, diffusivity)]``."""
-    order = sorted(zip(moles, gases, strict=True), key=lambda pair: -pair[1][1] * pair[1][2])
-    return [(_gas_radius(n, p_liquid, temperature_k), *gas) for n, gas in order if n > 0.0]
+def _order(moles, gases, p_gas: float, sigma: float, temperature_k: float) -> list[int]:
+    """Indices of the gases in the order they leave: the fastest to dissolve alone first."""
+    def alone(i: int) -> float:
+        tension, ostwald, diffusivity = gases[i]
+        return dissolution_time(_gas_radius(moles[i], p_gas, temperature_k), p_liquid=p_gas,
+                                gas_tension=tension, ostwald=ostwald, diffusivity=diffusivity,
+                                sigma=sigma)
+    return sorted((i for i in range(len(moles)) if moles[i] > 0.0), key=alone)
+
+
+def _sequence(moles, gases, p_liquid, sigma, temperature_k):
+    """The gases in the order they leave, with the radius each alone would make:
+    ``[(radius, tension, ostwald, diffusivity)]``."""
+    return [(_gas_radius(moles[i], p_liquid, temperature_k), *gases[i])
+            for i in _order(moles, gases, p_liquid, sigma, temperature_k)]
 
 
 def residual_dissolution_time(moles, gases, *, p_liquid: float, sigma: float,
@@ -714,7 +730,7 @@ def residual_dissolution_time(moles, gases, *, p_liquid: float, sigma: float,
     return sum(dissolution_time(radius, p_liquid=p_gas, gas_tension=tension, ostwald=ostwald,
                                 diffusivity=diffusivity, sigma=sigma)
                for radius, tension, ostwald, diffusivity in _sequence(
-                   moles, gases, p_gas, temperature_k))
+                   moles, gases, p_gas, sigma, temperature_k))
 
 
 def residual_moles(moles, gases, elapsed_s: float, *, p_liquid: float, sigma: float,
@@ -727,7 +743,7 @@ def residual_moles(moles, gases, elapsed_s: float, *, p_liquid: float, sigma: fl
     radius holds, the ones still to leave are whole.
     """
     p_gas = p_liquid - p_vapour
-    order = sorted(range(len(moles)), key=lambda i: -gases[i][1] * gases[i][2])
+    order = _order(moles, gases, p_gas, sigma, temperature_k)
     left = list(moles)
     remaining = elapsed_s
     for i in order:

@@ -23,12 +23,19 @@ the sphere; the recess) is a quadratic form ``T = 1/2 q'^T M(q) q'`` in
   (``R_s`` the equivalent sphere radius), and the recess beyond the rim, taken as
   the near field of a sphere of radius ``a`` (an assumption);
 - ``M_hh = m + pi rho (a^4 - b^4) / (8 h) + A^2 rho / (4 pi a)``, the bone with the film
-  it squeezes (Stefan's added mass) and the recess;
-- ``M_hV = -rho (a^2 - b^2) / (4 h) - A rho / (4 pi a)``.
+  it squeezes (Stefan's added mass, from the cavity's in-plane radius ``b``) and the
+  recess;
+- ``M_hV = -rho (a^2 - r_f^2) / (4 h) - A rho / (4 pi a)``.
+
+Each is a kinetic energy integrated over a region of liquid (the film carries both
+flows from ``r_f`` out, only the squeeze flow from ``b`` to ``r_f``), so ``M`` and the
+losses below are positive definite whatever the state. Once the cavity is larger than
+the contact (a gap wider than the contact, no film) the recess's radius is the
+cavity's, ``rho / (4 pi R_s)``: Rayleigh-Plesset's sphere.
 
 Viscous loss in the film is the quadratic form ``mu q'^T R q'`` with the radial
 Hele-Shaw resistance ``R_VV = 6 ln(a/r_f) / (pi h^3)``, Stefan's
-``R_hh = 3 pi (a^4 - b^4) / (2 h^3)`` and ``R_hV = -3 (a^2 - b^2) / h^3``; ``mu`` is the
+``R_hh = 3 pi (a^4 - b^4) / (2 h^3)`` and ``R_hV = -3 (a^2 - r_f^2) / h^3``; ``mu`` is the
 Carreau viscosity at the film's shear rate. The cavity wall adds the sphere's normal
 viscous stress, ``mu_inf V' / (pi R_s^3)`` (``4 mu R'/R``). Lagrange's equations then give
 the accelerations, both ways coupled:
@@ -121,27 +128,38 @@ def matrices(V, h, a, rho, mass, area):
         is not used.
     """
     R_s, b, b_V, b_h, r_f, f_V, f_h, sphere = shape(V, h, a)
-    recess = rho / (4.0 * math.pi * a)
-    a2, b2 = a * a, b * b
+    a2, b2, f2 = a * a, b * b, r_f * r_f
     a4, b4 = a2 * a2, b2 * b2
-    M_hh = mass + math.pi * rho * (a4 - b4) / (8.0 * h) + area * area * recess
-    M_hV = -rho * (a2 - b2) / (4.0 * h) - area * recess
+    # The film between r_f and a carries the cavity's flow and the squeeze flow; inside
+    # it, from b to r_f (around a sphere smaller than the gap), only the squeeze flow.
+    M_hh = mass + math.pi * rho * (a4 - b4) / (8.0 * h)
+    M_hV = -rho * (a2 - f2) / (4.0 * h)
     Mhh_h = math.pi * rho / 8.0 * (-4.0 * b**3 * b_h / h - (a4 - b4) / h**2)
     Mhh_V = -math.pi * rho * b**3 * b_V / (2.0 * h)
-    MhV_h = rho / 4.0 * (2.0 * b * b_h / h + (a2 - b2) / h**2)
-    MhV_V = rho * b * b_V / (2.0 * h)
+    MhV_h = rho / 4.0 * (2.0 * r_f * f_h / h + (a2 - f2) / h**2)
+    MhV_V = rho * r_f * f_V / (2.0 * h)
     R_hh = 1.5 * math.pi * (a4 - b4) / h**3
-    R_hV = -3.0 * (a2 - b2) / h**3
+    R_hV = -3.0 * (a2 - f2) / h**3
+    # The recess beyond the rim moves with the net outflow V' - A h': the near field
+    # of a sphere of the contact's radius, or of the cavity's once it is larger.
+    recess, recess_V = rho / (4.0 * math.pi * a), 0.0
+    if R_s > a:
+        recess = rho / (4.0 * math.pi * R_s)
+        recess_V = -rho / (16.0 * math.pi**2 * R_s**4)
+    M_hh += area * area * recess
+    M_hV -= area * recess
+    Mhh_V += area * area * recess_V
+    MhV_V -= area * recess_V
     M_VV = MVV_h = MVV_V = R_VV = 0.0
     if V > 0.0:
         L = math.log(a / r_f)
         M_VV = rho * L / (2.0 * math.pi * h) + recess
         MVV_h = rho / (2.0 * math.pi) * (-f_h / (r_f * h) - L / h**2)
-        MVV_V = -rho * f_V / (2.0 * math.pi * h * r_f)
-        if sphere > 0.0:  # the sphere's own near field, inside the film's inner radius
+        MVV_V = -rho * f_V / (2.0 * math.pi * h * r_f) + recess_V
+        if sphere > 0.0 and R_s < r_f:  # the sphere's own near field, out to r_f
             M_VV += rho / (4.0 * math.pi) * (1.0 / R_s - 1.0 / r_f)
-            MVV_V -= rho / (16.0 * math.pi**2 * R_s**4)
-            MVV_h += rho / (4.0 * math.pi) * f_h / r_f**2
+            MVV_V += -rho / (16.0 * math.pi**2 * R_s**4) + rho * f_V / (4.0 * math.pi * f2)
+            MVV_h += rho / (4.0 * math.pi) * f_h / f2
         R_VV = 6.0 * L / (math.pi * h**3)
     film_volume = max(math.pi * a2 * h - V, 0.0) if sphere > 0.0 else math.pi * (a2 - b2) * h
     return (M_hh, M_hV, M_VV, Mhh_h, MhV_h, MVV_h, Mhh_V, MhV_V, MVV_V,
