@@ -87,7 +87,8 @@ JOINT = ("stiffness", "rest_gap", "damping", "area", "rest_pressure", "mass", "c
          "nucleation_pressure")
 _J = len(CAVITY)
 #: The film's shear-thinning (``CONFINED`` only), after the joint's.
-FILM = ("zero_shear_viscosity", "shear_thinning_time", "shear_thinning_index")
+FILM = ("zero_shear_viscosity", "shear_thinning_time", "shear_thinning_index", "recess_gap",
+        "recess_length")
 _F = _J + len(JOINT)
 
 #: Small functions are inlined into their callers: a call between compiled functions
@@ -114,7 +115,7 @@ def _inline_family(module, names):
 _loading_force, _loading_rate = _inline_family(
     _joint_module, ("sampled_segment", "loading_force", "loading_rate"))[1:]
 _confined_accelerations, _centre_pressure = _inline_family(_confined_module, (
-    "shape", "matrices", "wall_pressure", "carreau_viscosity", "film_shear_rate",
+    "shape", "recess", "matrices", "wall_pressure", "carreau_viscosity", "film_shear_rate",
     "accelerations", "centre_pressure"))[-2:]
 
 
@@ -174,7 +175,7 @@ def derivatives(system, t, y, q, load, out):
     p = fluid_pressure(system, y, q)
     out[0] = y[1]
     if system == CONFINED:
-        out[1], out[3], _ = confined(t, y, p, q, load)
+        out[1], out[3], _, _ = confined(t, y, p, q, load)
         out[2] = y[3]
         return
     out[1] = _mechanics(_loading_force(t, load), y[0], y[1], p, q[_J], q[_J + 1], q[_J + 2],
@@ -187,11 +188,12 @@ def derivatives(system, t, y, q, load, out):
 
 @_inline
 def confined(t, y, p, q, load):
-    """``(h'', V'', film viscosity)`` of a ``CONFINED`` state at capsule pressure ``p``."""
+    """``(h'', V'', film and recess viscosities)`` of a ``CONFINED`` state at capsule
+    pressure ``p``."""
     return _confined_accelerations(
         y[0], y[1], y[2], y[3], _loading_force(t, load), p, q[1], q[2], q[3], q[4], q[5],
         q[6], q[7], q[_J], q[_J + 1], q[_J + 2], q[_J + 3], q[_J + 4], q[_J + 5], q[_F],
-        q[_F + 1], q[_F + 2])
+        q[_F + 1], q[_F + 2], q[_F + 3], q[_F + 4])
 
 
 @njit(cache=True, error_model="numpy")
@@ -203,8 +205,9 @@ def event(system, t, y, q, load, level):
         return fluid_pressure(system, y, q) - q[_J + 11]
     if system == CONFINED and y[2] <= 0.0:  # the film's centre reaches the threshold
         p = fluid_pressure(system, y, q)
-        hddot, _, mu = confined(t, y, p, q, load)
-        return _centre_pressure(y[0], y[1], hddot, p, mu, q[1], q[_J + 3]) - q[_J + 11]
+        hddot, _, mu, mu_recess = confined(t, y, p, q, load)
+        return _centre_pressure(y[0], y[1], hddot, p, mu, mu_recess, q[1], q[_J + 3],
+                                q[_F + 3], q[_F + 4]) - q[_J + 11]
     return 1.0
 
 

@@ -65,7 +65,7 @@ import math
 
 from .film import carreau_viscosity, film_shear_rate
 
-__all__ = ["accelerations", "centre_pressure", "in_plane_radius", "matrices", "shape",
+__all__ = ["accelerations", "centre_pressure", "in_plane_radius", "matrices", "recess", "shape",
            "wall_pressure"]
 
 
@@ -101,7 +101,38 @@ def shape(V, h, a):
     return R_s, b, b_V, b_h, r_f, f_V, f_h, sphere
 
 
-def matrices(V, h, a, rho, mass, area):
+def recess(R_s, a, rho, recess_gap, recess_length):
+    """The liquid beyond the contact's rim, between the cavity and the capsule's wall.
+
+    The capsule's recess is a layer of liquid of thickness ``recess_gap`` [m] lining
+    the capsule for ``recess_length`` [m] beyond the rim (radius ``a`` [m]); past it
+    the liquid moves as the near field of a sphere. Its flow is radial Hele-Shaw flow,
+    as the film's: inertance ``rho ln(r_out/r_in) / (2 pi h_r) + rho / (4 pi r_out)``
+    and resistance ``6 mu ln(r_out/r_in) / (pi h_r^3)`` per unit flow, from
+    ``r_in = max(a, R_s)`` (a cavity larger than the contact starts it further out) to
+    ``r_out = max(a + recess_length, r_in)``. A length of 0 leaves the near field of a
+    sphere of the contact's radius.
+
+    Returns
+    -------
+    tuple of float
+        The inertance [kg/m^4], its derivative in the cavity's volume [kg/m^7], the
+        resistance at 1 Pa s [1/m^3] and the layer's volume [m^3].
+    """
+    r_in = max(a, R_s)
+    r_out = max(a + recess_length, r_in)
+    layer = math.log(r_out / r_in)
+    inertance = rho * layer / (2.0 * math.pi * recess_gap) + rho / (4.0 * math.pi * r_out)
+    inertance_V = 0.0
+    if R_s > a:  # the cavity's own radius moves the layer's start, or the near field
+        R_s_V = 1.0 / (4.0 * math.pi * R_s**2)
+        inertance_V = (-rho / (2.0 * math.pi * recess_gap * R_s) if R_s < r_out
+                       else -rho / (4.0 * math.pi * R_s**2)) * R_s_V
+    resistance = 6.0 * layer / (math.pi * recess_gap**3)
+    return inertance, inertance_V, resistance, math.pi * (r_out**2 - r_in**2) * recess_gap
+
+
+def matrices(V, h, a, rho, mass, area, recess_gap, recess_length):
     """Inertia ``M`` [kg, kg/m^2, kg/m^4], its derivatives and the film's unit resistance.
 
     Parameters
@@ -116,6 +147,8 @@ def matrices(V, h, a, rho, mass, area):
         Effective mass of the moving bone [kg].
     area : float
         Contact area [m^2].
+    recess_gap, recess_length : float
+        The capsule's recess (:func:`recess`) [m].
 
     Returns
     -------
@@ -124,8 +157,9 @@ def matrices(V, h, a, rho, mass, area):
         the film's resistance at 1 Pa s, ``R_hh, R_hV, R_VV`` [Pa s/m^3 per Pa s]
         (``R_VV`` 0 before nucleation); the film's volume [m^3]; the equivalent sphere
         radius ``R_s`` [m], the in-plane radius ``b`` [m] and ``sphere`` (see
-        :func:`shape`). Before nucleation (``V = 0``) ``M_VV`` is 0: the cavity row
-        is not used.
+        :func:`shape`); the recess's resistance at 1 Pa s on the net outflow
+        ``V' - A h'`` and its volume [m^3]. Before nucleation (``V = 0``) ``M_VV`` is
+        0: the cavity row is not used.
     """
     R_s, b, b_V, b_h, r_f, f_V, f_h, sphere = shape(V, h, a)
     a2, b2, f2 = a * a, b * b, r_f * r_f
@@ -140,20 +174,16 @@ def matrices(V, h, a, rho, mass, area):
     MhV_V = rho * r_f * f_V / (2.0 * h)
     R_hh = 1.5 * math.pi * (a4 - b4) / h**3
     R_hV = -3.0 * (a2 - f2) / h**3
-    # The recess beyond the rim moves with the net outflow V' - A h': the near field
-    # of a sphere of the contact's radius, or of the cavity's once it is larger.
-    recess, recess_V = rho / (4.0 * math.pi * a), 0.0
-    if R_s > a:
-        recess = rho / (4.0 * math.pi * R_s)
-        recess_V = -rho / (16.0 * math.pi**2 * R_s**4)
-    M_hh += area * area * recess
-    M_hV -= area * recess
+    # The recess beyond the rim moves with the net outflow V' - A h'.
+    recess_M, recess_V, recess_R, recess_volume = recess(R_s, a, rho, recess_gap, recess_length)
+    M_hh += area * area * recess_M
+    M_hV -= area * recess_M
     Mhh_V += area * area * recess_V
     MhV_V -= area * recess_V
     M_VV = MVV_h = MVV_V = R_VV = 0.0
     if V > 0.0:
         L = math.log(a / r_f)
-        M_VV = rho * L / (2.0 * math.pi * h) + recess
+        M_VV = rho * L / (2.0 * math.pi * h) + recess_M
         MVV_h = rho / (2.0 * math.pi) * (-f_h / (r_f * h) - L / h**2)
         MVV_V = -rho * f_V / (2.0 * math.pi * h * r_f) + recess_V
         if sphere > 0.0 and R_s < r_f:  # the sphere's own near field, out to r_f
@@ -163,7 +193,7 @@ def matrices(V, h, a, rho, mass, area):
         R_VV = 6.0 * L / (math.pi * h**3)
     film_volume = max(math.pi * a2 * h - V, 0.0) if sphere > 0.0 else math.pi * (a2 - b2) * h
     return (M_hh, M_hV, M_VV, Mhh_h, MhV_h, MVV_h, Mhh_V, MhV_V, MVV_V,
-            R_hh, R_hV, R_VV, film_volume, R_s, b, sphere)
+            R_hh, R_hV, R_VV, film_volume, R_s, b, sphere, recess_R, recess_volume)
 
 
 def wall_pressure(V, h, b, R_s, sphere, sigma, p_v, kappa, p_gas_ref, R_ref):
@@ -181,7 +211,7 @@ def wall_pressure(V, h, b, R_s, sphere, sigma, p_v, kappa, p_gas_ref, R_ref):
 
 def accelerations(h, hdot, V, Vdot, force, p_c, rho, mu_inf, sigma, p_v, kappa, p_gas_ref,
                   R_ref, stiffness, rest_gap, damping, area, rest_pressure, mass, mu_0,
-                  shear_time, shear_index):
+                  shear_time, shear_index, recess_gap, recess_length):
     """``(h'', V'')`` [m/s^2, m^3/s^2] of the joint and its confined cavity.
 
     Parameters
@@ -204,43 +234,59 @@ def accelerations(h, hdot, V, Vdot, force, p_c, rho, mu_inf, sigma, p_v, kappa, 
         The joint (:class:`cavitation.joint.Joint`), in SI units.
     mu_0, shear_time, shear_index :
         Carreau zero-shear viscosity [Pa s], time constant [s] and index [-].
+    recess_gap, recess_length : float
+        The capsule's recess [m] (:func:`recess`).
 
     Returns
     -------
     tuple of float
-        ``h''`` [m/s^2], ``V''`` [m^3/s^2], and the film's viscosity [Pa s].
+        ``h''`` [m/s^2], ``V''`` [m^3/s^2], and the viscosities [Pa s] of the film and
+        of the recess, each Carreau's at its own shear rate.
     """
     a = math.sqrt(area / math.pi)
-    (M_hh, M_hV, M_VV, Mhh_h, MhV_h, MVV_h, Mhh_V, MhV_V, MVV_V,
-     R_hh, R_hV, R_VV, film_volume, R_s, b, sphere) = matrices(V, h, a, rho, mass, area)
+    (M_hh, M_hV, M_VV, Mhh_h, MhV_h, MVV_h, Mhh_V, MhV_V, MVV_V, R_hh, R_hV, R_VV,
+     film_volume, R_s, b, sphere, recess_R, recess_volume) = matrices(
+        V, h, a, rho, mass, area, recess_gap, recess_length)
     unit_power = R_hh * hdot * hdot + 2.0 * R_hV * hdot * Vdot + R_VV * Vdot * Vdot
     mu = carreau_viscosity(film_shear_rate(unit_power, film_volume), mu_0, mu_inf,
                            shear_time, shear_index)
+    outflow = Vdot - area * hdot  # through the recess, toward the capsule's wall
+    mu_recess = carreau_viscosity(film_shear_rate(recess_R * outflow * outflow, recess_volume),
+                                  mu_0, mu_inf, shear_time, shear_index)
+    recess_drop = mu_recess * recess_R * outflow
     Q_h = (force - stiffness * (h - rest_gap) - damping * hdot + area * (p_c - rest_pressure)
-           - mu * (R_hh * hdot + R_hV * Vdot))
+           - mu * (R_hh * hdot + R_hV * Vdot) + area * recess_drop)
     # Lagrange: M q'' = Q - (dM/dt) q' + 1/2 q'^T (dM/dq) q'
     rhs_h = (Q_h - (Mhh_h * hdot + Mhh_V * Vdot) * hdot - (MhV_h * hdot + MhV_V * Vdot) * Vdot
              + 0.5 * (Mhh_h * hdot * hdot + 2.0 * MhV_h * hdot * Vdot + MVV_h * Vdot * Vdot))
     if V <= 0.0:
-        return rhs_h / M_hh, 0.0, mu
+        return rhs_h / M_hh, 0.0, mu, mu_recess
     p_B = wall_pressure(V, h, b, R_s, sphere, sigma, p_v, kappa, p_gas_ref, R_ref)
-    Q_V = p_B - p_c - mu * (R_hV * hdot + R_VV * Vdot) - mu_inf * Vdot / (math.pi * R_s**3)
+    Q_V = (p_B - p_c - mu * (R_hV * hdot + R_VV * Vdot) - mu_inf * Vdot / (math.pi * R_s**3)
+           - recess_drop)
     rhs_V = (Q_V - (MhV_h * hdot + MhV_V * Vdot) * hdot - (MVV_h * hdot + MVV_V * Vdot) * Vdot
              + 0.5 * (Mhh_V * hdot * hdot + 2.0 * MhV_V * hdot * Vdot + MVV_V * Vdot * Vdot))
     det = M_hh * M_VV - M_hV * M_hV
-    return (M_VV * rhs_h - M_hV * rhs_V) / det, (M_hh * rhs_V - M_hV * rhs_h) / det, mu
+    return ((M_VV * rhs_h - M_hV * rhs_V) / det, (M_hh * rhs_V - M_hV * rhs_h) / det, mu,
+            mu_recess)
 
 
-def centre_pressure(h, hdot, hddot, p_c, mu, rho, area):
+def centre_pressure(h, hdot, hddot, p_c, mu, mu_recess, rho, area, recess_gap,
+                    recess_length):
     """Film pressure [Pa] at the centre of a cavity-free film, where it is lowest.
 
-    The rim sits below the capsule by the recess's inertia, ``rho A h'' / (4 pi a)``;
-    from rim to centre the Reynolds equation with the film's inertia adds
+    The liquid the opening draws in, ``A h'``, comes from the capsule through the
+    recess (:func:`recess`): the rim sits below the capsule by the recess's inertia
+    and resistance, ``M_r A h'' + mu_r R_r A h'``. From rim to centre the Reynolds
+    equation with the film's inertia adds
     ``-rho a^2 (h'' - h'^2/h) / (4 h) + rho a^2 h'^2 / (8 h^2)`` and the viscous
-    ``-3 mu a^2 h' / h^3`` (:func:`cavitation.film.central_tension`).
+    ``-3 mu a^2 h' / h^3`` (:func:`cavitation.film.central_tension`). ``mu`` and
+    ``mu_recess`` are the film's and the recess's viscosities [Pa s] (as
+    :func:`accelerations` returns them); the rest as there.
     """
     a2 = area / math.pi
-    rim = p_c - rho * area * hddot / (4.0 * math.pi * math.sqrt(a2))
+    inertance, _, resistance, _ = recess(0.0, math.sqrt(a2), rho, recess_gap, recess_length)
+    rim = p_c - inertance * area * hddot - mu_recess * resistance * area * hdot
     inertial = -rho * a2 * (hddot - hdot * hdot / h) / (4.0 * h) \
         + rho * a2 * hdot * hdot / (8.0 * h * h)
     return rim + inertial - 3.0 * mu * a2 * hdot / h**3

@@ -126,12 +126,22 @@ class Capsule(Parameters):
         doc="volume change over which the 'stiffening' law departs from linear by"
             " sinh(1) = 1.18; assumption (a third of the knuckle's cavity volume)")
     resistance_pa_s_m3: float = quantity(
-        3.0e7, unit="Pa s/m^3", low=0.0, high=1e10,
-        doc="viscous resistance of the capsule wall; FITTED: set so that a C1-C2 pop at"
-            " the skin lasts 5.7 ms with the confined cavity, as Dunning 2013 measured"
-            " (5.66 ms, 95 % CI 5.36-5.96); no measurement of it was found. The knuckle"
-            " takes the same value. Without it the film alone leaves a ringing of"
-            " 35 ms (see cavitation.validation)")
+        0.0, unit="Pa s/m^3", low=0.0, high=1e10,
+        doc="viscous resistance of the capsule wall itself; no measurement was found, so"
+            " 0: the flow through the film and the recess's layer damps the ringing"
+            " (confined cavity). Until version 0.4 it was fitted (2e7-3e7) to Dunning"
+            " 2013's pop duration; the sphere needs it (try 3e7), having no recess")
+    fluid_volume_m3: float = quantity(
+        1e-7, unit="m^3", low=1e-8, high=1e-5,
+        doc="synovial fluid in the joint, lining the capsule's recess beyond the"
+            " contact's rim (confined cavity only): it sets the thickness of that layer"
+            " (Joint.recess_gap_m). 0.1 ml assumed for a small joint, whose aspiration"
+            " when healthy yields little more than a trace; not measured for these joints")
+    recess_length_m: float = quantity(
+        5e-3, unit="m", low=0.0, high=0.05,
+        doc="how far the capsule's recess reaches beyond the contact's rim, radially"
+            " (confined cavity only); 5 mm assumed. 0: no layer, the liquid beyond the"
+            " rim moves as the near field of a sphere of the contact's radius")
     law: str = field(default="linear", metadata={
         "doc": "pressure-volume law: 'linear' (constant compliance) or 'stiffening'"
                " (sinh); linear by default, as no finger-joint curve is known"})

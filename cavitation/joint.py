@@ -340,6 +340,19 @@ class Joint(Parameters):
     body: BodyTransfer = field(default_factory=BodyTransfer)
 
 
+    @property
+    def recess_gap_m(self) -> float:
+        """Thickness [m] of the fluid layer in the capsule's recess: the capsule's fluid
+        spread over the annulus from the contact's rim to ``recess_length_m`` beyond it;
+        at most 1 m (no layer to speak of), as when that length is 0."""
+        a = math.sqrt(self.area_m2 / math.pi)
+        length = self.capsule.recess_length_m
+        annulus = math.pi * length * (2.0 * a + length)
+        if annulus <= 0.0:
+            return 1.0
+        return min(self.capsule.fluid_volume_m3 / annulus, 1.0)
+
+
 KNUCKLE = Joint(name="knuckle")
 """The metacarpophalangeal (MCP) joint of a finger: every default of :class:`Joint`,
 :class:`Capsule`, :class:`SynovialFluid`, :class:`Nucleation` and

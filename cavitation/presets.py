@@ -71,9 +71,6 @@ _CERVICAL_CAPSULE = {
     " (musculoskeletalkey.com, intra-articular injection); lumbar inflation gives about"
     " 1e-11 m^3/Pa (0.3 ml for 15-40 kPa), and under suction a capsule is stiffer"
     " (Knight & Levick 1982): 1e-12 m^3/Pa",
-    "capsule.resistance_pa_s_m3": "FITTED: set so a C1-C2 pop at the skin lasts about"
-    " 5.7 ms with the confined cavity, as Dunning et al. 2013 measured (5.66 ms, 95 % CI"
-    " 5.36-5.96); see cavitation.validation.FITTED",
     "stiffness_n_m": "assumption: capsule and ligaments against distraction, 20 N/mm;"
     " a human cervical capsular ligament fails near 220 N (Ndu 2007)",
     "body.tissue_mode_hz": "assumption: several cm of neck muscle over the joint make a"
@@ -113,7 +110,7 @@ def _cervical(name: str, description: str, *, area_m2: float, mass_kg: float,
     joint = _spinal(
         name, area_m2=area_m2, mass_kg=mass_kg, stiffness_n_m=2e4, damping_n_s_m=damping_n_s_m,
         rest_gap_m=2e-4, **{"capsule.compliance_m3_pa": 1e-12,
-                            "capsule.resistance_pa_s_m3": 3e7, "body.depth_m": depth_m,
+                            "body.depth_m": depth_m,
                             "body.tissue_mode_hz": 400.0, "body.bone_mode_hz": 3000.0})
     loading = Thrust(preload_n=20.0, peak_force_n=peak_force_n, thrust_time_s=0.1,
                      preload_time_s=0.2)
@@ -170,7 +167,7 @@ LUMBAR_FACET = Preset(
     joint=_spinal(
         "lumbar-facet", area_m2=1.97e-4, mass_kg=2.0, stiffness_n_m=5e4,
         damping_n_s_m=250.0, rest_gap_m=2e-4,
-        **{"capsule.compliance_m3_pa": 1.5e-12, "capsule.resistance_pa_s_m3": 3e7,
+        **{"capsule.compliance_m3_pa": 1.5e-12,
            "body.depth_m": 0.0315, "body.tissue_mode_hz": 300.0,
            "body.bone_mode_hz": 2000.0}),
     loading=Thrust(preload_n=70.0, peak_force_n=200.0, thrust_time_s=0.14,
@@ -186,7 +183,6 @@ LUMBAR_FACET = Preset(
         "capsule.compliance_m3_pa": "assumption: lumbar facets hold 1 ml or less and 0.3 ml"
         " of saline gives 15-40 kPa (about 1e-11 m^3/Pa inflated); stiffer under suction"
         " (Knight & Levick 1982): 1.5e-12 m^3/Pa",
-        "capsule.resistance_pa_s_m3": "assumption: as the cervical presets",
         "body.depth_m": "facet joints 3.15 +- 0.5 cm below the skin, L1-S1 (Galiano 2005,"
         " Anesth Analg)",
         "body.tissue_mode_hz": "assumption: 3 cm of paraspinal muscle; no figure found",

@@ -28,6 +28,7 @@ time the residual gas takes to dissolve (the refractory time) from
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -387,8 +388,9 @@ def _sphere_rates(joint: Joint, loading: Loading, cavity: dict, V_ref: float, t:
 
 def _confined_rates(joint: Joint, loading: Loading, t: float, y: np.ndarray,
                     nucleus: _Nucleus | None = None) -> tuple:
-    """``(h'', V'', capsule pressure [Pa], film viscosity [Pa s])`` of a confined state;
-    the gas and reference volume of ``nucleus`` (a fresh nucleus when None)."""
+    """``(h'', V'', capsule pressure [Pa], film and recess viscosities [Pa s])`` of a
+    confined state; the gas and reference volume of ``nucleus`` (a fresh nucleus when
+    None)."""
     fl, capsule = joint.fluid, joint.capsule
     p_gas_ref, R_ref, V_ref = fl.gas_tension_pa, joint.nucleation.radius_m, 0.0
     if nucleus is not None:
@@ -397,35 +399,49 @@ def _confined_rates(joint: Joint, loading: Loading, t: float, y: np.ndarray,
     h, hdot, V, Vdot = y
     p = capsule_pressure(joint.area_m2 * (h - joint.rest_gap_m) - (V - V_ref), capsule,
                          joint.area_m2 * hdot - Vdot)
-    hddot, Vddot, mu = confined.accelerations(
+    hddot, Vddot, mu, mu_recess = confined.accelerations(
         h, hdot, V, Vdot, loading.force_n(t), p, fl.density_kg_m3, fl.viscosity_pa_s,
         fl.surface_tension_n_m, fl.vapour_pressure_pa, fl.polytropic_exponent, p_gas_ref,
         R_ref, joint.stiffness_n_m, joint.rest_gap_m, joint.damping_n_s_m, joint.area_m2,
         capsule.rest_pressure_pa, joint.mass_kg, fl.zero_shear_viscosity_pa_s,
-        fl.shear_thinning_time_s, fl.shear_thinning_index)
-    return hddot, Vddot, p, mu
+        fl.shear_thinning_time_s, fl.shear_thinning_index, joint.recess_gap_m,
+        capsule.recess_length_m)
+    return hddot, Vddot, p, mu, mu_recess
+
+
+def _stiff_solve(fun, span: tuple, y0, **options):
+    """``solve_ivp`` with LSODA, and with Radau if LSODA gives up: a film of a few
+    micrometres is so stiff (its squeeze rate 1e11 1/s) that LSODA fails on its first
+    step, where the implicit Runge-Kutta method answers."""
+    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # LSODA's own complaint; judged below
+        sol = solve_ivp(fun, span, y0, method="LSODA", **options)
+    if sol.status < 0:
+        sol = solve_ivp(fun, span, y0, method="Radau", **options)
+    return sol
 
 
 def _confined_opening_lsoda(joint: Joint, loading: Loading, rtol: float) -> tuple:
     """Phase 1 of the confined geometry with LSODA, as :func:`_opening_lsoda` returns it:
     the film squeezes, and the crack comes where its centre reaches the threshold."""
-    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
     def opening(t: float, y: np.ndarray) -> list[float]:
         return [y[1], _confined_rates(joint, loading, t, [y[0], y[1], 0.0, 0.0])[0]]
 
     def reaches_threshold(t: float, y: np.ndarray) -> float:
-        hddot, _, p, mu = _confined_rates(joint, loading, t, [y[0], y[1], 0.0, 0.0])
-        centre = confined.centre_pressure(y[0], y[1], hddot, p, mu, joint.fluid.density_kg_m3,
-                                          joint.area_m2)
+        hddot, _, p, mu, mu_recess = _confined_rates(joint, loading, t, [y[0], y[1], 0.0, 0.0])
+        centre = confined.centre_pressure(
+            y[0], y[1], hddot, p, mu, mu_recess, joint.fluid.density_kg_m3, joint.area_m2,
+            joint.recess_gap_m, joint.capsule.recess_length_m)
         return centre - joint.nucleation.pressure_pa
 
     reaches_threshold.terminal = True
     reaches_threshold.direction = -1
-    pre = solve_ivp(opening, (0.0, loading.duration_s), [joint.rest_gap_m, 0.0],
-                    method="LSODA", rtol=rtol,
-                    atol=[rtol * GAP_SCALE_M, film_speed_tolerance(joint, rtol)],
-                    events=reaches_threshold, dense_output=True)
+    pre = _stiff_solve(opening, (0.0, loading.duration_s), [joint.rest_gap_m, 0.0], rtol=rtol,
+                       atol=[rtol * GAP_SCALE_M, film_speed_tolerance(joint, rtol)],
+                       events=reaches_threshold, dense_output=True)
     _check_integration(pre, "opening")
     if pre.status != 1:
         return False, False, loading.duration_s, pre.y[:, -1], pre.sol
@@ -437,19 +453,18 @@ def _confined_crack_lsoda(joint: Joint, loading: Loading, nucleus: _Nucleus, y0:
                           atol: np.ndarray) -> np.ndarray:
     """Phase 2 of the confined geometry with LSODA: rows ``h, hdot, V, Vdot``, capsule
     pressure [Pa], force [N], ``V''``, as the compiled path observes them."""
-    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
     def crack(time: float, y: np.ndarray) -> list[float]:
         if y[2] <= 0.0:  # a step past the cavity's end: NaN makes LSODA take a shorter one
             return [math.nan] * 4
-        hddot, Vddot, _, _ = _confined_rates(joint, loading, time, y, nucleus)
+        hddot, Vddot, *_ = _confined_rates(joint, loading, time, y, nucleus)
         return [y[1], hddot, y[3], Vddot]
 
     # LSODA fails on its first step with a volume tolerance below about 1e-22 m^3 (a
     # nucleus of 0.1 um at rtol 1e-8): its floor is rtol times a sphere of 13 um.
     atol = atol.copy()
     atol[2] = max(atol[2], rtol * 1e-14)
-    post = solve_ivp(crack, (t_n, t_stop), y0, method="LSODA", rtol=rtol, atol=atol, t_eval=t)
+    post = _stiff_solve(crack, (t_n, t_stop), y0, rtol=rtol, atol=atol, t_eval=t)
     _check_integration(post, "crack")
     rates = np.array([_confined_rates(joint, loading, time, y, nucleus)
                       for time, y in zip(post.t, post.y.T, strict=True)])
@@ -492,7 +507,9 @@ class _Compiled:
         self.film_speed_tolerance = film_speed_tolerance(joint, rtol=1.0)
         film_values = {"zero_shear_viscosity": fluid.zero_shear_viscosity_pa_s,
                        "shear_thinning_time": fluid.shear_thinning_time_s,
-                       "shear_thinning_index": fluid.shear_thinning_index}
+                       "shear_thinning_index": fluid.shear_thinning_index,
+                       "recess_gap": joint.recess_gap_m,
+                       "recess_length": capsule.recess_length_m}
         self.q = np.concatenate([
             compiled.cavity_vector(_cavity_parameters(joint, model)),
             [joint_values[name] for name in compiled.JOINT],

@@ -145,7 +145,7 @@ def test_scenario_renders_stereo(tmp_path, capsys):
          "exclude each other"),
         (["--spasm-force", "3"], "--spasm-force and --spasm-stiffness need --spasm"),
         (["--level", "normalised", "--full-scale", "10"], "no effect with --level normalised"),
-        (["--distance", "0.01", "--full-scale", "2"],
+        (["--distance", "0.01", "--full-scale", "0.1"],
          "(--full-scale PA sets it; or --level normalised)"),
     ],
 )

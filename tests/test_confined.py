@@ -23,6 +23,8 @@ a = film.contact_radius(A)
 FLUID = KNUCKLE.fluid
 RHO = FLUID.density_kg_m3
 MU = 0.03
+#: The knuckle's recess: gap and length [m].
+RECESS = (KNUCKLE.recess_gap_m, KNUCKLE.capsule.recess_length_m)
 
 
 def reynolds_pressure_drop(flow, inner_m, outer_m, gap_m, mu):
@@ -43,7 +45,7 @@ def test_stefan_force_is_the_integral_of_the_reynolds_pressure():
     assert force == pytest.approx(film.stefan_force(a, h, hdot, MU), rel=1e-9)
     assert suction(0.0) == pytest.approx(film.central_tension(a, h, hdot, MU), rel=1e-9)
     # The confined model's film resistance against separation is Stefan's.
-    R_hh = confined.matrices(0.0, h, a, RHO, 0.03, A)[9]
+    R_hh = confined.matrices(0.0, h, a, RHO, 0.03, A, *RECESS)[9]
     assert MU * R_hh * hdot == pytest.approx(film.stefan_force(a, h, hdot, MU), rel=1e-12)
 
 
@@ -57,17 +59,18 @@ def test_radial_hele_shaw_resistance_is_the_integral_of_the_reynolds_pressure():
     V = math.pi * (b - h / 2) ** 2 * h + math.pi**2 / 4 * (b - h / 2) * h**2 + math.pi * h**3 / 6
     b_model = confined.shape(V, h, a)[1]
     assert b_model == pytest.approx(b, rel=1e-12)
-    R_VV = confined.matrices(V, h, a, RHO, 0.03, A)[11]
+    R_VV = confined.matrices(V, h, a, RHO, 0.03, A, *RECESS)[11]
     assert MU * R_VV == pytest.approx(film.radial_resistance(b, a, h, MU), rel=1e-12)
-    inertance = confined.matrices(V, h, a, RHO, 0.03, A)[2] - RHO / (4 * math.pi * a)
+    inertance = confined.matrices(V, h, a, RHO, 0.03, A, *RECESS)[2] \
+        - confined.recess(0.0, a, RHO, *RECESS)[0]
     assert inertance == pytest.approx(film.radial_inertance(b, a, h, RHO), rel=1e-12)
 
 
 def test_shape_is_continuous_where_the_sphere_touches_both_surfaces():
     h = 3e-4
     V_touch = math.pi * h**3 / 6
-    below = confined.matrices(V_touch * (1 - 1e-9), h, a, RHO, 0.03, A)
-    above = confined.matrices(V_touch * (1 + 1e-9), h, a, RHO, 0.03, A)
+    below = confined.matrices(V_touch * (1 - 1e-9), h, a, RHO, 0.03, A, *RECESS)
+    above = confined.matrices(V_touch * (1 + 1e-9), h, a, RHO, 0.03, A, *RECESS)
     # Inertias, film resistance, radii: continuous to the 1e-9 step (to 1e-6 relative).
     for index in (0, 1, 2, 9, 10, 11, 13, 14):
         assert above[index] == pytest.approx(below[index], rel=1e-6, abs=1e-30)
@@ -79,10 +82,11 @@ def test_shape_is_continuous_where_the_sphere_touches_both_surfaces():
 def _cavity_acceleration(R, Rdot, h, p_c):
     """V'' of the confined model for a cavity of radius R held in a still gap h."""
     V, Vdot = 4 / 3 * math.pi * R**3, 4 * math.pi * R**2 * Rdot
-    _, Vddot, _ = confined.accelerations(
+    _, Vddot, _, _ = confined.accelerations(
         h, 0.0, V, Vdot, 0.0, p_c, RHO, FLUID.viscosity_pa_s, FLUID.surface_tension_n_m,
         FLUID.vapour_pressure_pa, FLUID.polytropic_exponent, FLUID.gas_tension_pa, 5e-6,
-        KNUCKLE.stiffness_n_m, h, 0.0, A, 1e5, 1e12, 3.0, 1.0, 0.3)  # a bone of 1e12 kg
+        KNUCKLE.stiffness_n_m, h, 0.0, A, 1e5, 1e12, 3.0, 1.0, 0.3,  # a bone of 1e12 kg
+        1e-3, 0.0)  # no recess layer: the liquid beyond the rim is a sphere's near field
     return Vddot
 
 
@@ -167,21 +171,25 @@ def test_energy_budget_of_the_confined_crack_closes(confined_crack):
     V, Vdot = 4 / 3 * math.pi * R**3, 4 * math.pi * R**2 * Rdot
     kinetic, dissipation, p_wall = (np.empty_like(t) for _ in range(3))
     for i in range(t.size):
-        m = confined.matrices(V[i], h[i], a, fl.density_kg_m3, joint.mass_kg, A)
+        m = confined.matrices(V[i], h[i], a, fl.density_kg_m3, joint.mass_kg, A,
+                              joint.recess_gap_m, capsule.recess_length_m)
         M_hh, M_hV, M_VV, R_hh, R_hV, R_VV = m[0], m[1], m[2], m[9], m[10], m[11]
         kinetic[i] = 0.5 * (M_hh * hdot[i]**2 + 2 * M_hV * hdot[i] * Vdot[i] + M_VV * Vdot[i]**2)
         p_c = capsule_pressure(A * (h[i] - joint.rest_gap_m) - V[i], capsule,
                                A * hdot[i] - Vdot[i])
-        mu = confined.accelerations(
+        mu, mu_recess = confined.accelerations(
             h[i], hdot[i], V[i], Vdot[i], F[i], p_c, fl.density_kg_m3, fl.viscosity_pa_s,
             fl.surface_tension_n_m, fl.vapour_pressure_pa, fl.polytropic_exponent,
             fl.gas_tension_pa, joint.nucleation.radius_m, joint.stiffness_n_m,
             joint.rest_gap_m, joint.damping_n_s_m, A, capsule.rest_pressure_pa, joint.mass_kg,
-            fl.zero_shear_viscosity_pa_s, fl.shear_thinning_time_s, fl.shear_thinning_index)[2]
+            fl.zero_shear_viscosity_pa_s, fl.shear_thinning_time_s, fl.shear_thinning_index,
+            joint.recess_gap_m, capsule.recess_length_m)[2:]
+        outflow = Vdot[i] - A * hdot[i]
         dissipation[i] = (joint.damping_n_s_m * hdot[i]**2
-                          + capsule.resistance_pa_s_m3 * (A * hdot[i] - Vdot[i])**2
+                          + capsule.resistance_pa_s_m3 * outflow**2
                           + mu * (R_hh * hdot[i]**2 + 2 * R_hV * hdot[i] * Vdot[i]
                                   + R_VV * Vdot[i]**2)
+                          + mu_recess * m[16] * outflow**2
                           + fl.viscosity_pa_s * Vdot[i]**2 / (math.pi * R[i]**3))
         p_wall[i] = confined.wall_pressure(V[i], h[i], m[14], m[13], m[15],
                                            fl.surface_tension_n_m, fl.vapour_pressure_pa,
@@ -271,14 +279,16 @@ def test_dashboard_draws_the_disc_in_its_contact(confined_crack):
 
 
 def _states():
-    """(V, h, area) over the regimes: a sphere in a thin film, a disc, a disc capped at
-    the contact, a gap wider than the contact with a sphere smaller and larger than it."""
+    """(V, h, area, recess) over the regimes: a sphere in a thin film, a disc, a disc
+    capped at the contact, a gap wider than the contact with a sphere smaller and larger
+    than it; with and without a recess layer."""
     rng = np.random.default_rng(7)
-    for _ in range(300):
+    for _ in range(400):
         area = 10 ** rng.uniform(-5, np.log10(5e-3))
         h = 10 ** rng.uniform(-6, np.log10(5e-3))
         V = np.pi * h**3 / 6 * 10 ** rng.uniform(-6, 9)
-        yield V, h, area
+        recess = (10 ** rng.uniform(-5, np.log10(5e-3)), rng.choice([0.0, 1e-3, 1e-2]))
+        yield V, h, area, recess
 
 
 def test_inertia_derivatives_are_the_derivatives_of_the_inertia():
@@ -286,14 +296,15 @@ def test_inertia_derivatives_are_the_derivatives_of_the_inertia():
     # the entries' scale; kinks (the sphere becoming a disc, the caps at the contact)
     # are skipped where the two sides straddle one.
     checked = 0
-    for V, h, area in _states():
+    for V, h, area, recess in _states():
         a_c = np.sqrt(area / np.pi)
-        base = confined.matrices(V, h, a_c, RHO, 0.03, area)
+        base = confined.matrices(V, h, a_c, RHO, 0.03, area, *recess)
         for index, (dV, dh) in enumerate(((0.0, 1e-6 * h), (1e-6 * V, 0.0))):
-            up = confined.matrices(V + dV, h + dh, a_c, RHO, 0.03, area)
-            down = confined.matrices(V - dV, h - dh, a_c, RHO, 0.03, area)
-            if up[15] != down[15] or (up[14] >= a_c) != (down[14] >= a_c) or (
-                    (up[13] > a_c) != (down[13] > a_c)):
+            up = confined.matrices(V + dV, h + dh, a_c, RHO, 0.03, area, *recess)
+            down = confined.matrices(V - dV, h - dh, a_c, RHO, 0.03, area, *recess)
+            ends = (a_c, a_c + recess[1])  # where the recess starts and ends
+            if up[15] != down[15] or (up[14] >= a_c) != (down[14] >= a_c) or any(
+                    (up[13] > end) != (down[13] > end) for end in ends):
                 continue
             step = 2 * (dV + dh)
             for entry in range(3):
@@ -302,14 +313,15 @@ def test_inertia_derivatives_are_the_derivatives_of_the_inertia():
                 scale = max(abs(base[entry]) / (V if index else h), 1e-300)
                 assert analytic == pytest.approx(numeric, rel=1e-5, abs=1e-7 * scale)
             checked += 1
-    assert checked > 400
+    assert checked > 500
 
 
 def test_inertia_and_losses_are_positive_definite_in_every_regime():
-    for V, h, area in _states():
-        m = confined.matrices(V, h, np.sqrt(area / np.pi), RHO, 0.03, area)
+    for V, h, area, recess in _states():
+        m = confined.matrices(V, h, np.sqrt(area / np.pi), RHO, 0.03, area, *recess)
         M = np.array([[m[0], m[1]], [m[1], m[2]]])
         R = np.array([[m[9], m[10]], [m[10], m[11]]])
+        assert m[16] >= 0.0  # the recess's resistance
         # Kinetic energy and film losses: integrals of squares over regions of liquid.
         assert np.linalg.eigvalsh(M).min() > -1e-12 * np.abs(M).max()
         assert np.linalg.eigvalsh(R).min() >= -1e-12 * np.abs(R).max()
@@ -321,5 +333,5 @@ def test_a_cavity_wider_than_a_film_less_contact_is_rayleigh_plesset():
     area = 1e-5
     a_c = np.sqrt(area / np.pi)
     R = 3 * a_c
-    m = confined.matrices(4 / 3 * np.pi * R**3, 10 * R, a_c, RHO, 0.03, area)
+    m = confined.matrices(4 / 3 * np.pi * R**3, 10 * R, a_c, RHO, 0.03, area, 1e-3, 0.0)
     assert m[2] == pytest.approx(RHO / (4 * np.pi * R), rel=1e-12)

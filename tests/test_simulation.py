@@ -57,8 +57,13 @@ def _laplace_pa(result):
 
 @pytest.mark.parametrize("geometry", cv.simulation.GEOMETRIES)
 def test_joint_settles_where_ligaments_and_cavity_pressure_balance_the_pull(geometry):
-    pull = RampAndHold(peak_force_n=1.002 * CRACK_FORCE_N, ramp_time_s=0.3, hold_time_s=0.2)
-    result = cv.simulate(loading=pull, after_crack_s=0.08, geometry=geometry)
+    pull = RampAndHold(peak_force_n=1.002 * CRACK_FORCE_N, ramp_time_s=0.3, hold_time_s=0.5)
+    # The confined cavity settles through the recess's layer, whose shear-thinning
+    # liquid thickens as the flow slows: its time constant is about 20 ms, so it is
+    # followed 0.3 s; the sphere's ringing is gone well within 80 ms.
+    after = 0.3 if geometry == "confined" else 0.08
+    result = cv.simulate(loading=pull, after_crack_s=after, geometry=geometry,
+                         output_step_s=1e-5 if geometry == "confined" else 1e-6)
     fluid = KNUCKLE.fluid
     # The cavity ends in equilibrium: fluid pressure = vapour - Laplace (its gas is
     # negligible at this size), and F = k (h - h0) + A (p_rest - p).
