@@ -2,7 +2,9 @@
 
 - ``bubble.solve``: a 1 mm cavity collapsing in water toward a 0.1 mm equilibrium
   radius, 250 us, Keller-Miksis, rtol 1e-8, compiled and, side by side, the same
-  equations with ``solve_ivp`` (LSODA) and a Python right-hand side;
+  equations with ``solve_ivp`` (LSODA) and a Python right-hand side; and a 0.1 mm
+  bubble under a far field that falls by half an atmosphere and recovers over 3 ms,
+  a function of time (compiled: read at 20,001 times; LSODA: called);
 - ``simulate``: one full coupled knuckle event (default pull, 40 ms after the crack),
   on its default 1 us grid and on the grid ``render`` uses, and with LSODA (the
   fallback, for comparison);
@@ -21,6 +23,7 @@ Timings are measured here, never asserted in the tests.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import subprocess
 import sys
@@ -77,6 +80,17 @@ def main() -> None:
     print(f"{'bubble.solve, compiled (1 mm -> 0.1 mm, 250 us)':48s} {compiled * 1e3:9.2f} ms")
     print(f"{'bubble.solve, LSODA + Python right-hand side':48s} {lsoda * 1e3:9.2f} ms"
           f"  ({lsoda / compiled:.0f} x slower)")
+
+    def drop(t: float) -> float:  # the far field falls by half an atmosphere and recovers
+        return 101325.0 - 5e4 * math.sin(math.pi * t / 3e-3) ** 2
+
+    varying = median_time(lambda: bubble.solve(1e-4, 3e-3, R_eq=1e-4, p_inf=drop),
+                          args.repeats)
+    varying_lsoda = median_time(lambda: bubble.solve(1e-4, 3e-3, R_eq=1e-4, p_inf=drop,
+                                                     method="lsoda"), 5)
+    print(f"{'bubble.solve, p_inf(t) drop and recover, compiled':48s} {varying * 1e3:9.2f} ms")
+    print(f"{'  the same, LSODA calling p_inf(t)':48s} {varying_lsoda * 1e3:9.2f} ms"
+          f"  ({varying_lsoda / varying:.0f} x slower)")
     cases = {
         "simulate, knuckle, 1 us grid": cv.simulate,
         "simulate, knuckle, grid of a 48 kHz render": lambda: cv.simulate(
