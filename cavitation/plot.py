@@ -80,14 +80,16 @@ def plot_pressure(result: CrackResult, ax: Axes | None = None) -> Axes:
     ax = _axes(ax)
     t_ms, zoom = _ms_after_crack(result)
     ax.plot(t_ms[zoom], result.pressure_pa[zoom] / 1e3, color="tab:purple")
+    confined_cavity = result.settings.get("geometry") == "confined"
     ax.axhline(result.joint.nucleation.pressure_pa / 1e3, color="tab:red", ls="--", lw=1,
-               label="nucleation threshold")
+               label="nucleation threshold" + (" (at the film's centre)" if confined_cavity
+                                               else ""))
     ax.axhline(result.joint.fluid.vapour_pressure_pa / 1e3, color="0.5", ls=":", lw=1,
                label="vapour pressure")
     ax.set_xlabel("time after nucleation [ms]")
-    ax.set_ylabel("fluid pressure [kPa, absolute]")
+    ax.set_ylabel("capsule's fluid pressure [kPa, absolute]")
     ax.legend(loc="lower right", fontsize="small")
-    ax.set_title("synovial fluid pressure")
+    ax.set_title("synovial fluid pressure in the capsule")
     return ax
 
 
@@ -232,10 +234,12 @@ def dashboard(rendering: Rendering) -> Figure:
     if s.cracked:
         lines += [f"crack at {s.crack_time_s:.4f} s, {s.nucleation_force_n:.1f} N",
                   f"gap jump {s.gap_jump_m * 1e3:.2f} mm",
-                  f"{crack.settings.get('geometry', 'sphere')} cavity, largest as a sphere"
-                  f" {2 * s.max_radius_m * 1e3:.2f} mm across",
-                  f"first volume minimum {(s.first_collapse_time_s - s.crack_time_s) * 1e3:.2f}"
-                  f" ms after nucleation",
+                  f"{crack.settings.get('geometry', 'sphere')} cavity, largest (in the"
+                  f" window) as a sphere {2 * s.max_radius_m * 1e3:.2f} mm across",
+                  "first volume minimum " + (
+                      "none in the window" if np.isnan(s.first_collapse_time_s) else
+                      f"{(s.first_collapse_time_s - s.crack_time_s) * 1e3:.2f} ms after"
+                      " nucleation"),
                   f"gas left {s.residual_radius_m * 1e3:.2f} mm"
                   f" ({100 * s.residual_co2_fraction:.0f} % CO2), dissolved in"
                   f" {s.refractory_time_s / 60:.0f} min"]

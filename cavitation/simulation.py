@@ -683,7 +683,8 @@ def simulate(
 
     residual = _ResidualBubble(joint, residual_radius_m) if residual_radius_m > 0 else None
     fast = _Compiled.make(joint, loading, model, geometry) if residual is None else None
-    cracked, by_residual, before = _opening_phase(joint, loading, residual, fast, geometry, rtol)
+    cracked, by_residual, before = _opening_phase(joint, loading, residual, fast, geometry, rtol,
+                                                  settings["output_step_s"])
     if not cracked:
         zeros = np.zeros_like(before["t_s"])
         return CrackResult(
@@ -715,10 +716,14 @@ class _Nucleus:
 
 
 def _opening_phase(joint: Joint, loading: Loading, residual: _ResidualBubble | None,
-                   fast: _Compiled | None, geometry: str, rtol: float) -> tuple:
+                   fast: _Compiled | None, geometry: str, rtol: float,
+                   output_step_s: float) -> tuple:
     """Phase 1, the joint opening: ``(cracked, by_residual, series)``, the series
     (``t_s``, ``force_n``, ``gap_m``, ``gap_rate_m_s``, ``pressure_pa``, ``radius_m``,
-    ``radius_rate_m_s``) on a grid of at most 1 ms that ends at the crack, if any."""
+    ``radius_rate_m_s``) on a grid of at most 1 ms that ends at the crack, if any. Its
+    last step before the crack is one output step: the sound, which starts at the
+    crack, is read off these samples by interpolation, and a longer last step would
+    spread its onset backwards into a ramp."""
     A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
     pre = fast.opening(rtol) if fast is not None else None
     if pre is None and geometry == "confined" and residual is None:
@@ -727,6 +732,8 @@ def _opening_phase(joint: Joint, loading: Loading, residual: _ResidualBubble | N
         pre = _opening_lsoda(joint, loading, residual, rtol)
     cracked, by_residual, t_end, _, sol = pre
     t = np.linspace(0.0, t_end, max(math.ceil(t_end / 1e-3), 200) + 1)
+    if cracked and t_end - output_step_s > t[-2]:
+        t = np.insert(t, t.size - 1, t_end - output_step_s)
     h, hdot = sol(t)
     zeros = np.zeros_like(t)
     if residual is None:
