@@ -8,6 +8,8 @@ leaving no file behind.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import signal
 import sys
@@ -133,6 +135,11 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--svg", action="store_true", help="also write NAME.svg")
     r.add_argument("--out", default="outputs", metavar="DIR",
                    help="output folder, created if needed (default: outputs)")
+    r.add_argument("--name", default=None, metavar="NAME",
+                   help="file name of the outputs, without extension (default: the preset's"
+                   " or scenario's name; with a fingerprint of the options and --set values"
+                   " that differ from the defaults, e.g. knuckle-3f2a91c0, so that a changed"
+                   " render does not collide with the default one)")
     r.add_argument("--overwrite", action="store_true",
                    help="replace existing files (by default they are kept and nothing is"
                    " written)")
@@ -254,7 +261,7 @@ def _render(args: argparse.Namespace) -> int:
                        full_scale_pa=args.full_scale, seed=args.seed, settings=settings,
                        model=args.model, geometry=args.geometry, source=args.source)
     figures = ("png", "svg") if args.svg else ("png",)
-    paths = save(rendering, args.out, preset.name, file_format=args.format,
+    paths = save(rendering, args.out, _stem(args, preset.name), file_format=args.format,
                  subtype=args.subtype, figures=figures, preset=preset.name,
                  overwrite=args.overwrite)
     s, f = rendering.crack.summary, rendering.features
@@ -265,6 +272,28 @@ def _render(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"  wrote {path}")
     return 0
+
+
+#: Options of ``cavitation render`` that do not change the sound or its files' contents.
+_NOT_IN_NAME = ("out", "overwrite", "svg", "name", "list_parameters", "preset", "scenario",
+                "turn", "rotate", "spasm", "command")
+
+
+def _stem(args: argparse.Namespace, base: str) -> str:
+    """The outputs' file name: ``--name``, or ``base`` with a fingerprint of every option
+    that differs from its default (``--set`` values included)."""
+    if args.name is not None:
+        if not args.name or args.name in (".", "..") or any(c in args.name for c in "/\\"):
+            raise ValueError(f"--name {args.name!r} is not a file name; valid: a name"
+                             " without '/' or '\\', other than '.' and '..'")
+        return args.name
+    defaults = vars(_build_parser().parse_args(["render"]))
+    changed = {key: value for key, value in sorted(vars(args).items())
+               if key not in _NOT_IN_NAME and value != defaults.get(key)}
+    if not changed:
+        return base
+    digest = hashlib.sha256(json.dumps(changed, sort_keys=True, default=str).encode())
+    return f"{base}-{digest.hexdigest()[:8]}"
 
 
 def _render_scenario(args: argparse.Namespace) -> int:
@@ -299,7 +328,7 @@ def _render_scenario(args: argparse.Namespace) -> int:
                                 full_scale_pa=args.full_scale, seed=args.seed,
                                 settings=settings)
     figures = ("png", "svg") if args.svg else ("png",)
-    paths = save(rendering, args.out, scenario.file_stem, file_format=args.format,
+    paths = save(rendering, args.out, _stem(args, scenario.file_stem), file_format=args.format,
                  subtype=args.subtype, figures=figures, overwrite=args.overwrite,
                  extra={"scenario": scenario.as_dict()})
     pops = ", ".join(f"{label} at {t:.4f} s" for t, label, _ in result.pops) or "none"

@@ -27,7 +27,7 @@ def test_render_writes_wav_json_and_png(tmp_path, capsys):
 def test_set_changes_a_parameter_and_the_loading(tmp_path):
     args = ["render", "--out", str(tmp_path), "--set", "capsule.compliance_m3_pa=3e-13",
             "--set", "loading.peak_force_n=80", "--format", "flac", "--subtype", "PCM_16",
-            "--listener", "contact", "--samplerate", "96000"]
+            "--listener", "contact", "--samplerate", "96000", "--name", "knuckle"]
     assert main(args) == 0
     meta = json.loads((tmp_path / "knuckle.json").read_text())
     assert meta["parameters"]["joint"]["capsule"]["compliance_m3_pa"] == 3e-13
@@ -120,7 +120,7 @@ def test_unknown_preset_to_show_is_one_line(capsys):
 
 def test_scenario_renders_stereo(tmp_path, capsys):
     args = ["render", "--scenario", "upper-cervical", "--turn", "left", "--listener",
-            "contact", "--out", str(tmp_path)]
+            "contact", "--out", str(tmp_path), "--name", "upper-cervical_turned-left"]
     assert main(args) == 0
     assert "2 joints cracked" in capsys.readouterr().out
     samples, rate, _ = read_audio(tmp_path / "upper-cervical_turned-left.wav")
@@ -191,3 +191,36 @@ def test_an_interrupt_after_the_work_is_done_is_ignored_while_the_program_exits(
                           check=False)
     assert done.returncode == 3
     assert done.stdout.split() == ["True", "True"]
+
+
+def _readme_commands() -> list[list[str]]:
+    """The ``cavitation`` lines of the README's command-line section, as argument lists."""
+    import shlex
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    section = text.split("## The command line", 1)[1].split("```", 2)[1]
+    return [shlex.split(line.split("#", 1)[0])[1:] for line in section.splitlines()
+            if line.startswith("cavitation ")]
+
+
+def test_the_readmes_examples_run_one_after_another(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    commands = _readme_commands()
+    assert len(commands) >= 5
+    for args in commands:
+        try:
+            status = main(args)
+        except SystemExit as done:  # --help
+            status = done.code
+        assert status == 0, (args, capsys.readouterr().err)
+    written = sorted(p.name for p in (tmp_path / "outputs").iterdir())
+    # The default render and the one with --set values, side by side.
+    assert "knuckle.wav" in written and any(n.startswith("knuckle-") for n in written)
+
+
+def test_name_chooses_the_files_name(tmp_path, capsys):
+    assert main(["render", "--out", str(tmp_path), "--name", "mine"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.json", "mine.png", "mine.wav"]
+    assert main(["render", "--out", str(tmp_path), "--name", "a/b"]) == 2
+    assert "--name 'a/b' is not a file name" in capsys.readouterr().err
