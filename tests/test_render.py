@@ -160,3 +160,16 @@ def test_nothing_is_heard_before_the_crack(name):
     early = rendering.t_s < rendering.crack.summary.crack_time_s - 0.5e-3
     peak = np.max(np.abs(rendering.pressure_pa))
     assert np.max(np.abs(rendering.pressure_pa[early])) < 1e-4 * peak
+
+
+def test_spectrogram_shows_the_crack_where_the_waveform_does(air):
+    from cavitation import plot
+
+    ax = plot.plot_spectrogram(air)
+    assert ax.get_yscale() == "log" and "after the first crack" in ax.get_xlabel()
+    mesh = ax.collections[0]
+    level = np.asarray(mesh.get_array()).reshape(mesh._coordinates.shape[0] - 1, -1)
+    times = mesh._coordinates[0, :, 0]
+    loudest = times[np.argmax(level.max(axis=0))]
+    # 8 ms frames centred on the crack's first milliseconds.
+    assert -5.0 < loudest < 10.0
