@@ -294,12 +294,13 @@ def measure(preset: Preset, geometry: str) -> Measured:
     """Simulate and hear one preset as the studies measured it."""
     joint, loading = preset.joint, preset.loading
     near = AudioSettings(air_distance_m=0.01)  # Chandran Suja & Barakat: < 1 cm
+    # The report reads the pressure in pascals; a normalised level cannot clip.
+    heard = {"geometry": geometry, "level": "normalised"}
     return Measured(
         preset=preset, geometry=geometry, crack=simulate(joint, loading, geometry=geometry),
-        at_skin=render(joint, loading, listener_kind="contact", geometry=geometry),
-        in_air=render(joint, loading, listener_kind="air", geometry=geometry),
-        in_air_near=render(joint, loading, listener_kind="air", settings=near,
-                           geometry=geometry))
+        at_skin=render(joint, loading, listener_kind="contact", **heard),
+        in_air=render(joint, loading, listener_kind="air", **heard),
+        in_air_near=render(joint, loading, listener_kind="air", settings=near, **heard))
 
 
 def scenario_rows() -> list[Row]:
@@ -394,7 +395,7 @@ def sensitivity_table(presets: Sequence[str] = ("knuckle", "atlanto-axial"),
         for volume in FLUID_VOLUMES_M3:
             joint = replace(preset.joint, **{"capsule.fluid_volume_m3": volume})
             rendering = render(joint, preset.loading, listener_kind=listener_kind,
-                               geometry=geometry)
+                               geometry=geometry, level="normalised")
             c, f = audio.character(rendering.pressure_pa, rendering.samplerate_hz), \
                 rendering.features
             lines.append(

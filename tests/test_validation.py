@@ -113,3 +113,10 @@ def test_sensitivity_to_the_fluid_volume_is_reported():
     assert layers == sorted(layers)  # more fluid, a thicker layer
     quality = [float(row.split("|")[6]) for row in rows]
     assert quality[-1] > quality[0]  # and a ringing less damped
+
+
+def test_the_sphere_is_reported_too(capsys):
+    # Its knuckle is louder than the calibrated full scale at 1 cm: the report reads
+    # pascals, so it must not clip.
+    assert main(["validate", "--geometry", "sphere", "--preset", "knuckle"]) == 0
+    assert "(sphere cavity)" in capsys.readouterr().out
