@@ -255,13 +255,14 @@ def _render(args: argparse.Namespace) -> int:
                                          for n, v, u, d in describe(loading))]:
             print(f"{name:34s} {value!s:>12} {unit:9s} {doc}")
         return 0
+    stem = _stem(args, preset.name)  # a bad --name is refused before the work
     settings = AudioSettings(noise_rms_pa=args.noise, air_distance_m=args.distance)
     rendering = render(joint, loading, listener_kind=args.listener,
                        samplerate_hz=args.samplerate, level=args.level,
                        full_scale_pa=args.full_scale, seed=args.seed, settings=settings,
                        model=args.model, geometry=args.geometry, source=args.source)
     figures = ("png", "svg") if args.svg else ("png",)
-    paths = save(rendering, args.out, _stem(args, preset.name), file_format=args.format,
+    paths = save(rendering, args.out, stem, file_format=args.format,
                  subtype=args.subtype, figures=figures, preset=preset.name,
                  overwrite=args.overwrite)
     s, f = rendering.crack.summary, rendering.features
@@ -279,6 +280,13 @@ _NOT_IN_NAME = ("out", "overwrite", "svg", "name", "list_parameters", "preset", 
                 "turn", "rotate", "spasm", "command")
 
 
+def _number_or_text(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def _stem(args: argparse.Namespace, base: str) -> str:
     """The outputs' file name: ``--name``, or ``base`` with a fingerprint of every option
     that differs from its default (``--set`` values included)."""
@@ -290,6 +298,9 @@ def _stem(args: argparse.Namespace, base: str) -> str:
     defaults = vars(_build_parser().parse_args(["render"]))
     changed = {key: value for key, value in sorted(vars(args).items())
                if key not in _NOT_IN_NAME and value != defaults.get(key)}
+    if "set" in changed:  # the same values however written or ordered
+        changed["set"] = sorted((name, _number_or_text(value)) for name, _, value in
+                                (item.partition("=") for item in args.set))
     if not changed:
         return base
     digest = hashlib.sha256(json.dumps(changed, sort_keys=True, default=str).encode())
@@ -319,6 +330,7 @@ def _render_scenario(args: argparse.Namespace) -> int:
         scenario = turn_head(scenario, args.turn)
     if args.rotate:
         scenario = head_rotation(scenario, args.rotate)
+    stem = _stem(args, scenario.file_stem)  # a bad --name is refused before the work
     settings = AudioSettings(noise_rms_pa=args.noise, air_distance_m=args.distance)
     result = simulate_scenario(scenario, model=args.model, geometry=args.geometry,
                                source=args.source,
@@ -328,7 +340,7 @@ def _render_scenario(args: argparse.Namespace) -> int:
                                 full_scale_pa=args.full_scale, seed=args.seed,
                                 settings=settings)
     figures = ("png", "svg") if args.svg else ("png",)
-    paths = save(rendering, args.out, _stem(args, scenario.file_stem), file_format=args.format,
+    paths = save(rendering, args.out, stem, file_format=args.format,
                  subtype=args.subtype, figures=figures, overwrite=args.overwrite,
                  extra={"scenario": scenario.as_dict()})
     pops = ", ".join(f"{label} at {t:.4f} s" for t, label, _ in result.pops) or "none"

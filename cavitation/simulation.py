@@ -562,6 +562,21 @@ def _forces(loading: Loading, t: np.ndarray, fast: _Compiled | None) -> np.ndarr
     return np.array([loading.force_n(ti) for ti in t], dtype=float)
 
 
+#: Thinnest layer of fluid in the capsule's recess [m]: at 3 um a knuckle's crack takes
+#: about 2 s to integrate; at 1 um it had not finished after 4 minutes (review).
+THINNEST_RECESS_M = 3e-6
+
+
+def _check_recess(joint: Joint) -> None:
+    gap = joint.recess_gap_m
+    if gap < THINNEST_RECESS_M:
+        raise ValueError(
+            f"capsule.fluid_volume_m3 = {joint.capsule.fluid_volume_m3:g} m^3 over"
+            f" capsule.recess_length_m = {joint.capsule.recess_length_m:g} m makes the"
+            f" recess's layer {gap:g} m thin; valid: at least {THINNEST_RECESS_M:g} m (more"
+            " fluid, or a shorter recess)")
+
+
 def _check_nucleus_grows(joint: Joint) -> None:
     # The growth threshold is below the vapour pressure, so below any valid resting
     # pressure too: a joint that passes this check starts out below its threshold.
@@ -681,6 +696,8 @@ def simulate(
     loading = RampAndHold() if loading is None else as_loading(loading)
     _check_nucleus_grows(joint)
 
+    if geometry == "confined":
+        _check_recess(joint)
     residual = _ResidualBubble(joint, residual_radius_m) if residual_radius_m > 0 else None
     fast = _Compiled.make(joint, loading, model, geometry) if residual is None else None
     cracked, by_residual, before = _opening_phase(joint, loading, residual, fast, geometry, rtol,
@@ -881,18 +898,27 @@ def _gas_history(geometry: str, joint: Joint, loading: Loading, t: np.ndarray,
     """Times [s] and wall areas [m^2] of the cavity from nucleation until the loading
     ends, when the joint is taken to be released.
 
-    The simulated window, then its quasi-static continuation: the open joint yields to
-    any change of the force through its ligaments alone (the cavity holds the fluid
-    at its own pressure), so the gap follows ``(F - F_end) / k`` and the cavity fills
-    ``A`` times that; where that would empty it, the cavity has closed.
+    The simulated window, then the joint held quasi-statically: the ligaments carry the
+    force less the suction of a fluid at the cavity's (vapour) pressure,
+    ``k (h - h0) = F - A (p_rest - p_v)``, and the cavity fills the opening less what
+    the capsule gives at that pressure. It does not depend on where the window ended.
+    Once that empties the cavity, it has closed: no more gas is taken up, even if the
+    force rises again (that would be a new crack).
     """
     t_end = loading.duration_s
     if t_end <= t[-1]:
         return t, _cavity_surface(geometry, joint, volume_m3, gap_m)
     later = np.linspace(t[-1], t_end, HOLD_SAMPLES + 1)[1:]
-    force = np.array([loading.force_n(time) for time in (t[-1], *later)])
-    gap = gap_m[-1] + (force[1:] - force[0]) / joint.stiffness_n_m
-    volume = np.maximum(volume_m3[-1] + joint.area_m2 * (gap - gap_m[-1]), 0.0)
+    capsule, fl = joint.capsule, joint.fluid
+    suction = capsule.rest_pressure_pa - fl.vapour_pressure_pa
+    force = np.array([loading.force_n(time) for time in later])
+    gap = joint.rest_gap_m + (force - joint.area_m2 * suction) / joint.stiffness_n_m
+    given = capsule.compliance_m3_pa * suction  # by the capsule, at the cavity's pressure
+    if capsule.law == "stiffening":
+        given = capsule.stiffening_volume_m3 * math.asinh(given / capsule.stiffening_volume_m3)
+    volume = joint.area_m2 * (gap - joint.rest_gap_m) - given
+    closed = np.cumsum(volume <= 0.0) > 0
+    volume = np.where(closed, 0.0, volume)
     return (np.concatenate([t, later]), np.concatenate([
         _cavity_surface(geometry, joint, volume_m3, gap_m),
         _cavity_surface(geometry, joint, volume, np.maximum(gap, joint.rest_gap_m))]))

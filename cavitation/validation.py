@@ -220,7 +220,8 @@ SCENARIO_TARGETS = (
            "5.27 pops (range 2-9)", "Mourad et al. 2019 (L5-S1)", ("lumbar",), 2.0, 9.0,
            5.27, _pops),
     Target("bilateral", "people with cracks on both sides [%]", "91.9 %",
-           "Dunning et al. 2013", ("upper-cervical",), math.nan, math.nan, 91.9, _both_sides),
+           "Dunning et al. 2013", ("upper-cervical",), math.nan, math.nan, 91.9, _both_sides,
+           set_by=("scenario: shares of the thrust",)),
     Target("turned_side", "first crack on the side the head turns to [%]",
            "94 % (95 % CI 83.5-98.7)", "Reggars & Pollard 1995", ("upper-cervical",), 83.5,
            98.7, 94.0, _turned),
@@ -308,11 +309,19 @@ def scenario_rows() -> list[Row]:
     rows = []
     for target in SCENARIO_TARGETS:
         for name in target.presets:
-            fitted = tuple(f.parameter for f in FITTED
-                           if f.target == target.key and name in f.presets)
+            fitted, borrowed = _fitted(target, name)
             value = target.measure(name)
-            rows.append(Row(name, target, value, _verdict(target, value), fitted))
+            rows.append(Row(name, target, value, _verdict(target, value), fitted, borrowed))
     return rows
+
+
+def _fitted(target: Target, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The constants fitted to ``target`` for ``name``, and those fitted to another
+    figure that set it (:attr:`Target.set_by`)."""
+    fitted = tuple(f.parameter for f in FITTED if f.target == target.key and name in f.presets)
+    borrowed = tuple(f.parameter for f in FITTED if f.parameter in target.set_by
+                     and name in f.presets and f.parameter not in fitted)
+    return fitted, borrowed
 
 
 def report(presets: Sequence[str] = tuple(PRESETS), geometry: str = "confined"
@@ -334,10 +343,7 @@ def report(presets: Sequence[str] = tuple(PRESETS), geometry: str = "confined"
         for name in target.presets:
             if name not in measured:
                 continue
-            fitted = tuple(f.parameter for f in FITTED
-                           if f.target == target.key and name in f.presets)
-            borrowed = tuple(f.parameter for f in FITTED if f.parameter in target.set_by
-                             and name in f.presets and f.parameter not in fitted)
+            fitted, borrowed = _fitted(target, name)
             value = target.measure(measured[name])
             rows.append(Row(name, target, value, _verdict(target, value), fitted, borrowed))
     return rows, measured
@@ -454,10 +460,10 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(f"- {line}" for line in INPUTS))
     print("\n## The sound, measured as a listener would\n")
     print(character_table(measured))
-    if args.geometry == "confined":
+    shown = [n for n in ("knuckle", "atlanto-axial") if n in presets]
+    if args.geometry == "confined" and shown:
         print("\n## How the sound follows the assumed synovial fluid volume\n")
-        print(sensitivity_table([n for n in ("knuckle", "atlanto-axial") if n in presets]
-                                or ["knuckle", "atlanto-axial"]))
+        print(sensitivity_table(shown))
     return 0
 
 

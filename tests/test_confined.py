@@ -16,7 +16,7 @@ from scipy.integrate import quad
 import cavitation as cv
 from cavitation import bubble, confined, film
 from cavitation.fluid import capsule_pressure
-from cavitation.joint import KNUCKLE, FunctionLoading, RampAndHold
+from cavitation.joint import KNUCKLE, FunctionLoading, RampAndHold, SampledLoading
 
 A = KNUCKLE.area_m2
 a = film.contact_radius(A)
@@ -335,3 +335,21 @@ def test_a_cavity_wider_than_a_film_less_contact_is_rayleigh_plesset():
     R = 3 * a_c
     m = confined.matrices(4 / 3 * np.pi * R**3, 10 * R, a_c, RHO, 0.03, area, 1e-3, 0.0)
     assert m[2] == pytest.approx(RHO / (4 * np.pi * R), rel=1e-12)
+
+
+def test_a_recess_too_thin_to_integrate_is_refused():
+    joint = cv.replace(KNUCKLE, **{"capsule.fluid_volume_m3": 1e-8,
+                                   "capsule.recess_length_m": 0.05})
+    with pytest.raises(ValueError, match=r"capsule.fluid_volume_m3 = 1e-08 m\^3 over"
+                       r" capsule.recess_length_m = 0.05 m makes the recess's layer"):
+        cv.simulate(joint)
+
+
+def test_a_closed_cavity_takes_up_no_more_gas():
+    # Pulled, released to 0 N (the cavity closes), pulled again without a new crack:
+    # the gas is what the first opening took up (review: it had reopened).
+    again = SampledLoading(np.array([0.0, 0.6, 0.7, 0.9, 1.2]),
+                           np.array([0.0, 60.0, 0.0, 60.0, 60.0]))
+    released = SampledLoading(np.array([0.0, 0.6, 0.7, 1.2]), np.array([0.0, 60.0, 0.0, 0.0]))
+    assert cv.simulate(loading=again).summary.residual_gas_mol == pytest.approx(
+        cv.simulate(loading=released).summary.residual_gas_mol, rel=1e-12)

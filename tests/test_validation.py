@@ -120,3 +120,11 @@ def test_the_sphere_is_reported_too(capsys):
     # pascals, so it must not clip.
     assert main(["validate", "--geometry", "sphere", "--preset", "knuckle"]) == 0
     assert "(sphere cavity)" in capsys.readouterr().out
+
+
+def test_the_thrusts_rows_say_what_was_fitted():
+    rows = {row.target.key: row for row in validation.scenario_rows()
+            if row.preset == "upper-cervical"}
+    assert rows["pops_per_thrust"].kind.startswith("fitted (scenario: shares")
+    assert rows["bilateral"].kind.startswith("set by scenario: shares of the thrust")
+    assert rows["turned_side"].kind.startswith("fitted")
