@@ -128,34 +128,40 @@ def rddot(R, Rdot, p, q, dp_dt, dp_drddot):
 
 
 @_inline
+def deformation(system, y, q):
+    """The capsule's deformation [m^3] of a joint state ``(h, hdot[, R, Rdot])`` or, for
+    ``CONFINED``, ``(h, hdot, V, Vdot)``, and its rate [m^3/s]: the opening less what
+    the cavity fills."""
+    area, rest_gap = q[_J + 3], q[_J + 1]
+    volume = area * (y[0] - rest_gap)
+    rate = area * y[1]
+    if system == CONFINED:  # the cavity's volume fills part of the opening
+        volume -= y[2] - q[_J + 10]
+        rate -= y[3]
+    elif y.size == 4:  # the sphere fills part of the opening
+        R, Rdot = y[2], y[3]
+        volume -= 4.0 / 3.0 * np.pi * R * R * R - q[_J + 10]
+        rate -= 4.0 * np.pi * R * R * Rdot
+    return volume, rate
+
+
+@_inline
 def far_field_rate(y, hddot, q):
     """The capsule pressure's rate of change [Pa/s] around a spherical cavity: the part
     known from the state and ``h''``, and the part per unit ``R''`` [Pa s/m]."""
-    area, rest_gap = q[_J + 3], q[_J + 1]
     R, Rdot = y[2], y[3]
-    deformation = area * (y[0] - rest_gap) - (4.0 / 3.0 * np.pi * R * R * R - q[_J + 10])
-    rate = area * y[1] - 4.0 * np.pi * R * R * Rdot
-    known_accel = area * hddot - 8.0 * np.pi * R * Rdot * Rdot
-    dp_dt = _pressure_law_rate(deformation, rate, known_accel, q[_J + 6], q[_J + 7], q[_J + 8],
+    volume, rate = deformation(CRACK, y, q)
+    known_accel = q[_J + 3] * hddot - 8.0 * np.pi * R * Rdot * Rdot
+    dp_dt = _pressure_law_rate(volume, rate, known_accel, q[_J + 6], q[_J + 7], q[_J + 8],
                                q[_J + 9] != 0.0)
     return dp_dt, 4.0 * np.pi * R * R * q[_J + 7]
 
 
 @_inline
 def fluid_pressure(system, y, q):
-    """Capsule pressure [Pa] of a joint state ``(h, hdot[, R, Rdot])`` or, for
-    ``CONFINED``, ``(h, hdot, V, Vdot)``."""
-    area, rest_gap = q[_J + 3], q[_J + 1]
-    deformation = area * (y[0] - rest_gap)
-    rate = area * y[1]
-    if system == CONFINED:  # the cavity's volume fills part of the opening
-        deformation -= y[2] - q[_J + 10]
-        rate -= y[3]
-    elif y.size == 4:  # the sphere fills part of the opening
-        R, Rdot = y[2], y[3]
-        deformation -= 4.0 / 3.0 * np.pi * R * R * R - q[_J + 10]
-        rate -= 4.0 * np.pi * R * R * Rdot
-    return _pressure_law(deformation, rate, q[_J + 4], q[_J + 6], q[_J + 7], q[_J + 8],
+    """Capsule pressure [Pa] of a joint state (:func:`deformation`)."""
+    volume, rate = deformation(system, y, q)
+    return _pressure_law(volume, rate, q[_J + 4], q[_J + 6], q[_J + 7], q[_J + 8],
                          q[_J + 9] != 0.0)
 
 
