@@ -306,26 +306,27 @@ SPEED_SCALE_M_S = 1e-2
 CRACK_SPEED_SCALE_M_S = 0.1
 
 
-def film_speed_tolerance(joint: Joint, rtol: float) -> float:
-    """Absolute tolerance [m/s] on the opening speed of a joint with a film.
+def film_speed_scale(joint: Joint) -> float:
+    """Scale [m/s] of the opening speed of a joint with a film: its tolerance is
+    ``rtol`` times this.
 
     The film's centre lies ``3 mu a^2 h' / h^3`` below its rim, so in a thin film a
     tiny error in ``h'`` is a large error in the tension that decides the crack. The
-    speed's tolerance is the one that moves that tension by ``rtol`` of the way from
-    rest to the threshold, at rest (the thinnest film, the zero-shear viscosity);
-    never looser than the sphere's.
+    scale is the speed whose tension, at rest (the thinnest film, the zero-shear
+    viscosity), is the whole way from rest to the threshold; never more than the
+    sphere's ``SPEED_SCALE_M_S``.
     """
     fl, a2 = joint.fluid, joint.area_m2 / math.pi
     sensitivity = 3.0 * max(fl.zero_shear_viscosity_pa_s, fl.viscosity_pa_s) * a2 \
         / joint.rest_gap_m**3
     way = joint.capsule.rest_pressure_pa - joint.nucleation.pressure_pa
-    return rtol * min(SPEED_SCALE_M_S, way / sensitivity) if sensitivity > 0.0 else \
-        rtol * SPEED_SCALE_M_S
+    return min(SPEED_SCALE_M_S, way / sensitivity) if sensitivity > 0.0 else SPEED_SCALE_M_S
 
 
 def _opening_lsoda(joint: Joint, loading: Loading, residual: _ResidualBubble | None,
                    rtol: float) -> tuple:
-    """Phase 1 with LSODA: ``(cracked, by_residual, t_end, (h, hdot) at t_end, sol)``."""
+    """Phase 1 with LSODA: ``(cracked, by_residual, t_end, sol)``, ``sol(t)`` giving
+    ``(h, hdot)``; ``t_end`` is the crack's time, or the loading's end."""
     from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
     A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
@@ -358,28 +359,34 @@ def _opening_lsoda(joint: Joint, loading: Loading, residual: _ResidualBubble | N
     by_residual = cracked and pre.t_events[1].size > 0
     which = 1 if by_residual else 0
     if not cracked:
-        return False, False, loading.duration_s, pre.y[:, -1], pre.sol
-    return True, by_residual, float(pre.t_events[which][0]), pre.y_events[which][0], pre.sol
+        return False, False, loading.duration_s, pre.sol
+    return True, by_residual, float(pre.t_events[which][0]), pre.sol
+
+
+def _sphere_deformation(joint: Joint, V_ref: float, h, hdot, R, Rdot) -> tuple:
+    """The capsule's deformation [m^3] around a spherical cavity, and its rate [m^3/s]:
+    the opening less the cavity's growth (``V_ref`` [m^3]: the volume a residual bubble
+    already held)."""
+    A, h0 = joint.area_m2, joint.rest_gap_m
+    return (A * (h - h0) - (4.0 / 3.0 * math.pi * R**3 - V_ref),
+            A * hdot - 4.0 * math.pi * R**2 * Rdot)
 
 
 def _sphere_pressure(joint: Joint, V_ref: float, h, hdot, R, Rdot):
-    """Capsule pressure [Pa] around a spherical cavity (``V_ref`` [m^3]: the volume a
-    residual bubble already held)."""
-    A, h0 = joint.area_m2, joint.rest_gap_m
-    deformation = A * (h - h0) - (4.0 / 3.0 * math.pi * R**3 - V_ref)
-    return capsule_pressure(deformation, joint.capsule, A * hdot - 4.0 * math.pi * R**2 * Rdot)
+    """Capsule pressure [Pa] around a spherical cavity (:func:`_sphere_deformation`)."""
+    deformation, rate = _sphere_deformation(joint, V_ref, h, hdot, R, Rdot)
+    return capsule_pressure(deformation, joint.capsule, rate)
 
 
 def _sphere_rates(joint: Joint, loading: Loading, cavity: dict, V_ref: float, t: float,
                   h: float, hdot: float, R: float, Rdot: float, p: float) -> tuple:
     """``(h'', R'')`` of the joint and its spherical cavity at capsule pressure ``p``:
     Keller-Miksis with the capsule pressure's rate of change (``dp_inf/dt``)."""
-    A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
+    capsule = joint.capsule
     hddot = gap_acceleration(loading.force_n(t), h, hdot, p, joint)
-    deformation = A * (h - h0) - (4.0 / 3.0 * math.pi * R**3 - V_ref)
     dp_dt = pressure_law_rate(
-        deformation, A * hdot - 4.0 * math.pi * R**2 * Rdot,
-        A * hddot - 8.0 * math.pi * R * Rdot**2, capsule.compliance_m3_pa,
+        *_sphere_deformation(joint, V_ref, h, hdot, R, Rdot),
+        joint.area_m2 * hddot - 8.0 * math.pi * R * Rdot**2, capsule.compliance_m3_pa,
         capsule.resistance_pa_s_m3, capsule.stiffening_volume_m3, capsule.law == "stiffening")
     per_rddot = 4.0 * math.pi * R**2 * capsule.resistance_pa_s_m3
     return hddot, bubble.radial_acceleration(R, Rdot, p, dp_inf_dt=dp_dt,
@@ -440,12 +447,12 @@ def _confined_opening_lsoda(joint: Joint, loading: Loading, rtol: float) -> tupl
     reaches_threshold.terminal = True
     reaches_threshold.direction = -1
     pre = _stiff_solve(opening, (0.0, loading.duration_s), [joint.rest_gap_m, 0.0], rtol=rtol,
-                       atol=[rtol * GAP_SCALE_M, film_speed_tolerance(joint, rtol)],
+                       atol=[rtol * GAP_SCALE_M, rtol * film_speed_scale(joint)],
                        events=reaches_threshold, dense_output=True)
     _check_integration(pre, "opening")
     if pre.status != 1:
-        return False, False, loading.duration_s, pre.y[:, -1], pre.sol
-    return True, False, float(pre.t_events[0][0]), pre.y_events[0][0], pre.sol
+        return False, False, loading.duration_s, pre.sol
+    return True, False, float(pre.t_events[0][0]), pre.sol
 
 
 def _confined_crack_lsoda(joint: Joint, loading: Loading, nucleus: _Nucleus, y0: np.ndarray,
@@ -504,7 +511,7 @@ class _Compiled:
             "nucleation_pressure": joint.nucleation.pressure_pa}
         self.compiled, self.load, self.duration_s = compiled, load, duration_s
         self.rest_gap_m = joint.rest_gap_m
-        self.film_speed_tolerance = film_speed_tolerance(joint, rtol=1.0)
+        self.film_speed_scale_m_s = film_speed_scale(joint)
         film_values = {"zero_shear_viscosity": fluid.zero_shear_viscosity_pa_s,
                        "shear_thinning_time": fluid.shear_thinning_time_s,
                        "shear_thinning_index": fluid.shear_thinning_index,
@@ -535,12 +542,12 @@ class _Compiled:
         y0 = [self.rest_gap_m, 0.0]
         atol = [rtol * GAP_SCALE_M, rtol * SPEED_SCALE_M_S]
         if self.opening_system == self.compiled.CONFINED:  # no cavity yet: V = 0
-            y0, atol = [*y0, 0.0, 0.0], [atol[0], rtol * self.film_speed_tolerance, 1.0, 1.0]
+            y0, atol = [*y0, 0.0, 0.0], [atol[0], rtol * self.film_speed_scale_m_s, 1.0, 1.0]
         sol = self.compiled.Solution(self.opening_system, y0, 0.0, self.duration_s, self.q,
                                      self.load, rtol=rtol, atol=np.array(atol))
         if sol.status < 0:
             return None
-        return sol.status == 1, False, sol.t_final, sol.y_final[:2], lambda t: sol(t)[:2]
+        return sol.status == 1, False, sol.t_final, lambda t: sol(t)[:2]
 
     def crack(self, y_n: np.ndarray, t_n: float, t_stop: float, t_post: np.ndarray,
               rtol: float, atol: np.ndarray) -> np.ndarray | None:
@@ -747,7 +754,7 @@ def _opening_phase(joint: Joint, loading: Loading, residual: _ResidualBubble | N
         pre = _confined_opening_lsoda(joint, loading, rtol)
     elif pre is None:  # a residual bubble follows in the capsule, whatever the geometry
         pre = _opening_lsoda(joint, loading, residual, rtol)
-    cracked, by_residual, t_end, _, sol = pre
+    cracked, by_residual, t_end, sol = pre
     t = np.linspace(0.0, t_end, max(math.ceil(t_end / 1e-3), 200) + 1)
     if cracked and t_end - output_step_s > t[-2]:
         t = np.insert(t, t.size - 1, t_end - output_step_s)
