@@ -283,8 +283,7 @@ def solve(
         (:mod:`cavitation._compiled`); a ``p_inf`` given as a function is read at
         ``FAR_FIELD_SAMPLES`` times and interpolated. LSODA where the compiled steps
         collapse (a stiff problem). ``"lsoda"``: ``scipy.integrate.solve_ivp`` with a
-        Python right-hand side that calls a function ``p_inf`` itself. ``"lsoda"``:
-        ``scipy.integrate.solve_ivp`` with a Python right-hand side, for comparison.
+        Python right-hand side that calls a function ``p_inf`` itself, for comparison.
 
     Returns
     -------
@@ -673,9 +672,13 @@ def gas_uptake_mol(surface_m2: float, open_time_s: float, *, tension_pa: float, 
     temperature_k : float, optional
         Temperature [K].
     """
-    concentration = ostwald * tension_pa / (GAS_CONSTANT_J_MOL_K * temperature_k)
-    return 2.0 * surface_m2 * concentration * math.sqrt(
+    return 2.0 * surface_m2 * _dissolved(tension_pa, ostwald, temperature_k) * math.sqrt(
         diffusivity_m2_s * max(open_time_s, 0.0) / math.pi)
+
+
+def _dissolved(tension_pa: float, ostwald: float, temperature_k: float) -> float:
+    """Concentration [mol/m^3] of a gas dissolved at ``tension_pa``: ``L p / (R T)``."""
+    return ostwald * tension_pa / (GAS_CONSTANT_J_MOL_K * temperature_k)
 
 
 def gas_uptake_history_mol(t_s: np.ndarray, surface_m2: np.ndarray, *, tension_pa: float,
@@ -700,8 +703,8 @@ def gas_uptake_history_mol(t_s: np.ndarray, surface_m2: np.ndarray, *, tension_p
     """
     u = np.sqrt(np.asarray(t_s, dtype=float) - t_s[0])
     S = np.asarray(surface_m2, dtype=float)
-    concentration = ostwald * tension_pa / (GAS_CONSTANT_J_MOL_K * temperature_k)
-    return float(concentration * math.sqrt(diffusivity_m2_s / math.pi)
+    return float(_dissolved(tension_pa, ostwald, temperature_k)
+                 * math.sqrt(diffusivity_m2_s / math.pi)
                  * np.sum((S[1:] + S[:-1]) * np.diff(u)))
 
 
@@ -711,21 +714,19 @@ def _gas_radius(moles: float, p_liquid: float, temperature_k: float) -> float:
     return (3.0 * volume / (4.0 * math.pi)) ** (1.0 / 3.0)
 
 
-def _order(moles, gases, p_gas: float, sigma: float, temperature_k: float) -> list[int]:
-    """Indices of the gases in the order they leave: the fastest to dissolve alone first."""
-    def alone(i: int) -> float:
-        tension, ostwald, diffusivity = gases[i]
-        return dissolution_time(_gas_radius(moles[i], p_gas, temperature_k), p_liquid=p_gas,
-                                gas_tension=tension, ostwald=ostwald, diffusivity=diffusivity,
-                                sigma=sigma)
-    return sorted((i for i in range(len(moles)) if moles[i] > 0.0), key=alone)
-
-
-def _sequence(moles, gases, p_liquid, sigma, temperature_k):
-    """The gases in the order they leave, with the radius each alone would make:
-    ``[(radius, tension, ostwald, diffusivity)]``."""
-    return [(_gas_radius(moles[i], p_liquid, temperature_k), *gases[i])
-            for i in _order(moles, gases, p_liquid, sigma, temperature_k)]
+def _schedule(moles, gases, p_gas: float, sigma: float, temperature_k: float) -> list:
+    """The gases in the order they leave, the fastest to dissolve alone first:
+    ``[(index, radius [m], Epstein-Plesset keywords, time to dissolve [s])]``, each gas
+    alone at the gases' pressure ``p_gas`` [Pa]."""
+    schedule = []
+    for i, (n, (tension, ostwald, diffusivity)) in enumerate(zip(moles, gases, strict=True)):
+        if n <= 0.0:
+            continue
+        radius = _gas_radius(n, p_gas, temperature_k)
+        gas = {"p_liquid": p_gas, "gas_tension": tension, "ostwald": ostwald,
+               "diffusivity": diffusivity, "sigma": sigma}
+        schedule.append((i, radius, gas, dissolution_time(radius, **gas)))
+    return sorted(schedule, key=lambda entry: entry[3])
 
 
 def residual_dissolution_time(moles, gases, *, p_liquid: float, sigma: float,
@@ -735,8 +736,8 @@ def residual_dissolution_time(moles, gases, *, p_liquid: float, sigma: float,
 
     After a crack the cavity's vapour condenses at once and the gas that diffused in
     is left (:func:`gas_uptake_mol`). Each gas dissolves by Epstein-Plesset
-    (:func:`dissolution_time`); they are taken one after the other, the most soluble
-    first. That is an approximation: CO2 is fifty times as soluble as N2 and leaves
+    (:func:`dissolution_time`); they are taken one after the other, the fastest to
+    dissolve alone first. That is an approximation: CO2 is fifty times as soluble as N2 and leaves
     in a minute or two, while the nitrogen left behind dissolves against a small
     undersaturation (its tension near the liquid's pressure) and sets the time.
 
@@ -762,11 +763,8 @@ def residual_dissolution_time(moles, gases, *, p_liquid: float, sigma: float,
     float
         Time [s]; ``inf`` if a gas's tension is at or above the gases' pressure.
     """
-    p_gas = p_liquid - p_vapour
-    return sum(dissolution_time(radius, p_liquid=p_gas, gas_tension=tension, ostwald=ostwald,
-                                diffusivity=diffusivity, sigma=sigma)
-               for radius, tension, ostwald, diffusivity in _sequence(
-                   moles, gases, p_gas, sigma, temperature_k))
+    schedule = _schedule(moles, gases, p_liquid - p_vapour, sigma, temperature_k)
+    return sum(duration for *_, duration in schedule)
 
 
 def residual_moles(moles, gases, elapsed_s: float, *, p_liquid: float, sigma: float,
@@ -778,18 +776,12 @@ def residual_moles(moles, gases, elapsed_s: float, *, p_liquid: float, sigma: fl
     (parameters there): those gone are 0, the one leaving is what its dissolving
     radius holds, the ones still to leave are whole.
     """
-    p_gas = p_liquid - p_vapour
-    order = _order(moles, gases, p_gas, sigma, temperature_k)
+    if elapsed_s <= 0.0:
+        return tuple(moles)
     left = list(moles)
     remaining = elapsed_s
-    for i in order:
-        if left[i] <= 0.0:
-            continue
-        tension, ostwald, diffusivity = gases[i]
-        radius = _gas_radius(left[i], p_gas, temperature_k)
-        gas = {"p_liquid": p_gas, "gas_tension": tension, "ostwald": ostwald,
-               "diffusivity": diffusivity, "sigma": sigma}
-        duration = dissolution_time(radius, **gas)
+    for i, radius, gas, duration in _schedule(moles, gases, p_liquid - p_vapour, sigma,
+                                              temperature_k):
         if remaining < duration:
             now = dissolving_radius(radius, remaining, **gas)
             left[i] *= (now / radius) ** 3
