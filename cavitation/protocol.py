@@ -76,18 +76,12 @@ def repeated_pulls(
         One per pull, in order.
     """
     loading = RampAndHold() if loading is None else loading
-    fluid, capsule = joint.fluid, joint.capsule
-    gases = [gas[1:] for gas in dissolved_gases(fluid)]
     bubble_mol, bubble_since_s = (), 0.0
     pulls: list[Pull] = []
     previous_end = -float("inf")
     for index, start in enumerate(start_times_s):
         start = check_range(f"start_times_s[{index}]", start, "s", previous_end, 1e6)
-        at_rest = {"p_liquid": capsule.rest_pressure_pa, "sigma": fluid.surface_tension_n_m,
-                   "p_vapour": fluid.vapour_pressure_pa}
-        left = bubble.residual_moles(bubble_mol, gases, start - bubble_since_s, **at_rest) \
-            if bubble_mol else ()
-        residual = bubble.residual_radius(left, gases, 0.0, **at_rest) if left else 0.0
+        left, residual = _gas_left(joint, bubble_mol, start - bubble_since_s)
         result = simulate(joint, loading, residual_radius_m=residual, **simulate_options)
         if result.cracked:  # the new crack's gas joins what was left
             new = result.summary.residual_gas_mol
@@ -97,6 +91,19 @@ def repeated_pulls(
         pulls.append(Pull(start, residual, result))
         previous_end = start + loading.duration_s
     return pulls
+
+
+def _gas_left(joint: Joint, moles: tuple, elapsed_s: float) -> tuple[tuple, float]:
+    """The moles of each gas [mol] left of a bubble of ``moles`` after ``elapsed_s`` [s]
+    in ``joint`` at rest, and that bubble's radius [m]; ``((), 0.0)`` for no bubble."""
+    if not moles:
+        return (), 0.0
+    fluid = joint.fluid
+    gases = [gas[1:] for gas in dissolved_gases(fluid)]
+    at_rest = {"p_liquid": joint.capsule.rest_pressure_pa, "sigma": fluid.surface_tension_n_m,
+               "p_vapour": fluid.vapour_pressure_pa}
+    left = bubble.residual_moles(moles, gases, elapsed_s, **at_rest)
+    return left, bubble.residual_radius(left, gases, 0.0, **at_rest)
 
 
 def recrack_time_s(joint: Joint = KNUCKLE, loading: Loading | None = None, *,
@@ -122,14 +129,17 @@ def recrack_time_s(joint: Joint = KNUCKLE, loading: Loading | None = None, *,
     **simulate_options :
         Passed to :func:`cavitation.simulate` (``geometry``, ``after_crack_s``, ...).
     """
-    def cracks_again(start_s: float) -> bool:
-        return repeated_pulls([0.0, start_s], joint, loading, **simulate_options)[1].cracked
-
-    first = repeated_pulls([0.0], joint, loading, **simulate_options)[0]
+    loading = RampAndHold() if loading is None else loading
+    first = simulate(joint, loading, **simulate_options)
     if not first.cracked:
         raise ValueError("recrack_time_s: the first pull does not crack the joint")
-    loading_s = first.result.loading.duration_s
-    low, high = loading_s, longest_s
+    gas, crack_s = first.summary.residual_gas_mol, first.summary.crack_time_s
+
+    def cracks_again(start_s: float) -> bool:  # the second pull of repeated_pulls
+        residual = _gas_left(joint, gas, start_s - crack_s)[1]
+        return simulate(joint, loading, residual_radius_m=residual, **simulate_options).cracked
+
+    low, high = loading.duration_s, longest_s
     if not cracks_again(high):
         return math.inf
     while high - low > resolution_s:
