@@ -339,7 +339,6 @@ class Joint(Parameters):
     nucleation: Nucleation = field(default_factory=Nucleation)
     body: BodyTransfer = field(default_factory=BodyTransfer)
 
-
     @property
     def recess_gap_m(self) -> float:
         """Thickness [m] of the fluid layer in the capsule's recess: the capsule's fluid

@@ -105,23 +105,21 @@ def plot_radius(result: CrackResult, ax: Axes | None = None) -> Axes:
     confined_cavity = result.settings.get("geometry") == "confined"
     if confined_cavity:
         a = np.sqrt(result.joint.area_m2 / np.pi)
-        extent = confined.in_plane_radius(result.cavity_volume_m3[zoom], result.gap_m[zoom], a)
-        ax.plot(t_ms[zoom], extent * 1e3, color="tab:green", label="cavity: in-plane radius")
+        extent = confined.in_plane_radius(result.cavity_volume_m3, result.gap_m, a)
+        ax.plot(t_ms[zoom], extent[zoom] * 1e3, color="tab:green",
+                label="cavity: in-plane radius")
         ax.axhline(a * 1e3, color="tab:green", ls="--", lw=0.8, label="contact radius")
     else:
-        ax.plot(t_ms[zoom], result.radius_m[zoom] * 1e3, color="tab:green",
-                label="cavity: radius")
+        extent = result.radius_m
+        ax.plot(t_ms[zoom], extent[zoom] * 1e3, color="tab:green", label="cavity: radius")
     ax.plot(t_ms[zoom], result.gap_m[zoom] * 1e3, color="tab:orange", label="gap")
     if result.cracked:
         t0 = result.summary.crack_time_s
         for times, marker, label in ((result.events.max_radius_s, "^", "volume maximum"),
                                      (result.events.collapse_s, "v", "volume minimum")):
             shown = times[times - t0 <= ZOOM_S]
-            level = (np.interp(shown, result.t_s, result.radius_m) if not confined_cavity else
-                     confined.in_plane_radius(np.interp(shown, result.t_s,
-                                                        result.cavity_volume_m3),
-                                              np.interp(shown, result.t_s, result.gap_m), a))
-            ax.plot((shown - t0) * 1e3, level * 1e3, marker, ms=4, ls="none", label=label)
+            ax.plot((shown - t0) * 1e3, np.interp(shown, result.t_s, extent) * 1e3, marker,
+                    ms=4, ls="none", label=label)
     ax.legend(loc="lower right", fontsize="small")
     ax.set_xlabel("time after nucleation [ms]")
     ax.set_ylabel("cavity and gap [mm]")
