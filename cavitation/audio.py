@@ -37,7 +37,9 @@ __all__ = [
     "add_noise",
     "character",
     "check_samplerate",
+    "envelope",
     "features",
+    "pop_peaks",
     "to_digital",
     "to_samplerate",
 ]
@@ -231,30 +233,34 @@ def to_samplerate(
     return out
 
 
-def add_noise(x: np.ndarray, rms_pa: float, seed: int) -> np.ndarray:
-    """Add white Gaussian background noise of ``rms_pa`` [Pa] drawn with ``seed``.
+def add_noise(x: np.ndarray, rms: float, seed: int) -> np.ndarray:
+    """Add white Gaussian background noise of RMS ``rms`` drawn with ``seed``.
 
-    The same seed gives the same noise (``numpy.random.default_rng``).
+    ``rms`` is in the signal's unit (Pa for a microphone, m/s^2 for an accelerometer);
+    the same seed gives the same noise (``numpy.random.default_rng``).
     """
-    rms_pa = check_range("noise_rms_pa", rms_pa, "Pa", 0.0, 1e6)
-    if rms_pa == 0.0:
+    if rms == 0.0:
         return x
     rng = np.random.default_rng(seed)
-    return x + rms_pa * rng.standard_normal(x.shape)
+    return x + rms * rng.standard_normal(x.shape)
 
 
-def to_digital(x_pa: np.ndarray, *, level: str, full_scale_pa: float) -> np.ndarray:
-    """Digital samples in [-1, 1] from pressure [Pa]: the one step out of pascals.
+def to_digital(x: np.ndarray, *, level: str, full_scale: float, unit: str = "Pa"
+               ) -> np.ndarray:
+    """Digital samples in [-1, 1] from the sensor's signal: the one step out of SI units.
 
     Parameters
     ----------
-    x_pa : ndarray
-        Pressure at the listener [Pa], mono ``(n,)`` or multichannel ``(n, channels)``.
+    x : ndarray
+        Signal at the listener in ``unit`` (pressure [Pa], or acceleration [m/s^2]),
+        mono ``(n,)`` or multichannel ``(n, channels)``.
     level : {"calibrated", "normalised"}
-        ``"calibrated"``: ``full_scale_pa`` is digital full scale. ``"normalised"``: the
+        ``"calibrated"``: ``full_scale`` is digital full scale. ``"normalised"``: the
         largest peak is scaled to -1 dBFS.
-    full_scale_pa : float
-        Pressure that maps to digital full scale [Pa] (calibrated level).
+    full_scale : float
+        Signal that maps to digital full scale [``unit``] (calibrated level).
+    unit : str, optional
+        The signal's unit, for messages.
 
     Raises
     ------
@@ -264,17 +270,17 @@ def to_digital(x_pa: np.ndarray, *, level: str, full_scale_pa: float) -> np.ndar
         If the signal holds NaN or infinity.
     """
     check_choice("level", level, LEVELS)
-    if not np.all(np.isfinite(x_pa)):
-        raise ValueError("the pressure signal holds NaN or infinite values; nothing written")
-    peak = float(np.max(np.abs(x_pa))) if x_pa.size else 0.0
+    if not np.all(np.isfinite(x)):
+        raise ValueError("the signal holds NaN or infinite values; nothing written")
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
     if level == "normalised":
-        return x_pa * (10.0 ** (NORMALISED_PEAK_DBFS / 20.0) / peak) if peak > 0 else x_pa
-    full_scale_pa = check_range("full_scale_pa", full_scale_pa, "Pa", 0.0, 1e8, low_open=True)
-    if peak > full_scale_pa:
+        return x * (10.0 ** (NORMALISED_PEAK_DBFS / 20.0) / peak) if peak > 0 else x
+    full_scale = check_range("full_scale", full_scale, unit, 0.0, 1e8, low_open=True)
+    if peak > full_scale:
         raise ClippingError(
-            f"the signal peaks at {peak:.4g} Pa, above full_scale_pa = {full_scale_pa:g} Pa;"
-            f" raise full_scale_pa above {peak:.4g} Pa or use level 'normalised'")
-    return x_pa / full_scale_pa
+            f"the signal peaks at {peak:.4g} {unit}, above full_scale = {full_scale:g} {unit};"
+            f" raise full_scale above {peak:.4g} {unit} or use level 'normalised'")
+    return x / full_scale
 
 
 @dataclass(frozen=True)
@@ -283,8 +289,9 @@ class Features:
 
     Attributes
     ----------
-    peak_spl_db : float
-        Peak sound pressure level [dB re 20 uPa]; ``-inf`` for silence.
+    peak_level_db : float
+        Peak level [dB re ``level_reference``]: a sound pressure level (re 20 uPa) in
+        air; ``-inf`` for silence.
     dominant_frequency_hz : float
         Frequency of the largest peak of the magnitude spectrum above 20 Hz [Hz].
     spectral_centroid_hz : float
@@ -301,14 +308,18 @@ class Features:
     pop_duration_s : float
         Median length of the pops [s]: each measured at -20 dB of its own peak, between
         the dips that part it from its neighbours.
+    level_reference : str
+        What 0 dB is: ``"20 uPa"`` (air), ``"1 uPa"`` (pressure in tissue) or
+        ``"1 um/s^2"`` (acceleration), the references of ISO 1683.
     """
 
-    peak_spl_db: float
+    peak_level_db: float
     dominant_frequency_hz: float
     spectral_centroid_hz: float
     duration_s: float
     pop_count: int
     pop_duration_s: float
+    level_reference: str = "20 uPa"
 
     def as_dict(self) -> dict:
         """The features as a ``{name: value}`` dictionary."""
@@ -325,10 +336,11 @@ POP_DIP = 0.5
 LOWEST_FREQUENCY_HZ = 20.0
 
 
-#: Longest spacing of two maxima of ``|x|`` that belong to one ringing [s]: a little
-#: over half a period of the lowest recorded pop pitch (86 Hz, 5.8 ms; Reggars 1996).
+#: Longest spacing of two maxima of ``|x|`` that belong to one ringing [s]: half a
+#: period at 50 Hz, below the lowest recorded pop pitch (86 Hz, 5.8 ms; Reggars 1996)
+#: and a skin accelerometer's mount (85 Hz, :class:`cavitation.listener.Accelerometer`).
 #: Across a longer silence the envelope falls to zero instead of bridging it.
-ENVELOPE_PEAK_SPACING_S = 6e-3
+ENVELOPE_PEAK_SPACING_S = 10e-3
 #: Maxima of ``|x|`` quieter than this fraction of the loudest (-60 dB) are not part of
 #: the envelope: far below the -20 dB that measures a duration, far above the
 #: filters' numerical ripple (-100 dB and below).
@@ -362,20 +374,25 @@ def envelope(x_pa: np.ndarray, samplerate_hz: float) -> np.ndarray:
                      left=0.0, right=0.0)
 
 
-def features(x_pa: np.ndarray, samplerate_hz: float) -> Features:
-    """Measure peak SPL, dominant frequency, centroid, duration and pops of a signal.
+def features(x_pa: np.ndarray, samplerate_hz: float, *,
+             reference: tuple[float, str] = (REFERENCE_PRESSURE_PA, "20 uPa")) -> Features:
+    """Measure peak level, dominant frequency, centroid, duration and pops of a signal.
 
     Parameters
     ----------
     x_pa : ndarray
-        Pressure at the listener [Pa], ``(n,)`` or ``(n, channels)`` (channels are
-        summed for the spectrum, and their largest magnitude makes the envelope).
+        Signal at the listener (pressure [Pa] or acceleration [m/s^2]), ``(n,)`` or
+        ``(n, channels)`` (channels are summed for the spectrum, and their largest
+        magnitude makes the envelope).
     samplerate_hz : float
         Sample rate [Hz].
+    reference : (float, str), optional
+        The level's reference in the signal's unit, and how to write it: 20 uPa by
+        default (sound pressure level).
     """
     peak = float(np.max(np.abs(x_pa))) if x_pa.size else 0.0
     if peak == 0.0:
-        return Features(-math.inf, math.nan, math.nan, 0.0, 0, 0.0)
+        return Features(-math.inf, math.nan, math.nan, 0.0, 0, 0.0, reference[1])
     f, spectrum = _spectrum(x_pa, samplerate_hz)
     audible = f >= LOWEST_FREQUENCY_HZ
     dominant = float(f[audible][np.argmax(spectrum[audible])])
@@ -386,10 +403,10 @@ def features(x_pa: np.ndarray, samplerate_hz: float) -> Features:
     duration = (loud[-1] - loud[0] + 1) / samplerate_hz
     lengths = _pop_lengths(env, samplerate_hz)
     return Features(
-        peak_spl_db=20.0 * math.log10(peak / REFERENCE_PRESSURE_PA),
+        peak_level_db=20.0 * math.log10(peak / reference[0]),
         dominant_frequency_hz=dominant, spectral_centroid_hz=centroid,
         duration_s=float(duration), pop_count=len(lengths),
-        pop_duration_s=float(np.median(lengths)))
+        pop_duration_s=float(np.median(lengths)), level_reference=reference[1])
 
 
 def _spectrum(x_pa: np.ndarray, samplerate_hz: float) -> tuple[np.ndarray, np.ndarray]:
@@ -505,28 +522,62 @@ def character(x_pa: np.ndarray, samplerate_hz: float) -> Character:
         broadband=quality <= BROADBAND_MAX_Q)
 
 
-def _pop_lengths(env: np.ndarray, samplerate_hz: float) -> list[float]:
-    """Length of each pop in an envelope [s] (see ``Features.pop_count``).
+def pop_peaks(env: np.ndarray, samplerate_hz: float, *, spacing_s: float = POP_SPACING_S,
+              dip: float = POP_DIP, range_db: float = 20.0, reference: float | None = None
+              ) -> np.ndarray:
+    """Where the pops of an envelope peak [samples]: the one rule every pop count uses.
 
-    Candidate pops are the envelope's peaks within 20 dB of the loudest and at least
-    ``POP_SPACING_S`` apart. Going through them in time, a candidate starts a new pop
-    if the envelope dips below ``POP_DIP`` of the quieter of it and the pop before;
+    Candidate pops are the envelope's peaks within ``range_db`` of ``reference`` and at
+    least ``spacing_s`` apart. Going through them in time, a candidate starts a new pop
+    if the envelope dips below ``dip`` of the quieter of it and the pop before;
     otherwise the two are one pop, at the louder peak.
+
+    Parameters
+    ----------
+    env : ndarray
+        Peak envelope (:func:`envelope`) [any unit].
+    samplerate_hz : float
+        Sample rate [Hz].
+    spacing_s : float, optional
+        Shortest time between two pops [s].
+    dip : float, optional
+        Fraction of the quieter peak the envelope must fall to between two pops [-].
+    range_db : float, optional
+        How far below ``reference`` a pop may be [dB].
+    reference : float, optional
+        Level the range is counted from; the envelope's own peak by default.
+
+    Returns
+    -------
+    ndarray
+        Sample index of each pop's peak, in time order; empty for silence.
     """
     from scipy.signal import find_peaks  # imported when used: it is slow to import
 
-    candidates, _ = find_peaks(env, height=0.1 * env.max(),
-                               distance=max(1, round(POP_SPACING_S * samplerate_hz)))
+    top = float(env.max()) if reference is None else reference
+    if env.size == 0 or top <= 0.0:
+        return np.zeros(0, dtype=int)
+    height = top * 10.0 ** (-range_db / 20.0)
+    candidates, _ = find_peaks(env, height=height,
+                               distance=max(1, round(spacing_s * samplerate_hz)))
     if candidates.size == 0:  # the loudest point sits on an edge or a plateau
-        candidates = np.array([int(np.argmax(env))])
+        loudest = int(np.argmax(env))
+        return np.array([loudest] if env[loudest] >= height else [], dtype=int)
     pops = [int(candidates[0])]
     for peak in candidates[1:]:
         previous = pops[-1]
         valley = env[previous:peak].min()
-        if valley <= POP_DIP * min(env[previous], env[peak]):
+        if valley <= dip * min(env[previous], env[peak]):
             pops.append(int(peak))
         elif env[peak] > env[previous]:
             pops[-1] = int(peak)
+    return np.array(pops, dtype=int)
+
+
+def _pop_lengths(env: np.ndarray, samplerate_hz: float) -> list[float]:
+    """Length of each pop in an envelope [s] (see ``Features.pop_count``), measured at
+    -20 dB of its own peak between the dips that part it from its neighbours."""
+    pops = [int(k) for k in pop_peaks(env, samplerate_hz)]
     cuts = [0, *(a + int(np.argmin(env[a:b])) for a, b in itertools.pairwise(pops)),
             env.size]
     lengths = []

@@ -78,10 +78,10 @@ RANDOM_KEYS = {"count", "uniform", "log_uniform"}
 SIMULATION_KEYS = {"model": str, "source": str, "radiation_form": str, "distance_m": float,
                    "after_crack_s": float, "output_step_s": float, "rtol": float}
 AUDIO_KEYS = {"listener": str, "samplerate_hz": int, "format": str, "subtype": str,
-              "level": str, "full_scale_pa": float, "noise_rms_pa": float,
+              "level": str, "full_scale": float, "noise_rms_pa": float, "noise_rms_m_s2": float,
               "air_distance_m": float, "pad_before_s": float, "pad_after_s": float,
               "figures": list}
-FEATURES = ("peak_spl_db", "dominant_frequency_hz", "spectral_centroid_hz", "duration_s",
+FEATURES = ("peak_level_db", "dominant_frequency_hz", "spectral_centroid_hz", "duration_s",
             "pop_count", "pop_duration_s")
 
 
@@ -360,9 +360,9 @@ def _check_audio(settings: dict[str, Any], source: str) -> dict[str, Any]:
                 raise ValueError(f"figure format {kind!r} is not one of png, svg")
         if len(set(figures)) != len(figures):
             raise ValueError(f"figures {figures!r} names a format twice")
-        if "full_scale_pa" in settings:
-            check_range("full_scale_pa", settings["full_scale_pa"], "Pa", 0.0, 1e8,
-                        low_open=True)
+        if "full_scale" in settings:
+            unit = listener.UNITS[settings.get("listener", "air")]
+            check_range("full_scale", settings["full_scale"], unit, 0.0, 1e8, low_open=True)
     except ValueError as err:
         raise _fail(where, str(err)) from None
     return settings
@@ -439,7 +439,7 @@ def _rendering(sweep: Sweep, swept: dict[str, float], seed: int, **simulation: f
                 listener_kind=settings.get("listener", "air"),
                 samplerate_hz=sweep.samplerate_hz,
                 level=settings.get("level", "calibrated"),
-                full_scale_pa=settings.get("full_scale_pa"), seed=seed,
+                full_scale=settings.get("full_scale"), seed=seed,
                 settings=_audio_settings(settings))
 
 

@@ -20,6 +20,7 @@ from .audio import ClippingError
 from .bubble import MODELS
 from .io import OutputExistsError
 from .parameters import describe
+from .render import AudioSettings
 from .simulation import GEOMETRIES
 
 EXIT_USAGE = 2
@@ -85,8 +86,9 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="print every parameter of the preset with its value, unit and"
                    " source, and exit")
     r.add_argument("--listener", choices=listener.LISTENERS, default="air",
-                   help="air: microphone at --distance in air; contact: sensor on the skin"
-                   " over the joint (default: air)")
+                   help="air: microphone at --distance in air [Pa]; contact: microphone on"
+                   " the skin over the joint, read as the pressure in the tissue [Pa];"
+                   " accelerometer: accelerometer on the skin [m/s^2] (default: air)")
     r.add_argument("--distance", type=float, default=0.1, metavar="M",
                    help="distance from the joint to the microphone [m], 0.01-100 (air"
                    " listener; default 0.1)")
@@ -97,13 +99,15 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--subtype", choices=("PCM_16", "PCM_24", "FLOAT"), default="PCM_24",
                    help="sample format; FLAC holds PCM only (default: PCM_24)")
     r.add_argument("--level", choices=audio.LEVELS, default="calibrated",
-                   help="calibrated: --full-scale pascals are digital full scale, so a louder"
+                   help="calibrated: --full-scale is digital full scale, so a louder"
                    " crack is a louder file; normalised: peak at -1 dBFS (default: calibrated)")
-    r.add_argument("--full-scale", type=float, default=None, metavar="PA",
-                   help="calibration: pressure at digital full scale [Pa] (default: 20 Pa,"
-                   " 120 dB SPL, in air; 100 kPa in contact)")
-    r.add_argument("--noise", type=float, default=0.0, metavar="PA",
-                   help="RMS of white background noise at the listener [Pa] (default 0)")
+    r.add_argument("--full-scale", type=float, default=None, metavar="X",
+                   help="calibration: the signal at digital full scale, in the listener's"
+                   " unit (default: 20 Pa, 120 dB SPL, in air; 100 kPa in contact;"
+                   " 1000 m/s^2 at the accelerometer)")
+    r.add_argument("--noise", type=float, default=0.0, metavar="X",
+                   help="RMS of white background noise at the listener, in its unit [Pa or"
+                   " m/s^2] (default 0)")
     r.add_argument("--seed", type=int, default=0, help="seed of the noise (default 0)")
     r.add_argument("--geometry", choices=GEOMETRIES, default="confined",
                    help="the cavity: confined, a disc growing in the film between the"
@@ -199,6 +203,12 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _audio_settings(args: argparse.Namespace) -> AudioSettings:
+    """The noise, in the listener's unit, and the microphone's distance."""
+    noise = ("noise_rms_m_s2" if args.listener == "accelerometer" else "noise_rms_pa")
+    return AudioSettings(**{noise: args.noise}, air_distance_m=args.distance)
+
+
 def _scenario_names() -> list[str]:
     from .scenario import SCENARIOS
 
@@ -230,7 +240,7 @@ def _presets(args: argparse.Namespace) -> int:
 
 def _render(args: argparse.Namespace) -> int:
     from .presets import configure, get_preset, parameter_values
-    from .render import AudioSettings, render, save
+    from .render import render, save
 
     if args.full_scale is not None and args.level == "normalised":
         raise ValueError("--full-scale sets the calibrated level; it has no effect with"
@@ -256,10 +266,10 @@ def _render(args: argparse.Namespace) -> int:
             print(f"{name:34s} {value!s:>12} {unit:9s} {doc}")
         return 0
     stem = _stem(args, preset.name)  # a bad --name is refused before the work
-    settings = AudioSettings(noise_rms_pa=args.noise, air_distance_m=args.distance)
+    settings = _audio_settings(args)
     rendering = render(joint, loading, listener_kind=args.listener,
                        samplerate_hz=args.samplerate, level=args.level,
-                       full_scale_pa=args.full_scale, seed=args.seed, settings=settings,
+                       full_scale=args.full_scale, seed=args.seed, settings=settings,
                        model=args.model, geometry=args.geometry, source=args.source)
     figures = ("png", "svg") if args.svg else ("png",)
     paths = save(rendering, args.out, stem, file_format=args.format,
@@ -268,7 +278,7 @@ def _render(args: argparse.Namespace) -> int:
     s, f = rendering.crack.summary, rendering.features
     verdict = (f"cracked at {s.crack_time_s:.3f} s ({s.nucleation_force_n:.1f} N)"
                if s.cracked else "no crack: the pull never reached the nucleation pressure")
-    print(f"{preset.name}: {verdict}; peak {f.peak_spl_db:.1f} dB SPL at the"
+    print(f"{preset.name}: {verdict}; peak {f.peak_level_db:.1f} {rendering.level_unit} at the"
           f" {rendering.listener} listener, dominant {f.dominant_frequency_hz:.0f} Hz")
     for path in paths:
         print(f"  wrote {path}")
@@ -308,7 +318,7 @@ def _stem(args: argparse.Namespace, base: str) -> str:
 
 
 def _render_scenario(args: argparse.Namespace) -> int:
-    from .render import AudioSettings, hearing_options, save
+    from .render import hearing_options, save
     from .scenario import (
         get_scenario,
         head_rotation,
@@ -331,13 +341,13 @@ def _render_scenario(args: argparse.Namespace) -> int:
     if args.rotate:
         scenario = head_rotation(scenario, args.rotate)
     stem = _stem(args, scenario.file_stem)  # a bad --name is refused before the work
-    settings = AudioSettings(noise_rms_pa=args.noise, air_distance_m=args.distance)
+    settings = _audio_settings(args)
     result = simulate_scenario(scenario, model=args.model, geometry=args.geometry,
                                source=args.source,
                                **hearing_options(args.samplerate))
     rendering = render_scenario(result, listener_kind=args.listener,
                                 samplerate_hz=args.samplerate, level=args.level,
-                                full_scale_pa=args.full_scale, seed=args.seed,
+                                full_scale=args.full_scale, seed=args.seed,
                                 settings=settings)
     figures = ("png", "svg") if args.svg else ("png",)
     paths = save(rendering, args.out, stem, file_format=args.format,
@@ -345,8 +355,8 @@ def _render_scenario(args: argparse.Namespace) -> int:
                  extra={"scenario": scenario.as_dict()})
     pops = ", ".join(f"{label} at {t:.4f} s" for t, label, _ in result.pops) or "none"
     print(f"{scenario.file_stem}: {result.pop_count} joints cracked ({pops}); heard as"
-          f" {rendering.features.pop_count} pop(s), peak {rendering.features.peak_spl_db:.1f}"
-          f" dB SPL at the {rendering.listener} listener")
+          f" {rendering.features.pop_count} pop(s), peak {rendering.features.peak_level_db:.1f}"
+          f" {rendering.level_unit} at the {rendering.listener} listener")
     for path in paths:
         print(f"  wrote {path}")
     return 0
@@ -460,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cavitation {args.command}: error: {err}{hint}", file=sys.stderr)
         return EXIT_USAGE
     except ClippingError as err:
-        print(f"cavitation {args.command}: error: {err} (--full-scale PA sets it; or"
+        print(f"cavitation {args.command}: error: {err} (--full-scale sets it; or"
               " --level normalised)", file=sys.stderr)
         return EXIT_USAGE
     except OSError as err:

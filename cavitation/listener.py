@@ -1,18 +1,36 @@
 """From the cavity to the listener: a sensor on the skin, or a microphone in air.
 
-Two listeners hear the same simulated cavity:
+Three listeners hear the same simulated cavity, each in its own unit:
 
-- ``"contact"``: a sensor on the skin over the joint. It feels the cavity's monopole
-  pressure (:func:`cavitation.radiation.monopole_pressure`) at the depth of the joint
-  below the skin, shaped by the body's transfer.
+- ``"contact"``: a skin microphone over the joint, taken as a pressure sensor in tissue.
+  It feels the cavity's monopole pressure
+  (:func:`cavitation.radiation.monopole_pressure`) at the depth of the joint below the
+  skin [Pa], shaped by the body's transfer. Levels are in dB re 1 uPa, the reference
+  for pressure in liquids (ISO 1683), not sound pressure levels in air.
+- ``"accelerometer"``: an accelerometer stuck to the skin over the joint [m/s^2].
+  At depth ``d`` the cavity is much closer than a wavelength (1.5 m at 1 kHz in
+  tissue), so the tissue moves as an incompressible liquid: the flow ``V'`` spreads
+  over spheres, ``u = V' / (4 pi d^2)``. The skin is a free surface (the air cannot
+  push back), which doubles the normal motion there (an image source of opposite
+  sign): the skin over the joint accelerates at ``a = V'' / (2 pi d^2)``, ``d / c``
+  later. The sensor then rides the skin on the tissue's stiffness: a disc of radius
+  ``a_s`` and mass ``m`` on a soft half-space, Lysmer's analogue (Lysmer & Richart
+  1966): stiffness ``k = 4 G a_s / (1 - nu)`` and radiation damping
+  ``c = 3.4 a_s^2 sqrt(rho G) / (1 - nu)`` with ``nu = 1/2``, a base-excited
+  oscillator ``(c s + k) / (m s^2 + c s + k)``. Levels are in dB re 1 um/s^2
+  (ISO 1683).
 - ``"air"``: a microphone at a distance in air. Bone and soft tissue are nearly
   incompressible at these frequencies, so the cavity's volume change reaches the skin
   and pushes the air: the body radiates as a monopole of the cavity's volume
   (``rho_air V'' / (4 pi r)``, delayed by ``r / c_air``, spreading as ``1/r``),
   shaped by the same transfer.
 
-The body's transfer (:class:`BodyTransfer`, one per joint) is two damped modes in
-series, each a physical system rather than an equaliser:
+Sound absorption in soft tissue is about 1 dB/cm/MHz, growing with frequency
+(muscle 0.96-1.40, fat 0.63, skin 0.35 dB/cm at 1 MHz; bone 15), so over the 3-5 cm
+from a facet joint to the skin it takes 0.01 dB or less from a 2 kHz pop
+(:func:`absorption_db`): the tissue's absorption does not shape the sound, and the
+transfer leaves it out. The body's transfer (:class:`BodyTransfer`, one per joint) is
+two damped modes in series, each a physical system rather than an equaliser:
 
 - soft tissue: skin and subcutaneous tissue are a mass on the spring of the tissue
   beneath it, a second-order low-pass ``w_t^2 / (s^2 + 2 z_t w_t s + w_t^2)``;
@@ -43,14 +61,31 @@ def _signal():
 __all__ = [
     "AIR_DENSITY_KG_M3",
     "AIR_SOUND_SPEED_M_S",
+    "LEVEL_REFERENCES",
     "LISTENERS",
+    "UNITS",
+    "Accelerometer",
     "BodyTransfer",
+    "absorption_db",
     "body_filter",
-    "listener_pressure",
+    "listener_signal",
+    "transfer_filter",
 ]
 
-LISTENERS = ("air", "contact")
+LISTENERS = ("air", "contact", "accelerometer")
 """Names of the listeners."""
+
+UNITS = {"air": "Pa", "contact": "Pa", "accelerometer": "m/s^2"}
+"""The unit of each listener's signal."""
+
+LEVEL_REFERENCES = {"air": (20e-6, "20 uPa"), "contact": (1e-6, "1 uPa"),
+                    "accelerometer": (1e-6, "1 um/s^2")}
+"""What 0 dB is for each listener, in its unit, and how to write it (ISO 1683: 20 uPa
+in air, 1 uPa in liquids and tissue, 1 um/s^2 for acceleration)."""
+
+#: Sound absorption of soft tissue at 1 MHz [dB/cm], growing in proportion to frequency:
+#: muscle 0.96-1.40, fat 0.63, skin 0.35 (PMC10001275, table 4); the muscle's upper end.
+SOFT_TISSUE_ABSORPTION_DB_CM_MHZ = 1.4
 
 AIR_DENSITY_KG_M3 = 1.204
 """Density of air at 20 degC and 1 atm [kg/m^3] (ISO 2533)."""
@@ -89,6 +124,57 @@ class BodyTransfer(Parameters):
     bone_gain: float = quantity(
         0.5, unit="1", low=0.0, high=10.0,
         doc="extra gain of the bone resonance at its peak; 0 removes it (assumption)")
+
+
+class Accelerometer(Parameters):
+    """A skin-mounted accelerometer and the tissue it rides on (see the module notes)."""
+
+    mass_kg: float = quantity(
+        1.5e-3, unit="kg", low=1e-4, high=0.1,
+        doc="mass of the sensor; a 1.5 g skin accelerometer follows the bone beneath it"
+            " closely where a 34 g one rings on the soft tissue (skin-mounted"
+            " accelerometer studies); the studies' sensors' masses were not found"
+            " (assumption)")
+    radius_m: float = quantity(
+        5e-3, unit="m", low=1e-3, high=0.05,
+        doc="radius of its base; 1 cm^3 accelerometers (Cramer et al. 2011, lumbar)")
+    tissue_shear_modulus_pa: float = quantity(
+        1.07e4, unit="Pa", low=100.0, high=1e7,
+        doc="shear modulus of the tissue under it, rho c_s^2: shear waves at 3.2 m/s in"
+            " the neck's trapezius (Ewertsen 2018, ultrasound elastography)")
+    tissue_density_kg_m3: float = quantity(
+        1050.0, unit="kg/m^3", low=500.0, high=3000.0, doc="density of soft tissue")
+
+    @property
+    def mount_stiffness_n_m(self) -> float:
+        """Lysmer's vertical stiffness of a disc on an incompressible half-space [N/m]."""
+        return 8.0 * self.tissue_shear_modulus_pa * self.radius_m
+
+    @property
+    def mount_damping_n_s_m(self) -> float:
+        """Lysmer's radiation damping of the disc [N s/m]."""
+        return 6.8 * self.radius_m**2 * math.sqrt(self.tissue_density_kg_m3
+                                                  * self.tissue_shear_modulus_pa)
+
+    @property
+    def mount_frequency_hz(self) -> float:
+        """Resonance of the sensor on the tissue [Hz]."""
+        return math.sqrt(self.mount_stiffness_n_m / self.mass_kg) / (2.0 * math.pi)
+
+    @property
+    def mount_damping_ratio(self) -> float:
+        """Damping ratio of that resonance [-]."""
+        return self.mount_damping_n_s_m / (2.0 * math.sqrt(self.mount_stiffness_n_m
+                                                           * self.mass_kg))
+
+
+def absorption_db(frequency_hz: float | np.ndarray, depth_m: float) -> float | np.ndarray:
+    """Sound absorbed by soft tissue over ``depth_m`` at ``frequency_hz`` [dB].
+
+    ``SOFT_TISSUE_ABSORPTION_DB_CM_MHZ`` (1.4 dB/cm at 1 MHz), in proportion to frequency.
+    """
+    return SOFT_TISSUE_ABSORPTION_DB_CM_MHZ * (depth_m * 100.0) * (np.asarray(frequency_hz)
+                                                                   / 1e6)
 
 
 def _analog_modes(body: BodyTransfer) -> tuple[np.ndarray, np.ndarray]:
@@ -132,6 +218,28 @@ def _body_filter(body: BodyTransfer, samplerate_hz: float) -> np.ndarray:
     return _signal().zpk2sos(zd, pd, kd)
 
 
+def transfer_filter(listener: str, body: BodyTransfer, samplerate_hz: float,
+                    accelerometer: Accelerometer | None = None) -> np.ndarray:
+    """The listener's whole transfer as second-order sections at ``samplerate_hz``.
+
+    The body's modes (:func:`body_filter`), and for the accelerometer its mount on the
+    tissue (see the module notes).
+    """
+    sos = body_filter(body, samplerate_hz)
+    if listener != "accelerometer":
+        return sos
+    sensor = Accelerometer() if accelerometer is None else accelerometer
+    return np.vstack([sos, _mount_filter(sensor, float(samplerate_hz))])
+
+
+@functools.lru_cache(maxsize=16)
+def _mount_filter(sensor: Accelerometer, samplerate_hz: float) -> np.ndarray:
+    num = [sensor.mount_damping_n_s_m, sensor.mount_stiffness_n_m]
+    den = [sensor.mass_kg, sensor.mount_damping_n_s_m, sensor.mount_stiffness_n_m]
+    z, p, k = _signal().tf2zpk(num, den)
+    return _signal().zpk2sos(*_signal().bilinear_zpk(z, p, k, samplerate_hz))
+
+
 def body_response(body: BodyTransfer, frequencies_hz: np.ndarray) -> np.ndarray:
     """Complex analog response of the body's transfer at ``frequencies_hz`` [Hz]."""
     num, den = _analog_modes(body)
@@ -139,7 +247,7 @@ def body_response(body: BodyTransfer, frequencies_hz: np.ndarray) -> np.ndarray:
     return h
 
 
-def listener_pressure(
+def listener_signal(
     t_s: np.ndarray,
     volume_accel_m3_s2: np.ndarray,
     radius_m: np.ndarray,
@@ -150,7 +258,7 @@ def listener_pressure(
     body: BodyTransfer,
     air_distance_m: float = 0.1,
 ) -> np.ndarray:
-    """Pressure at the listener before the body's filter [Pa], on the time base ``t_s``.
+    """The listener's signal before its filter, on the time base ``t_s``.
 
     Parameters
     ----------
@@ -161,8 +269,8 @@ def listener_pressure(
         (``CrackResult.source_volume_accel_m3_s2``, weighted to the chosen phase).
     radius_m : ndarray
         Cavity radius [m].
-    listener : {"air", "contact"}
-        Microphone in air, or sensor on the skin.
+    listener : {"air", "contact", "accelerometer"}
+        Microphone in air, microphone on the skin, or accelerometer on the skin.
     fluid_density_kg_m3, fluid_sound_speed_m_s : float
         Density [kg/m^3] and sound speed [m/s] of the fluid and tissue around the cavity.
     body : BodyTransfer
@@ -173,9 +281,15 @@ def listener_pressure(
     Returns
     -------
     ndarray
-        Pressure [Pa]: in tissue at the skin (contact), or in air (air).
+        Pressure [Pa] in tissue at the skin's depth (contact) or in air (air); the skin's
+        acceleration [m/s^2] (accelerometer).
     """
     check_choice("listener", listener, LISTENERS)
+    if listener == "accelerometer":
+        depth = body.depth_m
+        delayed = np.interp(t_s - depth / fluid_sound_speed_m_s, t_s, volume_accel_m3_s2,
+                            left=0.0)
+        return delayed / (2.0 * math.pi * depth**2)
     if listener == "contact":
         return radiated_pressure(t_s, volume_accel_m3_s2, distance_m=body.depth_m,
                                  density_kg_m3=fluid_density_kg_m3,

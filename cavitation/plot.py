@@ -15,8 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import signal
 
-from . import confined
-from .constants import REFERENCE_PRESSURE_PA
+from . import confined, listener
 from .parameters import check_choice
 from .render import Rendering
 from .simulation import CrackResult
@@ -48,8 +47,8 @@ def _axes(ax: Axes | None) -> Axes:
 
 
 def _mono(rendering: Rendering) -> np.ndarray:
-    """The sound as one channel [Pa]: stereo channels summed."""
-    x = rendering.pressure_pa
+    """The sound as one channel, in the listener's unit: stereo channels summed."""
+    x = rendering.signal
     return x if x.ndim == 1 else x.sum(axis=1)
 
 
@@ -145,22 +144,24 @@ WAVEFORM_AFTER_S = 25e-3
 
 
 def plot_waveform(rendering: Rendering, ax: Axes | None = None) -> Axes:
-    """Pressure at the listener [Pa] around the cracks, at the audio rate."""
+    """The listener's signal (pressure [Pa] or acceleration [m/s^2]) around the cracks,
+    at the audio rate."""
     ax = _axes(ax)
     times = [c.summary.crack_time_s for c in rendering.cracks if c.cracked]
     t0 = min(times) if times else rendering.t_s[0]
     t_ms = (rendering.t_s - t0) * 1e3
     if times:
         ax.set_xlim(-WAVEFORM_BEFORE_S * 1e3, (max(times) - t0 + WAVEFORM_AFTER_S) * 1e3)
-    if rendering.pressure_pa.ndim == 1:
-        ax.plot(t_ms, rendering.pressure_pa, color="k", lw=0.6)
+    if rendering.signal.ndim == 1:
+        ax.plot(t_ms, rendering.signal, color="k", lw=0.6)
     else:
         for channel, (name, color) in enumerate((("left", "tab:blue"), ("right", "tab:red"))):
-            ax.plot(t_ms, rendering.pressure_pa[:, channel], color=color, lw=0.6, label=name,
+            ax.plot(t_ms, rendering.signal[:, channel], color=color, lw=0.6, label=name,
                     alpha=0.8)
         ax.legend(loc="upper right", fontsize="small")
     ax.set_xlabel("time after the first crack [ms]" if times else "time [ms]")
-    ax.set_ylabel(f"pressure at {rendering.listener} listener [Pa]")
+    quantity = "acceleration" if rendering.unit == "m/s^2" else "pressure"
+    ax.set_ylabel(f"{quantity} at the {rendering.listener} listener [{rendering.unit}]")
     ax.set_title(f"waveform, {rendering.samplerate_hz / 1e3:g} kHz")
     return ax
 
@@ -171,15 +172,16 @@ SPECTROGRAM_FRAME_S = 8e-3
 
 
 def plot_spectrogram(rendering: Rendering, ax: Axes | None = None) -> Axes:
-    """Spectrogram [dB re 20 uPa] of the sound at the listener, on a logarithmic
-    frequency axis, against time after the first crack as the waveform."""
+    """Spectrogram [dB re the listener's reference] of the sound at the listener, on a
+    logarithmic frequency axis, against time after the first crack as the waveform."""
     ax = _axes(ax)
     fs = rendering.samplerate_hz
     nperseg = round(SPECTROGRAM_FRAME_S * fs)
     f, t, power = signal.spectrogram(_mono(rendering), fs=fs, nperseg=nperseg,
                                      noverlap=nperseg * 7 // 8, nfft=4 * nperseg,
                                      scaling="spectrum")
-    level = 10.0 * np.log10(np.maximum(power, 1e-30) / REFERENCE_PRESSURE_PA**2)
+    reference, reference_text = listener.LEVEL_REFERENCES[rendering.listener]
+    level = 10.0 * np.log10(np.maximum(power, 1e-30) / reference**2)
     top = level.max()
     times = [c.summary.crack_time_s for c in rendering.cracks if c.cracked]
     t0 = (min(times) - rendering.start_s) if times else 0.0
@@ -190,7 +192,7 @@ def plot_spectrogram(rendering: Rendering, ax: Axes | None = None) -> Axes:
     if times:
         ax.set_xlim(-WAVEFORM_BEFORE_S * 1e3,
                     (max(times) - min(times) + WAVEFORM_AFTER_S) * 1e3)
-    ax.figure.colorbar(mesh, ax=ax, label="level [dB re 20 uPa]")
+    ax.figure.colorbar(mesh, ax=ax, label=f"level [dB re {reference_text}]")
     ax.set_xlabel("time after the first crack [ms]")
     ax.set_ylabel("frequency [Hz]")
     ax.set_title(f"spectrogram ({SPECTROGRAM_FRAME_S * 1e3:g} ms frames)")
@@ -201,7 +203,7 @@ def plot_spectrum(rendering: Rendering, ax: Axes | None = None) -> Axes:
     """Magnitude spectrum [dB re its peak] with the dominant frequency marked.
 
     Relative, because the spectrum level of a short burst depends on how long the
-    analysed file is; the absolute level is the peak SPL in the features.
+    analysed file is; the absolute level is the peak level in the features.
     """
     ax = _axes(ax)
     fs = rendering.samplerate_hz
@@ -255,7 +257,8 @@ def dashboard(rendering: Rendering) -> Figure:
                   f"gas left {s.residual_radius_m * 1e3:.2f} mm"
                   f" ({100 * s.residual_co2_fraction:.0f} % CO2), dissolved in"
                   f" {s.refractory_time_s / 60:.0f} min"]
-    lines += [f"listener: {rendering.listener}", f"peak {f.peak_spl_db:.1f} dB SPL",
+    lines += [f"listener: {rendering.listener}",
+              f"peak {f.peak_level_db:.1f} {rendering.level_unit}",
               f"dominant {f.dominant_frequency_hz:.0f} Hz,"
               f" centroid {f.spectral_centroid_hz:.0f} Hz",
               f"duration (-20 dB) {f.duration_s * 1e3:.1f} ms; pops heard: {f.pop_count},"
@@ -278,7 +281,7 @@ def figure_bytes(figure: Figure, file_format: str) -> bytes:
 SWEEP_FIGURES = (
     ("summary", "nucleation_force_n", "crack force [N]", 1.0),
     ("summary", "gap_jump_m", "gap jump [mm]", 1e3),
-    ("features", "peak_spl_db", "peak level [dB SPL]", 1.0),
+    ("features", "peak_level_db", "peak level [dB re the listener's reference]", 1.0),
     ("features", "dominant_frequency_hz", "dominant frequency [Hz]", 1.0),
 )
 """What :func:`plot_sweep` draws: (section, key, axis label with unit, scale)."""
@@ -317,7 +320,7 @@ def plot_sweep(rows: list[dict], parameter: str, *, label: str | None = None,
         y = np.array([np.nan if r[section][key] is None else r[section][key] * k for r in ok])
         ax.plot(x, y, "o-")
         top = np.nanmax(y) if np.any(np.isfinite(y)) else 1.0
-        if key == "peak_spl_db":
+        if key == "peak_level_db":
             ax.set_ylim(np.nanmin(y) - 5.0, top + 5.0)
         else:
             ax.set_ylim(0.0, 1.2 * top)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,13 +23,15 @@ from .joint import KNUCKLE, Joint, Loading, RampAndHold
 from .parameters import Parameters, check_choice, check_range, quantity
 from .simulation import CrackResult, simulate
 
-__all__ = ["FULL_SCALE_PA", "HEARING_RTOL", "OVERSAMPLING", "SIDES", "AudioSettings", "Rendering",
+__all__ = ["FULL_SCALE", "HEARING_RTOL", "OVERSAMPLING", "SIDES", "AudioSettings", "Rendering",
            "crack_step_s", "hear", "hearing_options", "metadata", "render", "save"]
 
-#: Default calibration per listener: the pressure that is digital full scale [Pa].
-#: Air: 20 Pa = 120 dB SPL, a knuckle crack at 10 cm (about 100 dB) sits 20 dB below.
-#: Contact: 100 kPa, a knuckle crack 5 mm deep (tens of kPa) sits 6-20 dB below.
-FULL_SCALE_PA = {"air": 20.0, "contact": 1.0e5}
+#: Default calibration per listener: the signal that is digital full scale, in the
+#: listener's unit (:data:`cavitation.listener.UNITS`). Air: 20 Pa = 120 dB SPL, a
+#: knuckle crack at 10 cm (about 100 dB) sits 20 dB below. Contact: 100 kPa, a knuckle
+#: crack 5 mm deep (tens of kPa) sits 6-20 dB below. Accelerometer: 1000 m/s^2 (about
+#: 100 g), over a knuckle crack (a few hundred m/s^2) and far over a spinal pop.
+FULL_SCALE = {"air": 20.0, "contact": 1.0e5, "accelerometer": 1.0e3}
 
 #: A crack that is to be heard is simulated on a grid of this many samples per audio
 #: sample (288 kHz for 48 kHz audio) unless ``output_step_s`` is given. Against a 1 us
@@ -84,11 +86,19 @@ class AudioSettings(Parameters):
     pad_after_s: float = quantity(0.05, unit="s", low=0.0, high=5.0,
                                   doc="silence after the simulated window")
     noise_rms_pa: float = quantity(0.0, unit="Pa", low=0.0, high=1e4,
-                                   doc="RMS of white background noise at the listener;"
-                                       " 0 for none")
+                                   doc="RMS of white background noise at a microphone"
+                                       " (air or contact); 0 for none")
+    noise_rms_m_s2: float = quantity(0.0, unit="m/s^2", low=0.0, high=1e4,
+                                     doc="RMS of white background noise at the"
+                                         " accelerometer; 0 for none")
     air_distance_m: float = quantity(0.1, unit="m", low=0.01, high=100.0,
                                      doc="distance from the joint to the microphone (air"
                                          " listener)")
+    accelerometer: listener.Accelerometer = field(default_factory=listener.Accelerometer)
+
+    def noise_rms(self, listener_kind: str) -> float:
+        """RMS of the background noise at ``listener_kind``, in its unit."""
+        return self.noise_rms_m_s2 if listener_kind == "accelerometer" else self.noise_rms_pa
 
 
 SIDES = ("center", "left", "right")
@@ -108,26 +118,27 @@ class Rendering:
     labels : tuple of str
         Each crack's name.
     listener : str
-        ``"air"`` or ``"contact"``.
+        ``"air"``, ``"contact"`` or ``"accelerometer"``.
     samplerate_hz : int
         Audio sample rate [Hz].
     start_s : float
         Simulation time of the first audio sample [s].
-    pressure_pa : ndarray
-        Pressure at the listener at the audio rate [Pa], noise included: ``(n,)`` when
-        every source is at the center, ``(n, 2)`` (left, right) otherwise.
+    signal : ndarray
+        The listener's signal at the audio rate, in :attr:`unit` (pressure [Pa], or
+        acceleration [m/s^2]), noise included: ``(n,)`` when every source is at the
+        center, ``(n, 2)`` (left, right) otherwise.
     samples : ndarray
-        Digital samples in [-1, 1] (calibrated or normalised), shaped as ``pressure_pa``.
+        Digital samples in [-1, 1] (calibrated or normalised), shaped as ``signal``.
     level : str
         ``"calibrated"`` or ``"normalised"``.
-    full_scale_pa : float
-        Pressure that is digital full scale [Pa] (calibrated level).
+    full_scale : float
+        Signal that is digital full scale, in :attr:`unit` (calibrated level).
     seed : int
         Seed of the background noise.
     settings : AudioSettings
         Padding, noise and microphone distance.
     features : audio.Features
-        Measured on ``pressure_pa`` before the background noise was added.
+        Measured on ``signal`` before the background noise was added.
     """
 
     cracks: tuple[CrackResult, ...]
@@ -136,10 +147,10 @@ class Rendering:
     listener: str
     samplerate_hz: int
     start_s: float
-    pressure_pa: np.ndarray
+    signal: np.ndarray
     samples: np.ndarray
     level: str
-    full_scale_pa: float
+    full_scale: float
     seed: int
     settings: AudioSettings
     features: audio.Features
@@ -151,9 +162,22 @@ class Rendering:
         return self.cracks[int(np.argmin(times))]
 
     @property
+    def unit(self) -> str:
+        """The signal's unit: ``"Pa"`` or ``"m/s^2"``."""
+        return listener.UNITS[self.listener]
+
+    @property
+    def level_unit(self) -> str:
+        """The peak level's unit: ``"dB SPL"`` in air, ``"dB re 1 uPa"`` in tissue,
+        ``"dB re 1 um/s^2"`` at the accelerometer."""
+        if self.listener == "air":
+            return "dB SPL"
+        return f"dB re {listener.LEVEL_REFERENCES[self.listener][1]}"
+
+    @property
     def t_s(self) -> np.ndarray:
         """Simulation time of each audio sample [s]."""
-        return self.start_s + np.arange(self.pressure_pa.shape[0]) / self.samplerate_hz
+        return self.start_s + np.arange(self.signal.shape[0]) / self.samplerate_hz
 
     def _repr_html_(self) -> str:
         """In a notebook: the dashboard figure and an audio player."""
@@ -164,7 +188,8 @@ class Rendering:
         wav = base64.b64encode(io.audio_bytes(self.samples, self.samplerate_hz)).decode("ascii")
         f = self.features
         caption = (f"{', '.join(self.labels)}, {self.listener} listener: peak"
-                   f" {f.peak_spl_db:.1f} dB SPL, dominant {f.dominant_frequency_hz:.0f} Hz,"
+                   f" {f.peak_level_db:.1f} {self.level_unit},"
+                   f" dominant {f.dominant_frequency_hz:.0f} Hz,"
                    f" duration {f.duration_s * 1e3:.1f} ms, pops {f.pop_count}")
         return (f'<figure><img src="data:image/png;base64,{png}"/>'
                 f"<figcaption>{caption}</figcaption>"
@@ -178,7 +203,7 @@ def render(
     listener_kind: str = "air",
     samplerate_hz: int = 48000,
     level: str = "calibrated",
-    full_scale_pa: float | None = None,
+    full_scale: float | None = None,
     seed: int = 0,
     settings: AudioSettings | None = None,
     **simulate_options,
@@ -191,18 +216,20 @@ def render(
         The joint; the knuckle by default.
     loading : Loading, optional
         The pull; by default :class:`cavitation.joint.RampAndHold`'s defaults.
-    listener_kind : {"air", "contact"}, optional
-        Microphone in air, or sensor on the skin over the joint.
+    listener_kind : {"air", "contact", "accelerometer"}, optional
+        Microphone in air, microphone on the skin over the joint, or accelerometer on
+        the skin (:mod:`cavitation.listener`).
     samplerate_hz : {44100, 48000, 96000}, optional
         Audio sample rate [Hz].
     level : {"calibrated", "normalised"}, optional
-        Calibrated: ``full_scale_pa`` is digital full scale. Normalised: peak at -1 dBFS.
-    full_scale_pa : float, optional
-        Calibration [Pa]; by default :data:`FULL_SCALE_PA` of the listener.
+        Calibrated: ``full_scale`` is digital full scale. Normalised: peak at -1 dBFS.
+    full_scale : float, optional
+        Calibration, in the listener's unit (Pa, or m/s^2 for the accelerometer); by
+        default :data:`FULL_SCALE` of the listener.
     seed : int, optional
         Seed of the background noise; the same seed gives the same file.
     settings : AudioSettings, optional
-        Padding [s], noise RMS [Pa], microphone distance [m].
+        Padding [s], noise RMS [Pa or m/s^2], microphone distance [m], accelerometer.
     **simulate_options
         Passed to :func:`cavitation.simulate` (``model``, ``source``, ``after_crack_s``,
         ``output_step_s``, ``rtol``). By default (:func:`hearing_options`)
@@ -225,7 +252,7 @@ def render(
     loading = RampAndHold() if loading is None else loading
     crack = simulate(joint, loading, **(hearing_options(samplerate_hz) | simulate_options))
     return hear([crack], ("center",), (joint.name,), listener_kind=listener_kind,
-                samplerate_hz=samplerate_hz, level=level, full_scale_pa=full_scale_pa,
+                samplerate_hz=samplerate_hz, level=level, full_scale=full_scale,
                 seed=seed, settings=settings)
 
 
@@ -235,13 +262,13 @@ def _check_sound_options(listener_kind: str, samplerate_hz: int, level: str) -> 
     check_choice("level", level, audio.LEVELS)
 
 
-def _pressure_at_listener(crack: CrackResult, listener_kind: str, settings: AudioSettings,
+def _signal_at_listener(crack: CrackResult, listener_kind: str, settings: AudioSettings,
                           samplerate_hz: int, start_s: float, duration_s: float) -> np.ndarray:
     """One crack's pressure at the listener [Pa], at the audio rate, from ``start_s``."""
     joint = crack.joint
     step_s = crack.settings["output_step_s"]
     input_rate_hz = round(1.0 / step_s)
-    p = listener.listener_pressure(
+    p = listener.listener_signal(
         crack.t_s, crack.source_volume_accel_m3_s2, crack.radius_m, listener=listener_kind,
         fluid_density_kg_m3=joint.fluid.density_kg_m3,
         fluid_sound_speed_m_s=joint.fluid.sound_speed_m_s, body=joint.body,
@@ -251,7 +278,8 @@ def _pressure_at_listener(crack: CrackResult, listener_kind: str, settings: Audi
     end_s = crack.summary.crack_time_s + crack.settings["after_crack_s"]
     fade = np.clip((end_s - crack.t_s) / FADE_OUT_S, 0.0, 1.0)
     p = p * (0.5 - 0.5 * np.cos(math.pi * fade))
-    sos = listener.body_filter(joint.body, input_rate_hz)
+    sos = listener.transfer_filter(listener_kind, joint.body, input_rate_hz,
+                                   settings.accelerometer)
     return audio.to_samplerate(crack.t_s, p, samplerate_hz, start_s=start_s,
                                duration_s=duration_s, input_rate_hz=input_rate_hz, sos=sos)
 
@@ -264,7 +292,7 @@ def hear(
     listener_kind: str = "air",
     samplerate_hz: int = 48000,
     level: str = "calibrated",
-    full_scale_pa: float | None = None,
+    full_scale: float | None = None,
     seed: int = 0,
     settings: AudioSettings | None = None,
 ) -> Rendering:
@@ -283,7 +311,7 @@ def hear(
         Each crack's side.
     labels : tuple of str
         Each crack's name, for the metadata.
-    listener_kind, samplerate_hz, level, full_scale_pa, seed, settings :
+    listener_kind, samplerate_hz, level, full_scale, seed, settings :
         As for :func:`render`.
     """
     _check_sound_options(listener_kind, samplerate_hz, level)
@@ -293,7 +321,7 @@ def hear(
         raise ValueError("hear: give one side and one label per crack, and at least one crack")
     seed = int(check_range("seed", seed, "1", 0, 2**63 - 1))
     settings = AudioSettings() if settings is None else settings
-    full_scale_pa = FULL_SCALE_PA[listener_kind] if full_scale_pa is None else full_scale_pa
+    full_scale = FULL_SCALE[listener_kind] if full_scale is None else full_scale
 
     cracked = [c for c in cracks if c.cracked]
     first = min((c.summary.crack_time_s for c in cracked), default=cracks[0].t_s[-1])
@@ -303,7 +331,7 @@ def hear(
     step_s = cracks[0].settings["output_step_s"]
     start_s = first - round(settings.pad_before_s / step_s) * step_s
     duration_s = (first - start_s) + (last - first) + settings.pad_after_s
-    sounds = [_pressure_at_listener(c, listener_kind, settings, samplerate_hz, start_s,
+    sounds = [_signal_at_listener(c, listener_kind, settings, samplerate_hz, start_s,
                                     duration_s) for c in cracks]
     if all(side == "center" for side in sides):
         pressure = np.sum(sounds, axis=0)
@@ -315,13 +343,15 @@ def hear(
             pressure += np.outer(sound, gains[side])
     # The crack's features are measured before the background noise is added: noise a
     # few tens of dB down would otherwise stretch the -20 dB envelope over the file.
-    features = audio.features(pressure, samplerate_hz)
-    pressure = audio.add_noise(pressure, settings.noise_rms_pa, seed)
-    samples = audio.to_digital(pressure, level=level, full_scale_pa=full_scale_pa)
+    features = audio.features(pressure, samplerate_hz,
+                              reference=listener.LEVEL_REFERENCES[listener_kind])
+    pressure = audio.add_noise(pressure, settings.noise_rms(listener_kind), seed)
+    samples = audio.to_digital(pressure, level=level, full_scale=full_scale,
+                               unit=listener.UNITS[listener_kind])
     return Rendering(cracks=tuple(cracks), sides=tuple(sides), labels=tuple(labels),
                      listener=listener_kind, samplerate_hz=samplerate_hz, start_s=start_s,
-                     pressure_pa=pressure, samples=samples, level=level,
-                     full_scale_pa=float(full_scale_pa), seed=seed, settings=settings,
+                     signal=pressure, samples=samples, level=level,
+                     full_scale=float(full_scale), seed=seed, settings=settings,
                      features=features)
 
 
@@ -348,7 +378,7 @@ def metadata(rendering: Rendering, *, preset: str | None = None, file_format: st
         "max_radius_m": s.max_radius_m,
         "first_collapse_time_s": s.first_collapse_time_s,
         "refractory_time_s": s.refractory_time_s,
-        "peak_spl_db": f.peak_spl_db,
+        "peak_level_db": f.peak_level_db,
         "dominant_frequency_hz": f.dominant_frequency_hz,
         "duration_s": f.duration_s,
         "audio_start_s": rendering.start_s,
@@ -357,13 +387,14 @@ def metadata(rendering: Rendering, *, preset: str | None = None, file_format: st
             "loading": {"type": type(loading).__name__, **loading_params},
             "simulation": crack.settings,
             "listener": {"kind": rendering.listener, **rendering.settings.as_dict()},
-            "audio": {"level": rendering.level, "full_scale_pa": rendering.full_scale_pa},
+            "audio": {"level": rendering.level, "full_scale": rendering.full_scale,
+                      "unit": rendering.unit, "level_unit": rendering.level_unit},
         },
         "summary": vars(s),
         "events": {"nucleation_s": events.nucleation_s,
                    "max_radius_s": events.max_radius_s, "collapse_s": events.collapse_s},
         "features": f.as_dict(),
-        "channels": 1 if rendering.pressure_pa.ndim == 1 else rendering.pressure_pa.shape[1],
+        "channels": 1 if rendering.signal.ndim == 1 else rendering.signal.shape[1],
         "sites": [{"label": label, "side": side, "cracked": c.cracked,
                    "joint": c.joint.as_dict(), "summary": vars(c.summary)}
                   for c, side, label in zip(rendering.cracks, rendering.sides,

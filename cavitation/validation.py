@@ -137,7 +137,7 @@ class Measured:
 
 
 def _octaves_below(rendering: Rendering, limit_hz: float) -> float:
-    shares = audio.character(rendering.pressure_pa, rendering.samplerate_hz).octave_shares
+    shares = audio.character(rendering.signal, rendering.samplerate_hz).octave_shares
     return sum(v for centre, v in shares.items() if centre * math.sqrt(2.0) <= limit_hz)
 
 
@@ -368,7 +368,7 @@ def character_table(measured: dict[str, Measured]) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for name, m in measured.items():
         for label, rendering in (("air, 10 cm", m.in_air), ("skin", m.at_skin)):
-            c = audio.character(rendering.pressure_pa, rendering.samplerate_hz)
+            c = audio.character(rendering.signal, rendering.samplerate_hz)
             shares = " ".join(f"{100 * c.octave_shares[k]:.0f}" for k in centres)
             lines.append(
                 f"| {name} | {label} | {c.dominant_frequency_hz:.0f} | {c.bandwidth_hz:.0f} |"
@@ -402,13 +402,13 @@ def sensitivity_table(presets: Sequence[str] = ("knuckle", "atlanto-axial"),
             joint = replace(preset.joint, **{"capsule.fluid_volume_m3": volume})
             rendering = render(joint, preset.loading, listener_kind=listener_kind,
                                geometry=geometry, level="normalised")
-            c, f = audio.character(rendering.pressure_pa, rendering.samplerate_hz), \
+            c, f = audio.character(rendering.signal, rendering.samplerate_hz), \
                 rendering.features
             lines.append(
                 f"| {name} | {listener_kind} | {volume * 1e6:.2f} |"
                 f" {joint.recess_gap_m * 1e3:.2f} | {c.dominant_frequency_hz:.0f} |"
                 f" {c.quality_factor:.1f} | {c.onset_to_peak_cycles:.1f} |"
-                f" {1e3 * f.pop_duration_s:.1f} | {f.peak_spl_db:.0f} |")
+                f" {1e3 * f.pop_duration_s:.1f} | {f.peak_level_db:.0f} |")
     return "\n".join(lines)
 
 

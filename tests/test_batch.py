@@ -95,7 +95,7 @@ def test_failed_run_is_recorded_and_the_others_go_on(tmp_path, capsys):
     # A full scale of 0.01 Pa: the cracking run would clip, so it fails; the weak pull
     # does not crack, its silence fits.
     text = SMALL.replace("[45.0, 70.0]", "[20.0, 70.0]").replace(
-        "noise_rms_pa = 0.001", "full_scale_pa = 0.01")
+        "noise_rms_pa = 0.001", "full_scale = 0.01")
     sweep_path = _write(tmp_path, text)
     assert main(["batch", str(sweep_path), "--out", str(tmp_path / "o"), "--workers", "1"]) == 1
     rows = (tmp_path / "o" / "manifest.csv").read_text().splitlines()[1:]

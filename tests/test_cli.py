@@ -50,7 +50,7 @@ def test_set_changes_a_parameter_and_the_loading(tmp_path):
         (["--format", "flac", "--subtype", "FLOAT"], "unknown subtype for flac 'FLOAT'"),
         (["--distance", "0"], "air_distance_m = 0.0 m is out of range; valid range:"
                               " [0.01, 100] m"),
-        (["--full-scale", "0.01"], "above full_scale_pa = 0.01 Pa"),
+        (["--full-scale", "0.01"], "above full_scale = 0.01 Pa"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_no_files(tmp_path, capsys, args, message):
@@ -146,7 +146,7 @@ def test_scenario_renders_stereo(tmp_path, capsys):
         (["--spasm-force", "3"], "--spasm-force and --spasm-stiffness need --spasm"),
         (["--level", "normalised", "--full-scale", "10"], "no effect with --level normalised"),
         (["--distance", "0.01", "--full-scale", "0.1"],
-         "(--full-scale PA sets it; or --level normalised)"),
+         "(--full-scale sets it; or --level normalised)"),
     ],
 )
 def test_options_that_would_be_ignored_are_refused(tmp_path, capsys, args, message):

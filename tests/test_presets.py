@@ -104,14 +104,14 @@ def test_left_and_right_joints_go_to_their_own_channels():
     result = sc.simulate_scenario(sc.turn_head(sc.get_scenario("upper-cervical"), "right"))
     assert {side for _, _, side in result.pops} == {"right"}
     rendering = sc.render_scenario(result, listener_kind="contact")
-    assert rendering.pressure_pa.shape[1] == 2
+    assert rendering.signal.shape[1] == 2
     # Only right joints cracked: the left channel carries exactly nothing.
-    assert np.all(rendering.pressure_pa[:, 0] == 0.0)
-    assert np.max(np.abs(rendering.pressure_pa[:, 1])) > 0.0
+    assert np.all(rendering.signal[:, 0] == 0.0)
+    assert np.max(np.abs(rendering.signal[:, 1])) > 0.0
     both = sc.render_scenario(sc.simulate_scenario(sc.get_scenario("upper-cervical")),
                               listener_kind="contact")
     # A symmetric thrust: the same sound on both sides.
-    np.testing.assert_array_equal(both.pressure_pa[:, 0], both.pressure_pa[:, 1])
+    np.testing.assert_array_equal(both.signal[:, 0], both.signal[:, 1])
 
 
 @pytest.mark.parametrize("name", ["upper-cervical", "lumbar"])
@@ -126,8 +126,8 @@ def test_scenario_heard_on_the_render_grid_sounds_as_on_the_fine_one(name):
     scenario = sc.get_scenario(name)
     fine = sc.render_scenario(sc.simulate_scenario(scenario))
     heard = sc.render_scenario(sc.simulate_scenario(scenario, **hearing_options(48000)))
-    peak = np.max(np.abs(fine.pressure_pa))
-    assert np.max(np.abs(heard.pressure_pa - fine.pressure_pa)) < 1e-3 * peak
+    peak = np.max(np.abs(fine.signal))
+    assert np.max(np.abs(heard.signal - fine.signal)) < 1e-3 * peak
     assert heard.features.pop_count == fine.features.pop_count
     assert heard.features.dominant_frequency_hz == fine.features.dominant_frequency_hz
 

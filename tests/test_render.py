@@ -27,16 +27,16 @@ def test_the_knuckle_crack_is_one_pop_heard(air):
 def test_sound_starts_at_the_crack_after_the_padding(air):
     # The onset at -20 dB of the peak: the linear-phase anti-aliasing filter spreads a
     # sharp onset over its length, its pre-ringing 40 dB down (0.7 ms ahead at -40 dB).
-    first = np.argmax(np.abs(air.pressure_pa) > 0.1 * np.max(np.abs(air.pressure_pa)))
+    first = np.argmax(np.abs(air.signal) > 0.1 * np.max(np.abs(air.signal)))
     onset_s = air.t_s[first] - air.crack.summary.crack_time_s
     # The air path adds (5 mm / 1544 + 0.1 m / 343) = 0.3 ms of travel.
     assert 0.0 < onset_s < 1e-3
-    assert air.pressure_pa.size == round(0.14 * 48000)  # 50 + 40 + 50 ms
+    assert air.signal.size == round(0.14 * 48000)  # 50 + 40 + 50 ms
 
 
 def test_air_pressure_falls_as_one_over_distance(air):
     far = cv.render(settings=AudioSettings(air_distance_m=0.2))
-    ratio = np.max(np.abs(air.pressure_pa)) / np.max(np.abs(far.pressure_pa))
+    ratio = np.max(np.abs(air.signal)) / np.max(np.abs(far.signal))
     # 1/r, sampled at 48 kHz: the later arrival moves the peak between samples (1 %).
     assert ratio == pytest.approx(2.0, rel=0.01)
     # Calibrated: the farther crack is a quieter file; normalised: the same level.
@@ -48,7 +48,7 @@ def test_air_pressure_falls_as_one_over_distance(air):
 
 def test_contact_listener_hears_tissue_pressure():
     contact = cv.render(listener_kind="contact")
-    assert contact.features.peak_spl_db > 150  # tens of kPa in tissue, 5 mm from the cavity
+    assert contact.features.peak_level_db > 150  # tens of kPa in tissue, 5 mm from the cavity
     assert contact.features.pop_count == 1
 
 
@@ -86,12 +86,12 @@ def test_json_holds_parameters_events_and_features(tmp_path, air):
     paths = cv.save(air, tmp_path, "knuckle", preset="knuckle", figures=())
     meta = json.loads(paths[1].read_text())
     for key in ("crack_time_s", "gap_jump_m", "max_radius_m", "first_collapse_time_s",
-                "refractory_time_s", "peak_spl_db", "dominant_frequency_hz", "duration_s",
+                "refractory_time_s", "peak_level_db", "dominant_frequency_hz", "duration_s",
                 "samplerate_hz", "seed", "cavitation_version"):
         assert meta[key] is not None, key
     assert meta["parameters"]["joint"]["capsule"]["compliance_m3_pa"] == pytest.approx(1.5e-13)
     assert meta["parameters"]["loading"]["type"] == "RampAndHold"
-    assert meta["features"]["peak_spl_db"] == pytest.approx(air.features.peak_spl_db)
+    assert meta["features"]["peak_level_db"] == pytest.approx(air.features.peak_level_db)
     assert len(meta["events"]["collapse_s"]) == air.crack.events.collapse_s.size
 
 
@@ -104,8 +104,8 @@ def test_save_refuses_existing_files_and_keeps_them(tmp_path, air):
 
 
 def test_calibrated_clipping_is_refused():
-    with pytest.raises(cv.audio.ClippingError, match="raise full_scale_pa above"):
-        cv.render(full_scale_pa=0.01)
+    with pytest.raises(cv.audio.ClippingError, match="raise full_scale above"):
+        cv.render(full_scale=0.01)
 
 
 def test_notebook_display_has_figure_and_player(air):
@@ -118,19 +118,19 @@ def test_source_choice_reaches_the_sound(air):
     collapse = cv.render(source="collapse")
     # Listener, body filter and resampling are linear: the two phases add up to the
     # whole, to rounding.
-    np.testing.assert_allclose(formation.pressure_pa + collapse.pressure_pa, air.pressure_pa,
-                               atol=1e-9 * np.max(np.abs(air.pressure_pa)))
+    np.testing.assert_allclose(formation.signal + collapse.signal, air.signal,
+                               atol=1e-9 * np.max(np.abs(air.signal)))
     # The confined knuckle sounds as its cavity forms and the joint springs open: the
     # phase after the cavity's first maximum is quiet (measured 0.17 of the peak, 1 %
     # of the energy), so choosing it changes the sound.
-    assert np.max(np.abs(collapse.pressure_pa)) < 0.5 * np.max(np.abs(air.pressure_pa))
+    assert np.max(np.abs(collapse.signal)) < 0.5 * np.max(np.abs(air.signal))
 
 
 def test_features_describe_the_crack_not_the_noise(air):
     noisy = cv.render(settings=AudioSettings(noise_rms_pa=0.1), seed=5)
     # Noise 29 dB below the peak would stretch a -20 dB envelope over the whole file.
     assert noisy.features == air.features
-    assert not np.array_equal(noisy.pressure_pa, air.pressure_pa)
+    assert not np.array_equal(noisy.signal, air.signal)
 
 
 @pytest.mark.parametrize("preset", ["knuckle", "lumbar-facet"])
@@ -141,12 +141,12 @@ def test_render_integrates_at_the_hearing_tolerance_without_an_audible_differenc
     assert heard.crack.settings["rtol"] == HEARING_RTOL
     # Measured -87 (knuckle) to -109 dB of the peak; the bound, -80 dB, is still 8 dB
     # below the render grid's own error (-72 dB at 48 kHz).
-    peak = np.max(np.abs(strict.pressure_pa))
-    assert np.max(np.abs(heard.pressure_pa - strict.pressure_pa)) < 1e-4 * peak
+    peak = np.max(np.abs(strict.signal))
+    assert np.max(np.abs(heard.signal - strict.signal)) < 1e-4 * peak
     f, g = heard.features, strict.features
     assert (f.dominant_frequency_hz, f.pop_count, f.duration_s) == \
         (g.dominant_frequency_hz, g.pop_count, g.duration_s)
-    assert f.peak_spl_db == pytest.approx(g.peak_spl_db, abs=1e-4)
+    assert f.peak_level_db == pytest.approx(g.peak_level_db, abs=1e-4)
 
 
 @pytest.mark.parametrize("name", ["knuckle", "atlanto-axial"])
@@ -158,8 +158,8 @@ def test_nothing_is_heard_before_the_crack(name):
     preset = get_preset(name)
     rendering = cv.render(preset.joint, preset.loading)
     early = rendering.t_s < rendering.crack.summary.crack_time_s - 0.5e-3
-    peak = np.max(np.abs(rendering.pressure_pa))
-    assert np.max(np.abs(rendering.pressure_pa[early])) < 1e-4 * peak
+    peak = np.max(np.abs(rendering.signal))
+    assert np.max(np.abs(rendering.signal[early])) < 1e-4 * peak
 
 
 def test_spectrogram_shows_the_crack_where_the_waveform_does(air):
