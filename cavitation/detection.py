@@ -13,12 +13,20 @@ the spine and counted the bursts of sound each one recorded:
   bursts of energy (abstract; no threshold).
 
 No study states a threshold or a shortest time between two pops, so the one detector
-here (:func:`detect`) states its own, as assumptions: on each side's channel, the peaks
-of its envelope (:func:`cavitation.audio.envelope`) within :data:`RANGE_DB` of the
-thrust's loudest pop, at least :data:`RESOLUTION_S` apart, each parted from the one
-before by a dip of :data:`DIP` (6 dB), count as pops
-(:func:`cavitation.audio.pop_peaks`). A pop on the left and one on the right count
-as two, even at the same instant: each side had its own sensor.
+here (:func:`detect`) states its own, as assumptions. Each side's channel is read as a
+spectrogram reader or a listener follows it: above :data:`HIGHPASS_HZ` (the thrust's
+own motion removed), its amplitude envelope (the analytic signal's magnitude, which a
+ringing follows smoothly, cycle after cycle) smoothed over :data:`FRAME_S`
+(:func:`burst_envelope`). Its peaks within :data:`RANGE_DB` of the side's loudest, at
+least a frame apart, each parted from the one before by a dip of :data:`DIP` (6 dB),
+count as pops (:func:`cavitation.audio.pop_peaks`): two pops 5 ms apart are two, 3 ms
+apart one. A pop on the left and one on the right count as two, even at the same
+instant: each side had its own sensor.
+
+A skin accelerometer's mount rings (about 85 Hz,
+:class:`cavitation.listener.Accelerometer`); in a few lumbar thrusts in a hundred a
+late swing of that ringing, over a cavity's slow growth, still stands out by 6 dB
+and is counted as a pop of its own.
 
 The model's channels carry no cross-talk: a left joint is heard in the left channel
 only. Real sensors hear the other side too, more faintly and later; the studies told
@@ -37,19 +45,42 @@ import numpy as np
 from . import audio
 from .parameters import check_choice
 
-__all__ = ["DIP", "RANGE_DB", "RESOLUTION_S", "STUDIES", "GroupPops", "Pops", "Study",
-           "detect", "get_study", "group_pops", "wilson_interval"]
+__all__ = [
+    "DIP",
+    "FRAME_S",
+    "HIGHPASS_HZ",
+    "RANGE_DB",
+    "STUDIES",
+    "GroupPops",
+    "Pops",
+    "Study",
+    "burst_envelope",
+    "detect",
+    "get_study",
+    "group_pops",
+    "wilson_interval",
+]
 
-#: Pops quieter than this below the thrust's loudest are not counted [dB]: read off a
-#: spectrogram scaled to the loudest burst, or heard beside it (assumption).
+#: Pops quieter than this below the loudest on their side are not counted [dB]: read
+#: off each side's spectrogram scaled to its loudest burst (Mourad 2019 processed each
+#: side singly), or heard beside it (assumption: the range of the package's own pop
+#: count, :attr:`cavitation.audio.Features.pop_count`).
 RANGE_DB = 20.0
-#: Shortest time between two pops on one side [s]: the time step of a spectrogram that
-#: resolves pops 5-6 ms long (Dunning 2013) (assumption).
-RESOLUTION_S = 1e-3
+#: The envelope is smoothed over this frame [s], and two pops on one side are at least
+#: this far apart: 2 ms, shorter than the pops themselves (5.66 ms, Dunning 2013), so
+#: that two pops are parted by their own dip (assumption). Frames of 4 ms or more
+#: follow each half-cycle of a ringing's energy instead of its envelope.
+FRAME_S = 2e-3
 #: Between two pops on one side the envelope must fall to this fraction of the quieter
 #: one (-6 dB), or they are one burst (assumption: the ear and the eye part two bursts
 #: by a clear dip, not by a ripple).
 DIP = 0.5
+#: Each side's signal is high-passed at this frequency before its energy is read [Hz]:
+#: a skin sensor records the thrust's own motion (100-150 ms long, about 10 Hz) and a
+#: cavity's slow growth under it; the studies looked for bursts of sound on top of it
+#: (assumption; second-order Butterworth, applied forwards and backwards so that the
+#: pops' times do not shift).
+HIGHPASS_HZ = 50.0
 #: Pops on the two sides within this time of each other are "simultaneous" [s].
 SIMULTANEOUS_S = 1e-3
 
@@ -120,7 +151,7 @@ class Pops:
     Attributes
     ----------
     times_s : ndarray
-        When each pop peaks [s, from the recording's start], in time order.
+        When each pop peaks [s], in time order.
     sides : tuple of str
         The channel each was found on: ``"left"``, ``"right"`` or ``"center"`` (mono).
     """
@@ -144,11 +175,6 @@ class Pops:
                  if t - first <= SIMULTANEOUS_S}
         return sides.pop() if len(sides) == 1 else "both"
 
-    @property
-    def bilateral(self) -> bool:
-        """Pops on both sides."""
-        return {"left", "right"} <= set(self.sides)
-
     def intervals_s(self) -> np.ndarray:
         """Time from each pop to the next, whatever its side [s]."""
         return np.diff(self.times_s)
@@ -164,7 +190,8 @@ class Pops:
                    + np.sum(gaps.min(axis=0) <= SIMULTANEOUS_S))
 
 
-def detect(signal: np.ndarray, samplerate_hz: float) -> Pops:
+def detect(signal: np.ndarray, samplerate_hz: float, start_s: float = 0.0, *,
+           range_db: float = RANGE_DB) -> Pops:
     """Count the pops in a recording, side by side (see the module notes).
 
     Parameters
@@ -174,6 +201,10 @@ def detect(signal: np.ndarray, samplerate_hz: float) -> Pops:
         unit; only its shape in time matters.
     samplerate_hz : float
         Sample rate [Hz].
+    start_s : float, optional
+        Time of the first sample [s]: the pops' times count from where it does.
+    range_db : float, optional
+        How far below its side's loudest pop a pop is still counted [dB].
 
     Returns
     -------
@@ -181,14 +212,28 @@ def detect(signal: np.ndarray, samplerate_hz: float) -> Pops:
     """
     channels = [signal] if signal.ndim == 1 else [signal[:, 0], signal[:, 1]]
     names = ("center",) if signal.ndim == 1 else ("left", "right")
-    envelopes = [audio.envelope(channel, samplerate_hz) for channel in channels]
-    loudest = max((float(env.max()) for env in envelopes if env.size), default=0.0)
-    found = [(index / samplerate_hz, name)
-             for env, name in zip(envelopes, names, strict=True)
-             for index in audio.pop_peaks(env, samplerate_hz, spacing_s=RESOLUTION_S, dip=DIP,
-                                          range_db=RANGE_DB, reference=loudest)]
+    found = [(start_s + index / samplerate_hz, name)
+             for channel, name in zip(channels, names, strict=True)
+             for index in audio.pop_peaks(burst_envelope(channel, samplerate_hz),
+                                          samplerate_hz, spacing_s=FRAME_S, dip=DIP,
+                                          range_db=range_db)]
     found.sort()
     return Pops(np.array([t for t, _ in found]), tuple(side for _, side in found))
+
+
+def burst_envelope(x: np.ndarray, samplerate_hz: float) -> np.ndarray:
+    """The envelope a pop is read from [x's unit]: ``x`` high-passed at
+    :data:`HIGHPASS_HZ` (second order, forwards and backwards: no delay), the magnitude
+    of its analytic signal, smoothed by a Hann frame of :data:`FRAME_S`."""
+    from scipy.signal import butter, hilbert, sosfiltfilt  # slow to import: when used
+
+    if x.size < 16:
+        return np.abs(x)
+    highpass = butter(2, HIGHPASS_HZ, "highpass", fs=samplerate_hz, output="sos")
+    magnitude = np.abs(hilbert(sosfiltfilt(highpass, x)))
+    n = max(3, round(FRAME_S * samplerate_hz))
+    window = np.hanning(n)
+    return np.convolve(magnitude, window / window.sum(), mode="same")
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95
@@ -225,10 +270,11 @@ class GroupPops:
     ----------
     counts : ndarray
         Pops per thrust, one per person [count].
-    bilateral : int
-        Thrusts with pops on both sides.
-    simultaneous : int
-        Pops with a pop on the other side within :data:`SIMULTANEOUS_S`.
+    side_sets : tuple of frozenset
+        The sides each thrust's pops were heard on.
+    simultaneous : ndarray
+        Per thrust, its pops with a pop on the other side within
+        :data:`SIMULTANEOUS_S` [count].
     intervals_s : ndarray
         Times between successive pops of a thrust, all thrusts pooled [s].
     first_sides : tuple
@@ -236,10 +282,20 @@ class GroupPops:
     """
 
     counts: np.ndarray
-    bilateral: int
-    simultaneous: int
+    side_sets: tuple[frozenset[str], ...]
+    simultaneous: np.ndarray
     intervals_s: np.ndarray
     first_sides: tuple[str | None, ...]
+
+    @property
+    def bilateral(self) -> int:
+        """Thrusts with pops on both sides."""
+        return sum({"left", "right"} <= sides for sides in self.side_sets)
+
+    def only_on(self, side: str) -> tuple[int, int]:
+        """Thrusts whose pops are all on ``side``, and thrusts with pops."""
+        heard = [sides for sides in self.side_sets if sides]
+        return sum(sides == {side} for sides in heard), len(heard)
 
     @property
     def people(self) -> int:
@@ -280,6 +336,6 @@ def group_pops(recordings: Sequence[Pops]) -> GroupPops:
     intervals = list(itertools.chain.from_iterable(p.intervals_s() for p in recordings))
     return GroupPops(
         counts=np.array([p.count for p in recordings], dtype=int),
-        bilateral=sum(p.bilateral for p in recordings),
-        simultaneous=sum(p.simultaneous() for p in recordings),
+        side_sets=tuple(frozenset(p.sides) for p in recordings),
+        simultaneous=np.array([p.simultaneous() for p in recordings], dtype=int),
         intervals_s=np.array(intervals), first_sides=tuple(p.first_side for p in recordings))

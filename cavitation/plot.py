@@ -15,20 +15,23 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import signal
 
-from . import confined, listener
+from . import confined, detection, listener
 from .parameters import check_choice
 from .render import Rendering
 from .simulation import CrackResult
 
 __all__ = [
     "FIGURE_FORMATS",
+    "SIDE_COLOURS",
     "SWEEP_FIGURES",
     "dashboard",
     "figure_bytes",
     "plot_load_and_gap",
+    "plot_pops_per_thrust",
     "plot_pressure",
     "plot_radiated",
     "plot_radius",
+    "plot_sites",
     "plot_spectrogram",
     "plot_spectrum",
     "plot_sweep",
@@ -226,8 +229,82 @@ def plot_spectrum(rendering: Rendering, ax: Axes | None = None) -> Axes:
     return ax
 
 
+SIDE_COLOURS = {"left": "tab:blue", "right": "tab:red", "center": "k"}
+"""The colour of each side in every figure."""
+
+
+def _first_crack_s(rendering: Rendering) -> float:
+    times = [c.summary.crack_time_s for c in rendering.cracks if c.cracked]
+    return min(times) if times else rendering.t_s[0]
+
+
+def plot_sites(rendering: Rendering, ax: Axes | None = None) -> Axes:
+    """When each joint cracked, one row per joint, with the pops heard above them.
+
+    Filled markers: a joint's crack, in its side's colour. Open triangles on the top
+    row: the pops the detector (:func:`cavitation.detection.detect`) hears on each
+    side's channel. Time is after the first crack [ms].
+    """
+    ax = _axes(ax)
+    t0 = _first_crack_s(rendering)
+    labels = list(rendering.labels)
+    for row, (crack, side) in enumerate(zip(rendering.cracks, rendering.sides, strict=True)):
+        if crack.cracked:
+            ax.plot((crack.summary.crack_time_s - t0) * 1e3, row, "o", ms=8,
+                    color=SIDE_COLOURS[side])
+        else:
+            ax.plot([], [])
+    pops = detection.detect(rendering.signal, rendering.samplerate_hz, rendering.start_s)
+    heard_row = len(labels)
+    for side in dict.fromkeys(pops.sides):
+        times = [t for t, s in zip(pops.times_s, pops.sides, strict=True) if s == side]
+        ax.plot((np.array(times) - t0) * 1e3, [heard_row] * len(times), "v", ms=9,
+                mfc="none", color=SIDE_COLOURS[side], label=f"heard, {side}")
+    ax.set_yticks(range(heard_row + 1), [*labels, f"pops heard ({pops.count})"])
+    ax.set_ylim(heard_row + 0.7, -0.7)
+    ax.grid(axis="x", color="0.9")
+    ax.set_xlabel("time after the first crack [ms]")
+    ax.set_title(f"cracks per joint ({sum(c.cracked for c in rendering.cracks)} of"
+                 f" {len(labels)}) and pops heard")
+    return ax
+
+
+def _scenario_dashboard(rendering: Rendering) -> Figure:
+    """Several joints: the raster of their cracks, each side's waveform, the spectrum."""
+    figure = Figure(figsize=(12, 9), layout="constrained")
+    grid = figure.add_gridspec(3, 2, height_ratios=(1.3, 1, 1))
+    plot_sites(rendering, figure.add_subplot(grid[0, :]))
+    t0 = _first_crack_s(rendering)
+    t_ms = (rendering.t_s - t0) * 1e3
+    sides = ("left", "right") if rendering.signal.ndim == 2 else ("center",)
+    quantity = "acceleration" if rendering.unit == "m/s^2" else "pressure"
+    top = float(np.max(np.abs(rendering.signal))) or 1.0
+    first = None
+    for row, side in enumerate(sides):
+        ax = figure.add_subplot(grid[1 + row, 0], sharex=first, sharey=first)
+        first = first or ax
+        x = rendering.signal if side == "center" else rendering.signal[:, row]
+        ax.plot(t_ms, x, color=SIDE_COLOURS[side], lw=0.6)
+        ax.set_ylim(-1.1 * top, 1.1 * top)
+        ax.set_ylabel(f"{side} {quantity} [{rendering.unit}]")
+        ax.set_title(f"{side} channel, {rendering.listener} listener")
+    times = [c.summary.crack_time_s - t0 for c in rendering.cracks if c.cracked]
+    if times:
+        first.set_xlim(-WAVEFORM_BEFORE_S * 1e3, (max(times) + WAVEFORM_AFTER_S) * 1e3)
+    ax.set_xlabel("time after the first crack [ms]")
+    plot_spectrum(rendering, figure.add_subplot(grid[1, 1]))
+    plot_spectrogram(rendering, figure.add_subplot(grid[2, 1]))
+    return figure
+
+
 def dashboard(rendering: Rendering) -> Figure:
-    """The whole crack in one Figure: load, pressure, cavity, radiation and sound."""
+    """The whole crack in one Figure: load, pressure, cavity, radiation and sound.
+
+    For several joints (a scenario), the cracks of every joint, each side's waveform,
+    the spectrum and the spectrogram.
+    """
+    if len(rendering.cracks) > 1:
+        return _scenario_dashboard(rendering)
     figure = Figure(figsize=(12, 11), layout="constrained")
     axes = figure.subplots(4, 2)
     crack = rendering.crack
@@ -333,3 +410,54 @@ def plot_sweep(rows: list[dict], parameter: str, *, label: str | None = None,
         ax.set_xlabel(label or parameter)
         ax.set_ylabel(unit)
     return figure
+
+
+def plot_pops_per_thrust(counts: np.ndarray, ax: Axes | None = None, *,
+                         published_counts: dict[int, int] | None = None,
+                         published_mean: float | None = None,
+                         published_interval: tuple[float, float] | None = None,
+                         published_range: tuple[int, int] | None = None,
+                         title: str = "") -> Axes:
+    """The distribution of pops per thrust over a group, beside what a study published.
+
+    Parameters
+    ----------
+    counts : ndarray
+        Pops per thrust, one per person [count].
+    ax : Axes, optional
+        Where to draw.
+    published_counts : dict, optional
+        ``{pops: people}`` as published: drawn as outlined bars.
+    published_mean : float, optional
+        The published mean: a dashed line, with ``published_interval`` shaded.
+    published_range : (int, int), optional
+        The published range: a bracket under the bars.
+    title : str, optional
+        The panel's title.
+    """
+    ax = _axes(ax)
+    top = int(max(counts.max(), *(published_counts or {0: 0}), *(published_range or (0,))))
+    bins = np.arange(top + 1)
+    share = np.array([np.mean(counts == k) for k in bins]) * 100.0
+    ax.bar(bins - 0.2, share, width=0.4, color="tab:green", label=f"model, {counts.size} people")
+    if published_counts:
+        total = sum(published_counts.values())
+        ax.bar(bins + 0.2, [100.0 * published_counts.get(k, 0) / total for k in bins],
+               width=0.4, fill=False, edgecolor="k", label="published")
+    ax.axvline(counts.mean(), color="tab:green", lw=1.5,
+               label=f"model mean {counts.mean():.2f}")
+    if published_mean is not None:
+        ax.axvline(published_mean, color="k", ls="--", lw=1.5,
+                   label=f"published mean {published_mean:.2f}")
+    if published_interval is not None:
+        ax.axvspan(*published_interval, color="0.6", alpha=0.3, label="published 95 % CI")
+    if published_range is not None:
+        low, high = published_range
+        ax.errorbar([(low + high) / 2], [-3.0], xerr=[(high - low) / 2], color="k", capsize=4,
+                    label=f"published range {low}-{high}")
+    ax.set_xticks(bins)
+    ax.set_xlabel("pops per thrust")
+    ax.set_ylabel("thrusts [%]")
+    ax.set_title(title)
+    ax.legend(fontsize="small", loc="upper right")
+    return ax

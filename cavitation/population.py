@@ -24,14 +24,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from . import detection
 from .joint import RampAndHold, Thrust
 from .parameters import Parameters, check_range, quantity, replace
-from .scenario import Scenario, Site
+from .render import hearing_options
+from .scenario import Scenario, Site, get_scenario, render_scenario, simulate_scenario, turn_head
 
-__all__ = ["TRUNCATION", "Variation", "draw_people", "draw_person"]
+__all__ = ["TRUNCATION", "Recording", "Variation", "draw_people", "draw_person", "record",
+           "record_group", "study_group"]
 
 #: Draws are truncated at this many standard deviations: a person three standard
 #: deviations from the median in any one quantity is rare (0.3 %), and further out the
@@ -48,19 +53,20 @@ class Variation(Parameters):
     variation of log-normal factors [-], and the left-right correlation."""
 
     area_cv: float = _cv(
-        0.15, "contact area of a facet: facet width and height each vary by about 10 %"
-              " between people (Panjabi 1993, Spine 18:1298, SD 1-2 mm on 10-18 mm), so"
-              " their product by about 15 %")
+        0.25, "contact area of a facet: C3 and C4 facets 78.9 +- 26.3 and 80.6 +- 27.7"
+              " mm^2 (Patel 2007, CV 0.33); occipital condyles 232 +- 53 mm^2 (Ozer 2011,"
+              " 0.23); atlas facets' length and width +- 7-13 % each (Kaur): 0.25")
     stiffness_cv: float = _cv(
-        0.3, "stiffness of capsule and ligaments; capsular ligaments' stiffness varies by"
-             " 30-50 % between specimens (assumption, the low end: living people are"
-             " less scattered than cadaveric specimens)")
+        0.6, "stiffness of capsule and ligaments: the lumbar capsule's tangent modulus"
+             " is 1.06 +- 0.73 MPa at 30 % strain (Little & Khalsa 2005, J Biomech Eng"
+             " 127:15, CV 0.6-0.7 over strains)")
     rest_gap_cv: float = _cv(0.2, "fluid film at rest (assumption)")
     fluid_volume_cv: float = _cv(
         0.3, "the joint's synovial fluid (assumption; no figure for facet joints found)")
     depth_cv: float = _cv(
         0.16, "depth of the joint below the skin: lumbar facets lie 3.15 +- 0.5 cm deep"
-              " (Galiano 2005, Anesth Analg 101:579)")
+              " (Galiano 2005, Anesth Analg 101:579, cadavers); 45-50 +- 6 mm to the"
+              " lumbar targets in volunteers (Greher 2004); no cervical figure found")
     nucleation_cv: float = _cv(
         0.15, "tension at which the fluid breaks: the nuclei present differ from joint to"
               " joint (assumption)")
@@ -74,7 +80,8 @@ class Variation(Parameters):
             " but smaller than the spread between people)")
     thrust_force_cv: float = _cv(
         0.13, "peak force of a thrust: cervical toggle thrusts 117.7 +- 15.6 N (Kawchuk,"
-              " Herzog & Hasler 1992, JMPT 15:275)")
+              " Herzog & Hasler 1992, JMPT 15:275; two clinician-patient pairs; forces"
+              " differ more between clinicians, Herzog 2010)")
     thrust_time_cv: float = _cv(
         0.14, "duration of a thrust: 101.7 +- 14.7 ms (Kawchuk, Herzog & Hasler 1992)")
     preload_cv: float = _cv(0.2, "preload before a thrust (assumption)")
@@ -202,3 +209,102 @@ def draw_people(scenario: Scenario, count: int, *, seed: int = 0,
     streams = np.random.SeedSequence(seed).spawn(count)
     return [draw_person(scenario, np.random.default_rng(stream), variation)
             for stream in streams]
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One person's thrust, simulated, heard by a study's sensors and its pops counted.
+
+    Attributes
+    ----------
+    person : Scenario
+        The person's joints and thrust.
+    labels, sides : tuple of str
+        Each joint's label and side.
+    crack_times_s : ndarray
+        When each joint cracked [s], NaN if it did not.
+    pops : detection.Pops
+        The pops found in the sound (:func:`cavitation.detection.detect`), on the same
+        clock [s].
+    """
+
+    person: Scenario
+    labels: tuple[str, ...]
+    sides: tuple[str, ...]
+    crack_times_s: np.ndarray
+    pops: detection.Pops
+
+    @property
+    def joints_cracked(self) -> int:
+        """How many joints cracked, heard or not."""
+        return int(np.sum(np.isfinite(self.crack_times_s)))
+
+
+#: Each joint is simulated this long after it cracks when a group is recorded [s]: a
+#: pop lasts 3-6 ms at a skin microphone and about 15 ms at an accelerometer, and a
+#: short thrust closes the joint again some 30 ms after its crack, squeezing an
+#: emptied cavity whose collapse the incompressible model cannot follow (issue 16).
+RECORD_AFTER_CRACK_S = 15e-3
+
+
+def record(person: Scenario, listener_kind: str, *, samplerate_hz: int = 48000) -> Recording:
+    """Simulate one person's thrust, hear it at ``listener_kind`` and count its pops.
+
+    Parameters
+    ----------
+    person : Scenario
+        The person (:func:`draw_person`) or any scenario.
+    listener_kind : {"contact", "accelerometer", "air"}
+        The sensors, one each side.
+    samplerate_hz : int, optional
+        Sample rate of the recording [Hz].
+    """
+    result = simulate_scenario(person, after_crack_s=RECORD_AFTER_CRACK_S,
+                               **hearing_options(samplerate_hz))
+    rendering = render_scenario(result, listener_kind=listener_kind,
+                                samplerate_hz=samplerate_hz, level="normalised")
+    times = np.array([c.summary.crack_time_s if c.cracked else math.nan
+                      for c in result.cracks])
+    return Recording(person, tuple(s.label for s in person.sites),
+                     tuple(s.side for s in person.sites), times,
+                     detection.detect(rendering.signal, samplerate_hz, rendering.start_s))
+
+
+def record_group(people: Sequence[Scenario], listener_kind: str, *,
+                 progress: Callable[[int, int], None] | None = None) -> list[Recording]:
+    """:func:`record` each person; ``progress(done, total)`` after each, if given."""
+    recordings = []
+    for index, person in enumerate(people):
+        recordings.append(record(person, listener_kind))
+        if progress is not None:
+            progress(index + 1, len(people))
+    return recordings
+
+
+def study_group(study: str, people: int, *, seed: int = 0,
+                variation: Variation | None = None,
+                change: Callable[[Scenario], Scenario] | None = None) -> list[Recording]:
+    """A group of people given a study's thrust and heard with its sensors.
+
+    Parameters
+    ----------
+    study : str
+        A key of :data:`cavitation.detection.STUDIES`.
+    people : int
+        How many people, in [1, 100000].
+    seed : int, optional
+        Seed of the people (:func:`draw_people`).
+    variation : Variation, optional
+        The spreads.
+    change : callable, optional
+        Applied to each person after drawing (a spasm, say), so that the same people
+        can be compared with and without it.
+    """
+    about = detection.get_study(study)
+    persons = draw_people(get_scenario(about.scenario), people, seed=seed,
+                          variation=variation)
+    if about.turn is not None:
+        persons = [turn_head(person, about.turn) for person in persons]
+    if change is not None:
+        persons = [change(person) for person in persons]
+    return record_group(persons, about.listener)

@@ -16,21 +16,26 @@ share of energy per octave band.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import audio
+from . import audio, detection, scenario
+from .detection import GroupPops
 from .parameters import replace
+from .population import Recording
 from .presets import PRESETS, Preset, get_preset
 from .protocol import recrack_time_s
 from .render import AudioSettings, Rendering, render
 from .simulation import GEOMETRIES, CrackResult, simulate
 
-__all__ = ["FITTED", "FLUID_VOLUMES_M3", "TARGETS", "Fitted", "Row", "Target", "character_table",
-           "main", "report", "scenario_rows", "sensitivity_table", "table"]
+__all__ = ["FITTED", "FLUID_VOLUMES_M3", "STORIES", "TARGETS", "THRUST_FIGURES", "Fitted", "Row",
+           "Target", "ThrustFigure", "ThrustRow", "character_table", "distribution_table",
+           "group", "main", "pops_of", "population_figure", "report", "sensitivity_table",
+           "story_table", "table", "thrust_rows", "thrust_table"]
 
 SPINE = ("atlanto-occipital", "atlanto-axial", "mid-cervical", "lumbar-facet")
 CERVICAL = ("atlanto-occipital", "atlanto-axial", "mid-cervical")
@@ -67,10 +72,13 @@ FITTED = (
     Fitted("body.tissue_mode_hz", ("knuckle",), "knuckle_spectrum",
            "5 kHz, so a knuckle crack's energy stays mostly below 10 kHz"),
     Fitted("scenario: shares of the thrust", ("upper-cervical", "mid-cervical", "lumbar"),
-           "pops_per_thrust", "the share of a thrust that reaches each level, chosen so the"
-           " joints that crack land near the published counts (cavitation.scenario)"),
-    Fitted("scenario: the far side's share when the head turns", ("upper-cervical",),
-           "turned_side", "0.7, chosen to land near 94 %"),
+           "pops_per_thrust", "the share of a thrust that reaches each level, chosen (before"
+           " pops were counted from the sound) so that the joints that crack land near the"
+           " published counts; the lumbar's two upper levels continue the decline"
+           " (cavitation.scenario)"),
+    Fitted("scenario: the far side's share when the head turns",
+           ("upper-cervical", "mid-cervical"), "turned_side",
+           "0.7, chosen (on joints cracked) to land near 94 %"),
 )
 """Every constant fitted to a published figure, and to which."""
 
@@ -183,51 +191,244 @@ TARGETS = (
 """Every published figure the report compares with (../shared/REFERENCES.md)."""
 
 
-#: People in the group a scenario is measured on, and its seed.
-PEOPLE, PEOPLE_SEED = 20, 1
+#: People in each group a thrust is measured on, and its seed. 200 people put the
+#: 95 % interval of a share near 50 % at +-7 points, of a mean count at +-0.15.
+PEOPLE, PEOPLE_SEED = 200, 1
+
+#: The groups a thrust is heard in: a study's people with its sensors
+#: (:data:`cavitation.detection.STUDIES`), and the upper-cervical story's two changes
+#: on Dunning's people (the same people, so the changes are compared pairwise).
+STORIES = {
+    "spasm left": ("dunning-2013", lambda person: scenario.with_spasm(person, "left")),
+    "turned right": ("dunning-2013", lambda person: scenario.turn_head(person, "right")),
+}
 
 
-def _pops(name: str) -> float:
-    from . import scenario
-
-    return float(np.mean(scenario.pop_statistics(scenario.get_scenario(name), people=PEOPLE,
-                                                 seed=PEOPLE_SEED)))
+def _mean(g: GroupPops) -> tuple[float, float, float]:
+    return (g.mean, *g.mean_interval())
 
 
-def _both_sides(name: str) -> float:
-    from . import scenario
-
-    results = scenario._group(scenario.get_scenario(name), PEOPLE, 0.15, PEOPLE_SEED)
-    sides = [{side for _, _, side in result.pops} for result in results]
-    return 100.0 * float(np.mean([len(s) == 2 for s in sides if s]))
+def _share(count: int, total: int) -> tuple[float, float, float]:
+    low, high = detection.wilson_interval(count, total)
+    return (100.0 * count / total if total else math.nan, 100.0 * low, 100.0 * high)
 
 
-def _turned(name: str) -> float:
-    from . import scenario
-
-    return 100.0 * scenario.side_statistics(scenario.get_scenario(name), "right",
-                                            people=PEOPLE, seed=PEOPLE_SEED)
+def _spread(g: GroupPops) -> tuple[float, float, float]:
+    return float(g.counts.std(ddof=1)), math.nan, math.nan
 
 
-SCENARIO_TARGETS = (
-    Target("pops_per_thrust", "joints cracked per thrust (not pops heard: issue 13)",
-           "3.57 pops (95 % CI 3.19-3.94)", "Dunning et al. 2013 (C1-C2)",
-           ("upper-cervical",), 3.19, 3.94, 3.57, _pops),
-    Target("pops_per_thrust", "joints cracked per thrust (not pops heard: issue 13)",
-           "about 2.5 cracks (123 in 50 people)", "Reggars 1996 (C3-C4)", ("mid-cervical",),
-           math.nan, math.nan, 2.46, _pops),
-    Target("pops_per_thrust", "joints cracked per thrust (not pops heard: issue 13)",
-           "5.27 pops (range 2-9)", "Mourad et al. 2019 (L5-S1)", ("lumbar",), 2.0, 9.0,
-           5.27, _pops),
-    Target("bilateral", "people with cracks on both sides [%]", "91.9 %",
-           "Dunning et al. 2013", ("upper-cervical",), math.nan, math.nan, 91.9, _both_sides,
-           set_by=("scenario: shares of the thrust",)),
-    Target("turned_side", "first crack on the side the head turns to [%]",
-           "94 % (95 % CI 83.5-98.7)", "Reggars & Pollard 1995", ("upper-cervical",), 83.5,
-           98.7, 94.0, _turned),
+def _interval_ms(g: GroupPops) -> tuple[float, float, float]:
+    if not g.intervals_s.size:
+        return math.nan, math.nan, math.nan
+    q1, median, q3 = np.percentile(1e3 * g.intervals_s, [25, 50, 75])
+    return float(median), float(q1), float(q3)
+
+
+@dataclass(frozen=True)
+class ThrustFigure:
+    """A published figure of a thrust and how to measure it on a group of people.
+
+    Attributes
+    ----------
+    key : str
+        Short name, used by :data:`FITTED`.
+    group : str
+        A study (:data:`cavitation.detection.STUDIES`) or a story (:data:`STORIES`).
+    quantity, published, source : str
+        As for :class:`Target`.
+    low, high, centre : float
+        The published range and centre (``nan`` when there is none).
+    measure : callable
+        ``measure(GroupPops) -> (value, low, high)``: the model's value and its 95 %
+        interval over the group.
+    set_by : tuple of str
+        As for :class:`Target`.
+    """
+
+    key: str
+    group: str
+    quantity: str
+    published: str
+    source: str
+    low: float
+    high: float
+    centre: float
+    measure: Callable[[GroupPops], tuple[float, float, float]]
+    set_by: tuple[str, ...] = ()
+
+    @property
+    def presets(self) -> tuple[str, ...]:
+        """The scenario the group is given (for :data:`FITTED`)."""
+        study = STORIES[self.group][0] if self.group in STORIES else self.group
+        return (detection.get_study(study).scenario,)
+
+
+_SHARES = ("scenario: shares of the thrust",)
+_NAN = math.nan
+THRUST_FIGURES = (
+    ThrustFigure("pops_per_thrust", "dunning-2013", "pops per thrust, mean", "3.57 (95 % CI"
+                 " 3.19-3.94), 37 thrusts", "Dunning et al. 2013 (C1-C2, skin microphones)",
+                 3.19, 3.94, 3.57, _mean),
+    ThrustFigure("bilateral", "dunning-2013", "thrusts with pops on both sides [%]",
+                 "91.9 % (34 of 37)", "Dunning et al. 2013", 78.7, 97.2, 91.9,
+                 lambda g: _share(g.bilateral, g.people), _SHARES),
+    ThrustFigure("pops_per_thrust", "reggars-1996", "pops per thrust, mean", "2.46 (123 in"
+                 " 50 people)", "Reggars 1996 (C3-C4 rotatory thrust, skin microphones)",
+                 _NAN, _NAN, 2.46, _mean),
+    ThrustFigure("pops_spread", "reggars-1996", "pops per thrust, standard deviation",
+                 "1.0 (from the distribution: 9, 22, 10, 7, 2 people with 1-5)",
+                 "Reggars 1996", _NAN, _NAN, 1.02, _spread, _SHARES),
+    ThrustFigure("no_pop", "reggars-1996", "thrusts with no pop [%]", "0 (every one of 50"
+                 " cracked)", "Reggars 1996", 0.0, 7.1, 0.0,
+                 lambda g: _share(int(np.sum(g.counts == 0)), g.people), _SHARES),
+    ThrustFigure("turned_side", "reggars-1996", "thrusts whose pops are all on the side the"
+                 " head turns to [%]", "94 % (47 of 50; 95 % CI 83.5-98.7)",
+                 "Reggars & Pollard 1995", 83.5, 98.7, 94.0,
+                 lambda g: _share(*g.only_on("right"))),
+    ThrustFigure("pops_per_thrust", "mourad-2019", "pops per thrust, mean", "5.27 (range 2-9),"
+                 " 60 thrusts", "Mourad et al. 2019 (L5-S1, skin accelerometers)", _NAN, _NAN,
+                 5.27, _mean),
+    ThrustFigure("pops_range", "mourad-2019", "most pops in one thrust", "9 (range 2-9)",
+                 "Mourad et al. 2019", 9.0, 9.0, 9.0,
+                 lambda g: (float(g.counts.max()), _NAN, _NAN), _SHARES),
+    ThrustFigure("simultaneous", "mourad-2019", "pops with a pop on the other side within"
+                 f" {detection.SIMULTANEOUS_S * 1e3:g} ms [%]", "2 % of cases (of pops or of"
+                 " thrusts: the abstract does not say)", "Mourad et al. 2019", _NAN, _NAN, 2.0,
+                 lambda g: _share(int(g.simultaneous.sum()), int(g.counts.sum())), _SHARES),
+    ThrustFigure("simultaneous", "mourad-2019", "thrusts with pops on both sides within"
+                 f" {detection.SIMULTANEOUS_S * 1e3:g} ms [%]", "2 % of cases",
+                 "Mourad et al. 2019", _NAN, _NAN, 2.0,
+                 lambda g: _share(int(np.sum(g.simultaneous > 0)), g.people), _SHARES),
 )
-"""The thrusts' figures, measured on a group of :data:`PEOPLE` people
-(:func:`cavitation.scenario.pop_statistics`)."""
+"""The thrusts' published figures, each measured on :data:`PEOPLE` people heard with
+the study's sensors and counted by :func:`cavitation.detection.detect`."""
+
+STORY_MEASURES = (
+    ("thrusts whose first pop is on the right [%]",
+     lambda g: _share(*g.first_on("right"))),
+    ("thrusts whose first pop is on the left [%]", lambda g: _share(*g.first_on("left"))),
+    ("thrusts with pops on both sides [%]", lambda g: _share(g.bilateral, g.people)),
+    ("pops per thrust, mean", _mean),
+    ("time between successive pops, median (quartiles) [ms]", _interval_ms),
+)
+"""What the upper-cervical story reports for each group: no study measured these."""
+
+
+@functools.cache
+def group(name: str, people: int = PEOPLE, seed: int = PEOPLE_SEED
+          ) -> tuple[Recording, ...]:
+    """The recordings of a study's or a story's group (computed once per process)."""
+    from .population import study_group
+
+    if name in STORIES:
+        study, change = STORIES[name]
+        return tuple(study_group(study, people, seed=seed, change=change))
+    return tuple(study_group(name, people, seed=seed))
+
+
+def pops_of(name: str, people: int = PEOPLE, seed: int = PEOPLE_SEED) -> GroupPops:
+    """The pops of :func:`group` ``name``, pooled."""
+    return detection.group_pops([r.pops for r in group(name, people, seed)])
+
+
+@dataclass(frozen=True)
+class ThrustRow:
+    """One line of a thrust's section: a figure, the model's value and interval."""
+
+    figure: ThrustFigure
+    value: float
+    low: float
+    high: float
+    verdict: str
+    kind: str
+
+
+def thrust_rows(people: int = PEOPLE, seed: int = PEOPLE_SEED) -> list[ThrustRow]:
+    """Every row of :data:`THRUST_FIGURES`, measured."""
+    rows = []
+    for figure in THRUST_FIGURES:
+        value, low, high = figure.measure(pops_of(figure.group, people, seed))
+        fitted, borrowed = _fitted(figure, figure.presets[0])
+        kind = Row("", figure, value, "", fitted, borrowed).kind  # type: ignore[arg-type]
+        rows.append(ThrustRow(figure, value, low, high, _verdict(figure, value), kind))
+    return rows
+
+
+def _with_interval(value: float, low: float, high: float) -> str:
+    if math.isnan(low):
+        return f"{value:.3g}"
+    return f"{value:.3g} ({low:.3g}-{high:.3g})"
+
+
+def thrust_table(rows: Sequence[ThrustRow], group_name: str) -> str:
+    """The rows of one group as a Markdown table."""
+    lines = ["| quantity | published (source) | model (95 % interval) | verdict |"
+             " fitted or predicted |", "|---|---|---|---|---|"]
+    for row in rows:
+        if row.figure.group == group_name:
+            f = row.figure
+            lines.append(f"| {f.quantity} | {f.published} ({f.source}) |"
+                         f" {_with_interval(row.value, row.low, row.high)} | {row.verdict} |"
+                         f" {row.kind} |")
+    return "\n".join(lines)
+
+
+#: Pops per thrust in Reggars 1996: people with 1, 2, 3, 4 and 5 pops, of 50 (they add
+#: up to 121 pops, not the 123 stated).
+REGGARS_COUNTS = {1: 9, 2: 22, 3: 10, 4: 7, 5: 2}
+
+
+def distribution_table(people: int = PEOPLE, seed: int = PEOPLE_SEED) -> str:
+    """Pops per thrust as a distribution, per study, beside Reggars's."""
+    head = " | ".join(detection.COUNT_BINS)
+    lines = [f"| group | {head} | range | joints cracked, mean |",
+             "|---|" + "---|" * (len(detection.COUNT_BINS) + 2)]
+    for name in detection.STUDIES:
+        g = pops_of(name, people, seed)
+        shares = " | ".join(f"{100 * v:.0f} %" for v in g.distribution().values())
+        cracked = np.mean([r.joints_cracked for r in group(name, people, seed)])
+        lines.append(f"| {name} (model, {g.people} people) | {shares} |"
+                     f" {g.counts.min()}-{g.counts.max()} | {cracked:.2f} |")
+    total = sum(REGGARS_COUNTS.values())
+    published = [0, *(REGGARS_COUNTS[k] for k in (1, 2, 3)),
+                 sum(v for k, v in REGGARS_COUNTS.items() if k >= 4)]
+    lines.append("| Reggars 1996 (published, 50 people) | "
+                 + " | ".join(f"{100 * v / total:.0f} %" for v in published) + " | 1-5 | |")
+    return "\n".join(lines)
+
+
+def population_figure(people: int = PEOPLE, seed: int = PEOPLE_SEED):
+    """Pops per thrust for each study's group beside the study's figures: a Figure of
+    three panels (:func:`cavitation.plot.plot_pops_per_thrust`)."""
+    from matplotlib.figure import Figure
+
+    from .plot import plot_pops_per_thrust
+
+    figure = Figure(figsize=(14, 4), layout="constrained")
+    published = {
+        "dunning-2013": {"published_mean": 3.57, "published_interval": (3.19, 3.94)},
+        "reggars-1996": {"published_counts": REGGARS_COUNTS, "published_mean": 2.46},
+        "mourad-2019": {"published_mean": 5.27, "published_range": (2, 9)},
+    }
+    for ax, (name, study) in zip(figure.subplots(1, len(detection.STUDIES)),
+                                 detection.STUDIES.items(), strict=True):
+        plot_pops_per_thrust(pops_of(name, people, seed).counts, ax, **published[name],
+                             title=f"{study.citation.split(' (')[0]}: {study.scenario},"
+                             f" {study.listener}")
+    return figure
+
+
+def story_table(people: int = PEOPLE, seed: int = PEOPLE_SEED) -> str:
+    """The upper-cervical story over a group: no thrust change, a left spasm, the head
+    turned right; the same people in each."""
+    names = ("dunning-2013", *STORIES)
+    lines = ["| quantity | " + " | ".join(("no change", *STORIES)) + " |",
+             "|---|" + "---|" * len(names)]
+    for quantity, measure in STORY_MEASURES:
+        cells = [_with_interval(*measure(pops_of(n, people, seed))) for n in names]
+        lines.append(f"| {quantity} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
 
 INPUTS = (
     "resting intra-articular pressure, -5 mmHg (Wood, Ferrell & Baxendale 1988): the"
@@ -278,17 +479,25 @@ class Row:
         return "predicted"
 
 
-def _verdict(target: Target, value: float) -> str:
+def _verdict(target: Target | ThrustFigure, value: float) -> str:
+    """Met or not, and how far from the published centre: in octaves for a frequency,
+    in points for a percentage, as a ratio otherwise."""
+    if math.isnan(target.low) and math.isnan(target.centre):
+        return "no figure"
+    if math.isnan(target.centre):
+        distance = ""
+    elif "[Hz]" in target.quantity:
+        distance = f"{math.log2(value / target.centre):+.1f} octaves from"
+    elif "[%]" in target.quantity:
+        distance = f"{value - target.centre:+.0f} points from"
+    elif value > 0.0 and target.centre > 0.0:
+        distance = f"x{value / target.centre:.2f} of"
+    else:
+        distance = ""
     if math.isnan(target.low):
-        if math.isnan(target.centre):
-            return "no figure"
-        if "[Hz]" in target.quantity:
-            return f"{math.log2(value / target.centre):+.1f} octaves from it"
-        return f"x{value / target.centre:.2f} of it"
+        return f"{distance} it" if distance else "no range"
     met = "met" if target.low <= value <= target.high else "not met"
-    if math.isnan(target.centre) or value <= 0.0:
-        return met
-    return f"{met}; x{value / target.centre:.2f} of the centre"
+    return f"{met}; {distance} the centre" if distance else met
 
 
 def measure(preset: Preset, geometry: str) -> Measured:
@@ -302,17 +511,6 @@ def measure(preset: Preset, geometry: str) -> Measured:
         at_skin=render(joint, loading, listener_kind="contact", **heard),
         in_air=render(joint, loading, listener_kind="air", **heard),
         in_air_near=render(joint, loading, listener_kind="air", settings=near, **heard))
-
-
-def scenario_rows() -> list[Row]:
-    """The thrusts' rows (:data:`SCENARIO_TARGETS`), on the default geometry."""
-    rows = []
-    for target in SCENARIO_TARGETS:
-        for name in target.presets:
-            fitted, borrowed = _fitted(target, name)
-            value = target.measure(name)
-            rows.append(Row(name, target, value, _verdict(target, value), fitted, borrowed))
-    return rows
 
 
 def _fitted(target: Target, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -416,7 +614,7 @@ def fitted_table() -> str:
     """:data:`FITTED` as a Markdown table."""
     lines = ["| constant | presets | fitted to | how |", "|---|---|---|---|"]
     for f in FITTED:
-        target = next(t for t in (*TARGETS, *SCENARIO_TARGETS) if t.key == f.target)
+        target = next(t for t in (*TARGETS, *THRUST_FIGURES) if t.key == f.target)
         presets = "all" if set(f.presets) == set(PRESETS) else ", ".join(f.presets)
         lines.append(f"| `{f.parameter}` | {presets} | {target.quantity}: {target.published}"
                      f" ({target.source}) | {f.how} |")
@@ -439,7 +637,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the cavity's geometry (default: confined)")
     parser.add_argument("--preset", action="append", default=None, metavar="NAME",
                         help="a preset to report, repeatable (default: all of"
-                        f" {', '.join(PRESETS)})")
+                        f" {', '.join(PRESETS)}; the thrusts are reported only with all)")
+    parser.add_argument("--people", type=int, default=PEOPLE, metavar="N",
+                        help=f"people in each group a thrust is heard in (default {PEOPLE})")
+
+
+def print_thrusts(people: int = PEOPLE) -> None:
+    """Print the thrusts' sections: each study's figures, the distributions, the story."""
+    rows = thrust_rows(people)
+    print(f"\n## The thrusts, heard as the studies heard them ({people} people, seed"
+          f" {PEOPLE_SEED})\n")
+    print("Pops are counted from each side's sensor by one detector"
+          " (cavitation.detection): peaks of the envelope above"
+          f" {detection.HIGHPASS_HZ:g} Hz within {detection.RANGE_DB:g} dB of that side's"
+          " loudest, parted by a 6 dB dip. Every person's joints and thrust differ"
+          " (cavitation.population.Variation).")
+    for key, study in detection.STUDIES.items():
+        print(f"\n### {study.citation}: {study.scenario} thrust"
+              + (f", head turned {study.turn}" if study.turn else "")
+              + f", heard by {study.sensors} (model: {study.listener})\n")
+        print(thrust_table(rows, key))
+    print("\n### Pops per thrust as a distribution\n")
+    print(distribution_table(people))
+    print("\n### The upper-cervical story: a left spasm, the head turned right (same"
+          " people)\n")
+    print(story_table(people))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -454,8 +676,7 @@ def run(args: argparse.Namespace) -> int:
     print("\n## Published figures and the model\n")
     print(table(rows))
     if args.geometry == "confined" and not args.preset:
-        print(f"\n## The thrusts, over {PEOPLE} people (seed {PEOPLE_SEED})\n")
-        print(table(scenario_rows()))
+        print_thrusts(args.people)
     print("\n## Figures taken as inputs, not compared\n")
     print("\n".join(f"- {line}" for line in INPUTS))
     print("\n## The sound, measured as a listener would\n")

@@ -33,23 +33,43 @@ def test_every_preset_cracks_under_its_own_loading(name):
     assert result.summary.nucleation_force_n < preset.loading.peak_force_n
 
 
-@pytest.mark.parametrize(
-    "name, low, high",
-    [
-        # Dunning 2013: 3.57 per C1-C2 thrust (95 % CI 3.19-3.94); widened by the
-        # sampling error of 20 people (standard error about 0.2).
-        ("upper-cervical", 3.0, 4.3),
-        # Reggars 1996: 123 cracks in 50 people, 2.46 each.
-        ("mid-cervical", 1.8, 3.2),
-        # Mourad 2019: 5.27 per L5-S1 thrust (range 2-9).
-        ("lumbar", 4.0, 7.0),
-    ],
-)
-def test_pops_per_thrust_over_a_group_of_people(name, low, high):
-    counts = sc.pop_statistics(sc.get_scenario(name), people=20, seed=1)
-    assert low <= counts.mean() <= high
-    if name == "lumbar":
-        assert counts.min() >= 2 and counts.max() <= 9
+@pytest.fixture(scope="module")
+def lumbar_group():
+    from cavitation import population
+
+    return population.study_group("mourad-2019", 30, seed=2)
+
+
+def test_pops_heard_are_seldom_more_than_the_joints_that_cracked(lumbar_group):
+    # One joint cracks once: a detector that heard more pops than cracks counts a
+    # ringing twice. Merged pops make it fewer. The accelerometer's mount ringing is
+    # counted twice in about 3 thrusts in 100 (measured: 2 of 60); 30 thrusts allow 3.
+    over = sum(r.pops.count > r.joints_cracked for r in lumbar_group)
+    assert over <= 3
+    assert np.mean([r.pops.count for r in lumbar_group]) < np.mean(
+        [r.joints_cracked for r in lumbar_group])
+
+
+def test_a_lumbar_thrust_has_sites_enough_for_the_published_range(lumbar_group):
+    # Mourad 2019: 2-9 pops per L5-S1 thrust. Ten facets can give ten.
+    assert len(sc.get_scenario("lumbar").sites) >= 9
+    assert max(r.joints_cracked for r in lumbar_group) >= 7
+
+
+def test_the_two_sides_of_a_level_seldom_crack_together(lumbar_group):
+    # People's left and right facets differ (Variation.left_right_correlation, 0.5), so
+    # the two joints of a level crack apart. Mourad 2019 heard pops on both sides at
+    # once in 2 % of cases; in the idealised scenario every level cracks together.
+    together = total = 0
+    for recording in lumbar_group:
+        times = dict(zip(recording.labels, recording.crack_times_s, strict=True))
+        for label, t in times.items():
+            if label.endswith(" left"):
+                other = times[label.replace(" left", " right")]
+                if np.isfinite(t) and np.isfinite(other):
+                    total += 1
+                    together += abs(t - other) <= 1e-3
+    assert total > 30 and together / total < 0.2
 
 
 def test_a_thrust_pops_both_sides():
@@ -59,11 +79,15 @@ def test_a_thrust_pops_both_sides():
 
 
 def test_first_pop_is_on_the_side_the_head_turns_to():
-    fraction = sc.side_statistics(sc.get_scenario("mid-cervical"), "right", people=30,
-                                  seed=3)
-    # Reggars & Pollard 1995: 94 %. The far side's share (0.7) is an assumption chosen
-    # for this; 30 people give a standard error of about 5 %.
-    assert fraction >= 0.85
+    from cavitation import detection, population
+
+    group = population.study_group("dunning-2013", 30, seed=3,
+                                   change=lambda p: sc.turn_head(p, "right"))
+    right, heard = detection.group_pops([r.pops for r in group]).first_on("right")
+    # The far side's share (0.7) is an assumption chosen for Reggars & Pollard's 94 %
+    # on joints cracked; heard over varied people, most (not all) pop first on the
+    # turned side. 30 people give a standard error of about 7 points.
+    assert right / heard >= 0.6
 
 
 def test_one_sided_spasm_delays_that_side_and_keeps_its_loudness():

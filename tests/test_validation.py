@@ -27,7 +27,7 @@ def test_every_fitted_constant_is_a_parameter_and_its_target_is_reported(fitted)
         from cavitation.scenario import SCENARIOS
 
         assert set(fitted.presets) <= set(SCENARIOS)
-        targets = validation.SCENARIO_TARGETS
+        targets = validation.THRUST_FIGURES
     else:
         for name in fitted.presets:
             assert fitted.parameter in names(get_preset(name).joint)
@@ -63,7 +63,11 @@ def test_the_spine_is_measured_at_the_skin_as_reggars_and_dunning_did(neck):
 
 def test_verdict_says_met_or_not_and_how_far_from_the_centre():
     target = next(t for t in validation.TARGETS if t.key == "skin_peak")
-    assert validation._verdict(target, 215.0) == "met; x1.00 of the centre"
+    assert validation._verdict(target, 215.0) == "met; +0.0 octaves from the centre"
+    gap = next(t for t in validation.TARGETS if t.key == "gap_jump")
+    assert validation._verdict(gap, 1.5) == "met; x1.50 of the centre"
+    share = next(t for t in validation.THRUST_FIGURES if t.key == "turned_side")
+    assert validation._verdict(share, 51.0) == "not met; -43 points from the centre"
     assert validation._verdict(target, 2000.0).startswith("not met")
     no_range = next(t for t in validation.TARGETS if t.key == "knuckle_peak")
     assert validation._verdict(no_range, 4000.0) == "+1.0 octaves from it"
@@ -122,9 +126,49 @@ def test_the_sphere_is_reported_too(capsys):
     assert "(sphere cavity)" in capsys.readouterr().out
 
 
-def test_the_thrusts_rows_say_what_was_fitted():
-    rows = {row.target.key: row for row in validation.scenario_rows()
-            if row.preset == "upper-cervical"}
-    assert rows["pops_per_thrust"].kind.startswith("fitted (scenario: shares")
-    assert rows["bilateral"].kind.startswith("set by scenario: shares of the thrust")
-    assert rows["turned_side"].kind.startswith("fitted")
+@pytest.fixture(scope="module")
+def thrusts():
+    return validation.thrust_rows(people=12)
+
+
+def test_the_thrusts_rows_say_what_was_fitted(thrusts):
+    rows = {(row.figure.group, row.figure.key): row for row in thrusts}
+    assert rows["dunning-2013", "pops_per_thrust"].kind.startswith(
+        "fitted (scenario: shares")
+    assert rows["dunning-2013", "bilateral"].kind.startswith(
+        "set by scenario: shares of the thrust")
+    assert rows["reggars-1996", "turned_side"].kind.startswith("fitted")
+
+
+def test_the_thrusts_are_measured_on_the_groups_heard_by_each_studys_sensors(thrusts):
+    rows = {(row.figure.group, row.figure.key): row for row in thrusts}
+    dunning = validation.pops_of("dunning-2013", 12)
+    mean = rows["dunning-2013", "pops_per_thrust"]
+    assert mean.value == dunning.mean and mean.low < mean.value < mean.high
+    assert validation.group("mourad-2019", 12)[0].person.sites[0].joint.name == "lumbar-facet"
+    # The study's own sensor: an accelerometer for Mourad, skin microphones otherwise.
+    assert {study.listener for study in validation.detection.STUDIES.values()} == {
+        "contact", "accelerometer"}
+    share = rows["dunning-2013", "bilateral"]
+    assert share.value == pytest.approx(100 * dunning.bilateral / dunning.people)
+    assert share.verdict.endswith("points from the centre")
+
+
+def test_each_thrust_has_its_section_with_distribution_and_story(capsys):
+    validation.print_thrusts(people=12)
+    out = capsys.readouterr().out
+    for study in validation.detection.STUDIES.values():
+        assert study.citation in out
+    assert "| group | 0 | 1 | 2 | 3 | 4+ | range | joints cracked, mean |" in out
+    assert "| Reggars 1996 (published, 50 people) | 0 % | 18 % | 44 % | 20 % | 18 % |" in out
+    assert "| quantity | no change | spasm left | turned right |" in out
+
+
+def test_the_population_figure_draws_each_study_beside_its_figures():
+    figure = validation.population_figure(people=12)
+    axes = figure.get_axes()
+    assert len(axes) == 3
+    titles = [ax.get_title() for ax in axes]
+    assert titles[0].startswith("Dunning et al. 2013") and "accelerometer" in titles[2]
+    labels = [t.get_text() for t in axes[1].get_legend().get_texts()]
+    assert "published" in labels and any(t.startswith("model mean") for t in labels)
