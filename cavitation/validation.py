@@ -133,6 +133,7 @@ class Measured:
     at_skin: Rendering
     in_air: Rendering
     in_air_near: Rendering
+    accelerometer: Rendering
     _recrack_s: float | None = None
 
     @property
@@ -397,14 +398,17 @@ def distribution_table(people: int = PEOPLE, seed: int = PEOPLE_SEED) -> str:
     return "\n".join(lines)
 
 
-def population_figure(people: int = PEOPLE, seed: int = PEOPLE_SEED):
-    """Pops per thrust for each study's group beside the study's figures: a Figure of
-    three panels (:func:`cavitation.plot.plot_pops_per_thrust`)."""
+def population_figure(people: int = PEOPLE, seed: int = PEOPLE_SEED, *, figure=None):
+    """Pops per thrust for each study's group beside the study's figures: three panels
+    (:func:`cavitation.plot.plot_pops_per_thrust`) on ``figure`` (a new 14 x 4 inch
+    ``matplotlib.figure.Figure`` if None, which pyplot does not manage: pass
+    ``plt.figure()`` to have a notebook show it inline). Returns the figure."""
     from matplotlib.figure import Figure
 
     from .plot import plot_pops_per_thrust
 
-    figure = Figure(figsize=(14, 4), layout="constrained")
+    if figure is None:
+        figure = Figure(figsize=(14, 4), layout="constrained")
     published = {
         "dunning-2013": {"published_mean": 3.57, "published_interval": (3.19, 3.94)},
         "reggars-1996": {"published_counts": REGGARS_COUNTS, "published_mean": 2.46},
@@ -510,7 +514,8 @@ def measure(preset: Preset, geometry: str) -> Measured:
         preset=preset, geometry=geometry, crack=simulate(joint, loading, geometry=geometry),
         at_skin=render(joint, loading, listener_kind="contact", **heard),
         in_air=render(joint, loading, listener_kind="air", **heard),
-        in_air_near=render(joint, loading, listener_kind="air", settings=near, **heard))
+        in_air_near=render(joint, loading, listener_kind="air", settings=near, **heard),
+        accelerometer=render(joint, loading, listener_kind="accelerometer", **heard))
 
 
 def _fitted(target: Target, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -565,7 +570,8 @@ def character_table(measured: dict[str, Measured]) -> str:
              f" [cycles] | impulsive | broadband | energy per octave [%]: {head} |",
              "|---|---|---|---|---|---|---|---|---|"]
     for name, m in measured.items():
-        for label, rendering in (("air, 10 cm", m.in_air), ("skin", m.at_skin)):
+        for label, rendering in (("air, 10 cm", m.in_air), ("skin microphone", m.at_skin),
+                                 ("skin accelerometer", m.accelerometer)):
             c = audio.character(rendering.signal, rendering.samplerate_hz)
             shares = " ".join(f"{100 * c.octave_shares[k]:.0f}" for k in centres)
             lines.append(
@@ -591,7 +597,7 @@ def sensitivity_table(presets: Sequence[str] = ("knuckle", "atlanto-axial"),
     (0.1 ml), so the report shows what half, twice and four times it give.
     """
     lines = ["| preset | listener | fluid [ml] | recess layer [mm] | dominant [Hz] | Q |"
-             " onset to peak [cycles] | pop (-20 dB) [ms] | peak [dB re 20 uPa] |",
+             " onset to peak [cycles] | pop (-20 dB) [ms] | peak level |",
              "|---|---|---|---|---|---|---|---|---|"]
     for name in presets:
         preset = get_preset(name)
@@ -606,7 +612,7 @@ def sensitivity_table(presets: Sequence[str] = ("knuckle", "atlanto-axial"),
                 f"| {name} | {listener_kind} | {volume * 1e6:.2f} |"
                 f" {joint.recess_gap_m * 1e3:.2f} | {c.dominant_frequency_hz:.0f} |"
                 f" {c.quality_factor:.1f} | {c.onset_to_peak_cycles:.1f} |"
-                f" {1e3 * f.pop_duration_s:.1f} | {f.peak_level_db:.0f} |")
+                f" {1e3 * f.pop_duration_s:.1f} | {f.peak_level_db:.0f} {rendering.level_unit} |")
     return "\n".join(lines)
 
 
