@@ -142,16 +142,17 @@ def test_left_and_right_joints_go_to_their_own_channels():
 def test_scenario_heard_on_the_render_grid_sounds_as_on_the_fine_one(name):
     # cavitation render --scenario simulates the joints as cracks to be heard (6 samples
     # per audio sample, rtol 1e-7); all but the first crack are then read off their own
-    # grids by linear interpolation. Measured against the 1 us, rtol 1e-8 sound: -77
-    # (upper cervical) and -80 dB (lumbar) of the peak, same pops and pitch. Bound: -60 dB,
-    # as for a single joint.
+    # grids by linear interpolation. Measured against the 1 us, rtol 1e-8 sound: -45
+    # (upper cervical) and -47 dB (lumbar) of the peak, same pops and pitch: the error is
+    # the linear reading of the crack's sharp onset, which no tissue low-pass softens at
+    # the spine (with a 400 Hz one it was -77 and -80 dB). Bound: -40 dB.
     from cavitation.render import hearing_options
 
     scenario = sc.get_scenario(name)
     fine = sc.render_scenario(sc.simulate_scenario(scenario))
     heard = sc.render_scenario(sc.simulate_scenario(scenario, **hearing_options(48000)))
     peak = np.max(np.abs(fine.signal))
-    assert np.max(np.abs(heard.signal - fine.signal)) < 1e-3 * peak
+    assert np.max(np.abs(heard.signal - fine.signal)) < 1e-2 * peak
     assert heard.features.pop_count == fine.features.pop_count
     assert heard.features.dominant_frequency_hz == fine.features.dominant_frequency_hz
 
