@@ -19,7 +19,7 @@ from . import __version__, audio, listener, radiation
 from .audio import ClippingError
 from .bubble import MODELS
 from .io import OutputExistsError
-from .parameters import describe
+from .parameters import check_range, describe
 from .render import AudioSettings
 from .simulation import GEOMETRIES
 
@@ -108,7 +108,8 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--noise", type=float, default=0.0, metavar="X",
                    help="RMS of white background noise at the listener, in its unit [Pa or"
                    " m/s^2] (default 0)")
-    r.add_argument("--seed", type=int, default=0, help="seed of the noise (default 0)")
+    r.add_argument("--seed", type=int, default=0,
+                   help="seed of the noise and, with --person, of the people (default 0)")
     r.add_argument("--geometry", choices=GEOMETRIES, default="confined",
                    help="the cavity: confined, a disc growing in the film between the"
                    " articular surfaces; or sphere, a sphere in the capsule's fluid, as up"
@@ -122,6 +123,10 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scenario", default=None, metavar="NAME",
                    help="render a multi-joint thrust instead of one preset, in stereo (left"
                    f" and right joints): one of {', '.join(_scenario_names())}")
+    r.add_argument("--person", type=int, default=None, metavar="N",
+                   help="with --scenario: person N (from 0) of a seeded population whose"
+                   " joints and thrust differ as people's do (cavitation.population),"
+                   " drawn with --seed; by default the scenario's idealised person")
     r.add_argument("--turn", choices=("left", "right"), default=None,
                    help="with a cervical --scenario: the head turned to this side before"
                    " the thrust")
@@ -255,8 +260,8 @@ def _render(args: argparse.Namespace) -> int:
                 raise ValueError(f"{flag} applies to one preset, not to --scenario"
                                  " (change a scenario's joints in Python: cavitation.scenario)")
         return _render_scenario(args)
-    if args.turn or args.rotate or args.spasm:
-        raise ValueError("--turn, --rotate and --spasm need --scenario")
+    if args.turn or args.rotate or args.spasm or args.person is not None:
+        raise ValueError("--turn, --rotate, --spasm and --person need --scenario")
     preset = get_preset(args.preset or "knuckle")
     joint, loading = configure(preset, parse_assignments(args.set, parameter_values(preset)))
     if args.list_parameters:
@@ -331,6 +336,11 @@ def _render_scenario(args: argparse.Namespace) -> int:
     if args.turn and args.rotate:
         raise ValueError("--turn (before a thrust) and --rotate (no thrust) exclude each other")
     scenario = get_scenario(args.scenario)
+    if args.person is not None:
+        from .population import draw_people
+
+        index = int(check_range("--person", args.person, "1", 0, 99999))
+        scenario = draw_people(scenario, index + 1, seed=args.seed)[index]
     if args.spasm:
         scenario = with_spasm(
             scenario, args.spasm,
@@ -353,10 +363,15 @@ def _render_scenario(args: argparse.Namespace) -> int:
     paths = save(rendering, args.out, stem, file_format=args.format,
                  subtype=args.subtype, figures=figures, overwrite=args.overwrite,
                  extra={"scenario": scenario.as_dict()})
+    from .detection import detect
+
     pops = ", ".join(f"{label} at {t:.4f} s" for t, label, _ in result.pops) or "none"
+    heard = detect(rendering.signal, rendering.samplerate_hz, rendering.start_s)
+    sides = ", ".join(f"{heard.sides.count(side)} {side}" for side in dict.fromkeys(heard.sides))
     print(f"{scenario.file_stem}: {result.pop_count} joints cracked ({pops}); heard as"
-          f" {rendering.features.pop_count} pop(s), peak {rendering.features.peak_level_db:.1f}"
-          f" {rendering.level_unit} at the {rendering.listener} listener")
+          f" {heard.count} pop(s){f' ({sides})' if sides else ''}, peak"
+          f" {rendering.features.peak_level_db:.1f} {rendering.level_unit} at the"
+          f" {rendering.listener} listener")
     for path in paths:
         print(f"  wrote {path}")
     return 0

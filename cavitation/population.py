@@ -144,7 +144,7 @@ def _nucleation(site: Site, factor: float) -> dict[str, float]:
 
 
 def draw_person(scenario: Scenario, rng: np.random.Generator,
-                variation: Variation | None = None) -> Scenario:
+                variation: Variation | None = None, *, label: str = "person") -> Scenario:
     """One person: ``scenario`` with every joint and the thrust varied.
 
     Parameters
@@ -155,11 +155,13 @@ def draw_person(scenario: Scenario, rng: np.random.Generator,
         The person's random stream.
     variation : Variation, optional
         The spreads; the defaults of :class:`Variation` if not given.
+    label : str, optional
+        Added to the scenario's changes (and so to its file name).
 
     Returns
     -------
     Scenario
-        The person's scenario, with ``"person"`` added to its changes.
+        The person's scenario.
     """
     variation = Variation() if variation is None else variation
     rho = variation.left_right_correlation
@@ -178,7 +180,7 @@ def draw_person(scenario: Scenario, rng: np.random.Generator,
         people_sites.append(dataclasses.replace(site, joint=joint,
                                                 share=site.share * f["share_cv"]))
     return dataclasses.replace(scenario, sites=tuple(people_sites), loading=loading,
-                               changes=(*scenario.changes, "person"))
+                               changes=(*scenario.changes, label))
 
 
 def _get(params: Parameters, name: str) -> float:
@@ -203,12 +205,18 @@ def draw_people(scenario: Scenario, count: int, *, seed: int = 0,
         people of a larger group are the group of ``n``.
     variation : Variation, optional
         The spreads.
+
+    Returns
+    -------
+    list of Scenario
+        Person ``i`` has ``"person i seed s"`` added to its changes.
     """
     count = int(check_range("people", count, "1", 1, 100000))
     seed = int(check_range("seed", seed, "1", 0, 2**63 - 1))
     streams = np.random.SeedSequence(seed).spawn(count)
-    return [draw_person(scenario, np.random.default_rng(stream), variation)
-            for stream in streams]
+    return [draw_person(scenario, np.random.default_rng(stream), variation,
+                        label=f"person {index} seed {seed}")
+            for index, stream in enumerate(streams)]
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,26 @@ def test_unknown_preset_to_show_is_one_line(capsys):
     assert capsys.readouterr().err.count("\n") == 1
 
 
+def test_a_person_of_the_population_is_rendered_and_named(tmp_path, capsys):
+    args = ["render", "--scenario", "lumbar", "--person", "3", "--seed", "7", "--listener",
+            "accelerometer", "--out", str(tmp_path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("lumbar_person-3-seed-7: ") and "pop(s) (" in out
+    [json_path] = tmp_path.glob("*.json")
+    meta = json.loads(json_path.read_text())
+    assert meta["scenario"]["changes"] == ["person 3 seed 7"]
+    assert meta["parameters"]["audio"]["unit"] == "m/s^2"
+    # The same person as cavitation.population draws in Python.
+    from cavitation import population, scenario
+
+    person = population.draw_people(scenario.get_scenario("lumbar"), 4, seed=7)[3]
+    assert meta["sites"][0]["joint"] == person.sites[0].joint.as_dict()
+    assert main([*args[:-2], "--person", "-1", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--person = -1 is out of range; valid range: [0, 99999]" in err
+
+
 def test_scenario_renders_stereo(tmp_path, capsys):
     args = ["render", "--scenario", "upper-cervical", "--turn", "left", "--listener",
             "contact", "--out", str(tmp_path), "--name", "upper-cervical_turned-left"]
@@ -136,7 +156,7 @@ def test_scenario_renders_stereo(tmp_path, capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--turn", "left"], "--turn, --rotate and --spasm need --scenario"),
+        (["--turn", "left"], "--turn, --rotate, --spasm and --person need --scenario"),
         (["--scenario", "upper-cervical", "--preset", "knuckle"], "--preset applies to one"),
         (["--scenario", "upper-cervical", "--list-parameters"], "--list-parameters applies"),
         (["--scenario", "upper-cervical", "--set", "mass_kg=1"], "--set applies to one"),

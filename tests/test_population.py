@@ -116,8 +116,8 @@ def test_left_and_right_of_a_level_differ_but_go_together(people):
 def test_a_study_group_is_recorded_with_its_sensors():
     group = population.study_group("mourad-2019", 3, seed=0)
     assert len(group) == 3
-    for recording in group:
-        assert recording.person.changes == ("person",)
+    for index, recording in enumerate(group):
+        assert recording.person.changes == (f"person {index} seed 0",)
         assert len(recording.labels) == 10  # five lumbar levels, both sides
         assert recording.pops.count <= 2 * recording.joints_cracked
     again = population.study_group("mourad-2019", 3, seed=0)
