@@ -239,6 +239,7 @@ def add_noise(x: np.ndarray, rms: float, seed: int) -> np.ndarray:
     ``rms`` is in the signal's unit (Pa for a microphone, m/s^2 for an accelerometer);
     the same seed gives the same noise (``numpy.random.default_rng``).
     """
+    rms = check_range("noise RMS", rms, "", 0.0, 1e6)
     if rms == 0.0:
         return x
     rng = np.random.default_rng(seed)

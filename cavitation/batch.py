@@ -353,7 +353,7 @@ def _check_audio(settings: dict[str, Any], source: str) -> dict[str, Any]:
         if file_format not in SUBTYPES:
             raise ValueError(f"format {file_format!r} is not one of {', '.join(SUBTYPES)}")
         check_format(file_format, settings.get("subtype", "PCM_24"))
-        _audio_settings(settings)
+        _audio_settings(settings).noise_rms(settings.get("listener", "air"))
         figures = settings.get("figures", [])
         for kind in figures:
             if kind not in ("png", "svg"):

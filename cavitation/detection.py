@@ -255,7 +255,10 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95
     p = successes / trials
     centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials**2)) / (1 + z * z / trials)
-    return max(centre - half, 0.0), min(centre + half, 1.0)
+    # Exactly 0 or 1 at the ends, where rounding leaves 1e-17.
+    low = 0.0 if successes == 0 else max(centre - half, 0.0)
+    high = 1.0 if successes == trials else min(centre + half, 1.0)
+    return low, high
 
 
 #: The bins of the distribution of pops per thrust: 0, 1, 2, 3, and 4 or more.
@@ -308,7 +311,7 @@ class GroupPops:
         return float(self.counts.mean())
 
     def mean_interval(self, confidence: float = 0.95) -> tuple[float, float]:
-        """Confidence interval of the mean pops per thrust (Student's t)."""
+        """Confidence interval of the mean pops per thrust (Student's t), not below 0."""
         from scipy.stats import t
 
         n = self.people
@@ -316,7 +319,7 @@ class GroupPops:
             return math.nan, math.nan
         half = float(t.ppf(0.5 + confidence / 2.0, n - 1)) * float(
             self.counts.std(ddof=1)) / math.sqrt(n)
-        return self.mean - half, self.mean + half
+        return max(self.mean - half, 0.0), self.mean + half
 
     def distribution(self) -> dict[str, float]:
         """Share of thrusts with 0, 1, 2, 3 and 4 or more pops [-]."""

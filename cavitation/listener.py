@@ -27,7 +27,7 @@ Three listeners hear the same simulated cavity, each in its own unit:
 
 Sound absorption in soft tissue is about 1 dB/cm/MHz, growing with frequency
 (muscle 0.96-1.40, fat 0.63, skin 0.35 dB/cm at 1 MHz; bone 15), so over the 3-5 cm
-from a facet joint to the skin it takes 0.01 dB or less from a 2 kHz pop
+from a facet joint to the skin it takes about 0.01 dB from a 2 kHz pop
 (:func:`absorption_db`): the tissue's absorption does not shape the sound, and the
 transfer leaves it out. The body's transfer (:class:`BodyTransfer`, one per joint) is
 two damped modes in series, each a physical system rather than an equaliser:

@@ -258,7 +258,8 @@ def plot_sites(rendering: Rendering, ax: Axes | None = None) -> Axes:
     heard_row = len(labels)
     for side in dict.fromkeys(pops.sides):
         times = [t for t, s in zip(pops.times_s, pops.sides, strict=True) if s == side]
-        ax.plot((np.array(times) - t0) * 1e3, [heard_row] * len(times), "v", ms=9,
+        offset = {"left": -0.2, "right": 0.2}.get(side, 0.0)  # both visible at one time
+        ax.plot((np.array(times) - t0) * 1e3, [heard_row + offset] * len(times), "v", ms=9,
                 mfc="none", color=SIDE_COLOURS[side], label=f"heard, {side}")
     ax.set_yticks(range(heard_row + 1), [*labels, f"pops heard ({pops.count})"])
     ax.set_ylim(heard_row + 0.7, -0.7)

@@ -75,7 +75,7 @@ _CERVICAL_CAPSULE = {
     " a human cervical capsular ligament fails near 220 N (Ndu 2007)",
     "body.tissue_mode_hz": "none: the top of the range, 40 kHz. Between a facet joint and"
     " the skin the tissue moves as an incompressible liquid in the cavity's near field"
-    " (a wavelength is 1.5 m at 1 kHz) and absorbs under 0.01 dB at 2 kHz over 4 cm"
+    " (a wavelength is 1.5 m at 1 kHz) and absorbs about 0.01 dB at 2 kHz over 4 cm"
     " (1.4 dB/cm/MHz; cavitation.listener.absorption_db); the skin's give under a sensor"
     " is the sensor's mount (cavitation.listener.Accelerometer), so the pitch at the skin"
     " is the cavity's and the joint's",

@@ -97,8 +97,14 @@ class AudioSettings(Parameters):
     accelerometer: listener.Accelerometer = field(default_factory=listener.Accelerometer)
 
     def noise_rms(self, listener_kind: str) -> float:
-        """RMS of the background noise at ``listener_kind``, in its unit."""
-        return self.noise_rms_m_s2 if listener_kind == "accelerometer" else self.noise_rms_pa
+        """RMS of the background noise at ``listener_kind``, in its unit; ``ValueError``
+        if noise is given in the other listeners' unit, where it would be ignored."""
+        own, other = ("noise_rms_m_s2", "noise_rms_pa") if listener_kind == "accelerometer" \
+            else ("noise_rms_pa", "noise_rms_m_s2")
+        if getattr(self, other) != 0.0:
+            raise ValueError(f"{other} = {getattr(self, other):g} does not apply to the"
+                             f" {listener_kind} listener; give its noise as {own}")
+        return getattr(self, own)
 
 
 SIDES = ("center", "left", "right")
@@ -264,7 +270,8 @@ def _check_sound_options(listener_kind: str, samplerate_hz: int, level: str) -> 
 
 def _signal_at_listener(crack: CrackResult, listener_kind: str, settings: AudioSettings,
                           samplerate_hz: int, start_s: float, duration_s: float) -> np.ndarray:
-    """One crack's pressure at the listener [Pa], at the audio rate, from ``start_s``."""
+    """One crack's signal at the listener, in its unit (Pa or m/s^2), at the audio rate,
+    from ``start_s``."""
     joint = crack.joint
     step_s = crack.settings["output_step_s"]
     input_rate_hz = round(1.0 / step_s)

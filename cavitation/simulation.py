@@ -597,9 +597,14 @@ def _check_nucleus_grows(joint: Joint) -> None:
             f" {limit:g} Pa (Blake threshold), or a larger nucleus")
 
 
+#: Distance from the cavity at which a crack's radiated pressure is reported, unless
+#: given or the cavity is wider [m]: the microphone of Chandran Suja & Barakat 2018.
+DISTANCE_M = 0.01
+
+
 def check_options(*, model: str = "keller_miksis", geometry: str = "confined",
                   source: str = "full",
-                  radiation_form: str = "retarded", distance_m: float = 0.01,
+                  radiation_form: str = "retarded", distance_m: float | None = None,
                   after_crack_s: float = 0.04, output_step_s: float = 1e-6,
                   rtol: float = 1e-8, residual_radius_m: float = 0.0) -> dict:
     """The options of :func:`simulate`, checked; ``ValueError`` names a bad one.
@@ -607,9 +612,9 @@ def check_options(*, model: str = "keller_miksis", geometry: str = "confined",
     Returns
     -------
     dict
-        ``model``, ``geometry``, ``source``, ``radiation``, ``distance_m``,
-        ``after_crack_s``, ``output_step_s``, ``rtol``, ``residual_radius_m``, as floats
-        where numbers.
+        ``model``, ``geometry``, ``source``, ``radiation``, ``distance_m`` (None: chosen
+        by :func:`simulate`), ``after_crack_s``, ``output_step_s``, ``rtol``,
+        ``residual_radius_m``, as floats where numbers.
     """
     bubble.check_model(model)
     check_choice("geometry", geometry, GEOMETRIES)
@@ -617,7 +622,8 @@ def check_options(*, model: str = "keller_miksis", geometry: str = "confined",
     check_choice("radiation form", radiation_form, radiation.FORMS)
     return {"model": model, "geometry": geometry, "source": source,
             "radiation": radiation_form,
-            "distance_m": check_range("distance_m", distance_m, "m", 1e-3, 10.0),
+            "distance_m": None if distance_m is None else check_range(
+                "distance_m", distance_m, "m", 1e-3, 10.0),
             "after_crack_s": check_range("after_crack_s", after_crack_s, "s", 1e-3, 1.0),
             "output_step_s": check_range("output_step_s", output_step_s, "s", 1e-8, 1e-4),
             "rtol": check_range("rtol", rtol, "1", 1e-12, 1e-4),
@@ -633,7 +639,7 @@ def simulate(
     geometry: str = "confined",
     source: str = "full",
     radiation_form: str = "retarded",
-    distance_m: float = 0.01,
+    distance_m: float | None = None,
     after_crack_s: float = 0.04,
     output_step_s: float = 1e-6,
     rtol: float = 1e-8,
@@ -665,8 +671,11 @@ def simulate(
     radiation_form : {"retarded", "incompressible"}, optional
         Finite or infinite sound speed between cavity and listener.
     distance_m : float, optional
-        Distance from the cavity to the listener [m], in [1e-3, 10]; 1 cm by default,
-        as the microphone of Chandran Suja & Barakat 2018 (< 1 cm).
+        Distance from the cavity at which ``radiated_pressure_pa`` is reported [m], in
+        [1e-3, 10], outside the cavity. By default :data:`DISTANCE_M` (1 cm, as the
+        microphone of Chandran Suja & Barakat 2018), or twice the cavity's largest
+        radius if that is wider; ``result.settings["distance_m"]`` says which. The
+        listeners of :mod:`cavitation.listener` have their own distances.
     after_crack_s : float, optional
         How long the crack is followed after nucleation [s], in [1e-3, 1].
     output_step_s : float, optional
@@ -695,9 +704,7 @@ def simulate(
                              distance_m=distance_m, after_crack_s=after_crack_s,
                              output_step_s=output_step_s, rtol=rtol,
                              residual_radius_m=residual_radius_m)
-    distance_m, after_crack_s = settings["distance_m"], settings["after_crack_s"]
-    output_step_s, rtol = settings["output_step_s"], settings["rtol"]
-    residual_radius_m = settings["residual_radius_m"]
+    rtol, residual_radius_m = settings["rtol"], settings["residual_radius_m"]
     if not isinstance(joint, Joint):
         raise ValueError(f"joint must be a cavitation.joint.Joint; got {type(joint).__name__}")
     loading = RampAndHold() if loading is None else as_loading(loading)
@@ -711,6 +718,8 @@ def simulate(
                                                   settings["output_step_s"])
     if not cracked:
         zeros = np.zeros_like(before["t_s"])
+        if settings["distance_m"] is None:
+            settings = {**settings, "distance_m": DISTANCE_M}
         return CrackResult(
             joint=joint, loading=loading, settings=settings, **before, radius_accel_m_s2=zeros,
             source_volume_accel_m3_s2=zeros, radiated_pressure_pa=zeros.copy(),
@@ -831,6 +840,8 @@ def _heard(joint: Joint, loading: Loading, settings: Mapping, before: dict, afte
     """The crack's result: both phases joined, its events, its sound at ``distance_m``
     and its summary."""
     t_post, R_post = after["t_s"], after["radius_m"]
+    if settings["distance_m"] is None:  # outside the cavity, however wide it grew
+        settings = {**settings, "distance_m": max(DISTANCE_M, 2.0 * float(R_post.max()))}
     series = {name: np.concatenate([before[name], after[name]]) for name in before}
     t, R = series["t_s"], series["radius_m"]
     Rddot = np.concatenate([np.zeros_like(before["t_s"]), after["radius_accel_m_s2"]])

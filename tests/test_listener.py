@@ -10,6 +10,7 @@ from scipy import signal
 import cavitation as cv
 from cavitation import listener
 from cavitation.presets import get_preset
+from cavitation.render import AudioSettings
 
 
 def test_skin_acceleration_is_the_near_field_flow_doubled_at_the_free_surface():
@@ -87,3 +88,12 @@ def test_accelerometer_reads_the_spine_below_its_mount_and_longer():
     assert accel.features.pop_duration_s > 2 * skin.features.pop_duration_s
     # Tens of m/s^2 would be a hard knock; a spinal pop 3 cm deep gives a few m/s^2.
     assert 0.5 < np.max(np.abs(accel.signal)) < 50
+
+
+def test_noise_in_another_listeners_unit_is_refused_not_dropped():
+    settings = AudioSettings(noise_rms_pa=0.01)
+    with pytest.raises(ValueError, match=r"noise_rms_pa = 0\.01 does not apply to the"
+                                         r" accelerometer listener; give its noise as"
+                                         r" noise_rms_m_s2"):
+        cv.render(listener_kind="accelerometer", settings=settings)
+    assert AudioSettings(noise_rms_m_s2=0.5).noise_rms("accelerometer") == 0.5

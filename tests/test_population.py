@@ -1,5 +1,6 @@
 """People drawn from stated spreads, and pops counted side by side as the studies did."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -74,7 +75,7 @@ def test_group_statistics():
     assert list(g.simultaneous) == [2, 0, 0]
     low, high = g.mean_interval()
     half = stats.t.ppf(0.975, 2) * np.std([3, 1, 0], ddof=1) / math.sqrt(3)
-    assert (low, high) == pytest.approx((4 / 3 - half, 4 / 3 + half))
+    assert (low, high) == pytest.approx((max(4 / 3 - half, 0.0), 4 / 3 + half))  # not below 0
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +127,22 @@ def test_a_study_group_is_recorded_with_its_sensors():
         population.study_group("smith", 3)
     with pytest.raises(ValueError, match=r"people = 0 is out of range; valid range: \[1, 100000\]"):
         population.study_group("mourad-2019", 0)
+
+
+def test_the_widest_spreads_still_draw_valid_joints():
+    # Every spread at the top of its range: each drawn joint passes the checks simulate
+    # makes before it starts (valid parameters, a nucleus that grows, a recess layer).
+    from cavitation import simulation
+
+    top = {f.name: f.metadata["high"] for f in dataclasses.fields(population.Variation)
+           if f.name.endswith("_cv")}
+    variation = population.Variation(**top)
+    for name in sc.SCENARIOS:
+        for person in population.draw_people(sc.get_scenario(name), 300, seed=5,
+                                             variation=variation):
+            for site in person.sites:
+                simulation._check_nucleus_grows(site.joint)
+                simulation._check_recess(site.joint)
+    with pytest.raises(ValueError, match=r"Variation.nucleation_cv = 0.5 is out of range;"
+                                         r" valid range: \[0, 0.3\]"):
+        population.Variation(nucleation_cv=0.5)

@@ -282,3 +282,15 @@ def test_gap_jump_is_independent_of_the_capsule(compliance, geometry):
     # 1 %: the damper's drag on the still-rising pull, c (dF/dt) / k = 0.08 N against
     # the 16 N jump force, shortens the jump by 0.5 % (measured 0.4-0.5 %).
     assert result.summary.gap_jump_m == pytest.approx(expected, rel=1e-2)
+
+
+def test_the_radiated_pressure_is_reported_outside_a_wide_cavity():
+    # A soft knuckle (180 N/m) grows a cavity wider than 1 cm across: by default the
+    # radiated pressure is then reported at twice its largest radius, not refused.
+    soft = cv.simulate(cv.replace(cv.KNUCKLE, stiffness_n_m=180), after_crack_s=0.01)
+    assert soft.cracked and soft.summary.max_radius_m > 0.005
+    assert soft.settings["distance_m"] == pytest.approx(2 * soft.summary.max_radius_m)
+    assert cv.simulate(after_crack_s=0.005).settings["distance_m"] == 0.01
+    with pytest.raises(ValueError, match=r"distance_m = 0\.005 m is inside the cavity"):
+        cv.simulate(cv.replace(cv.KNUCKLE, stiffness_n_m=180), after_crack_s=0.01,
+                    distance_m=0.005)

@@ -172,3 +172,13 @@ def test_the_population_figure_draws_each_study_beside_its_figures():
     assert titles[0].startswith("Dunning et al. 2013") and "accelerometer" in titles[2]
     labels = [t.get_text() for t in axes[1].get_legend().get_texts()]
     assert "published" in labels and any(t.startswith("model mean") for t in labels)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--people", "1"], "--people = 1 is out of range; valid range: [2, 100000]"),
+    (["--people", "5", "--preset", "knuckle"], "--people sets the groups the thrusts"),
+])
+def test_validate_refuses_a_bad_people_count_before_any_work(args, message, capsys):
+    assert main(["validate", *args]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and message in err
