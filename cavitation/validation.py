@@ -385,22 +385,41 @@ def thrust_table(rows: Sequence[ThrustRow], group_name: str) -> str:
 REGGARS_COUNTS = {1: 9, 2: 22, 3: 10, 4: 7, 5: 2}
 
 
+def _levels_together(recordings: Sequence[Recording]) -> tuple[int, int]:
+    """Levels whose two joints cracked within :data:`detection.SIMULTANEOUS_S` of each
+    other, and levels whose two joints both cracked."""
+    together = both = 0
+    for r in recordings:
+        times = dict(zip(r.labels, r.crack_times_s, strict=True))
+        for label, t in times.items():
+            other = times.get(label.removesuffix(" left") + " right", math.nan)
+            if label.endswith(" left") and np.isfinite(t) and np.isfinite(other):
+                both += 1
+                together += abs(t - other) <= detection.SIMULTANEOUS_S
+    return together, both
+
+
 def distribution_table(people: int = PEOPLE, seed: int = PEOPLE_SEED) -> str:
-    """Pops per thrust as a distribution, per study, beside Reggars's."""
+    """Pops per thrust as a distribution, per study, beside Reggars's; and how often
+    the two joints of a level crack together."""
     head = " | ".join(detection.COUNT_BINS)
-    lines = [f"| group | {head} | range | joints cracked, mean |",
-             "|---|" + "---|" * (len(detection.COUNT_BINS) + 2)]
+    window = f"{detection.SIMULTANEOUS_S * 1e3:g} ms"
+    lines = [f"| group | {head} | range | joints cracked, mean | levels cracked on both"
+             f" sides within {window} [%] |",
+             "|---|" + "---|" * (len(detection.COUNT_BINS) + 3)]
     for name in detection.STUDIES:
         g = pops_of(name, people, seed)
         shares = " | ".join(f"{100 * v:.0f} %" for v in g.distribution().values())
-        cracked = np.mean([r.joints_cracked for r in group(name, people, seed)])
+        recordings = group(name, people, seed)
+        cracked = np.mean([r.joints_cracked for r in recordings])
+        together = _with_interval(*_share(*_levels_together(recordings)))
         lines.append(f"| {name} (model, {g.people} people) | {shares} |"
-                     f" {g.counts.min()}-{g.counts.max()} | {cracked:.2f} |")
+                     f" {g.counts.min()}-{g.counts.max()} | {cracked:.2f} | {together} |")
     total = sum(REGGARS_COUNTS.values())
     published = [0, *(REGGARS_COUNTS[k] for k in (1, 2, 3)),
                  sum(v for k, v in REGGARS_COUNTS.items() if k >= 4)]
     lines.append("| Reggars 1996 (published, 50 people) | "
-                 + " | ".join(f"{100 * v / total:.0f} %" for v in published) + " | 1-5 | |")
+                 + " | ".join(f"{100 * v / total:.0f} %" for v in published) + " | 1-5 | | |")
     return "\n".join(lines)
 
 

@@ -159,7 +159,7 @@ def test_each_thrust_has_its_section_with_distribution_and_story(capsys):
     out = capsys.readouterr().out
     for study in validation.detection.STUDIES.values():
         assert study.citation in out
-    assert "| group | 0 | 1 | 2 | 3 | 4+ | range | joints cracked, mean |" in out
+    assert "| group | 0 | 1 | 2 | 3 | 4+ | range | joints cracked, mean | levels cracked" in out
     assert "| Reggars 1996 (published, 50 people) | 0 % | 18 % | 44 % | 20 % | 18 % |" in out
     assert "| quantity | no change | spasm left | turned right |" in out
 
