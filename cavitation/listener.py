@@ -68,6 +68,7 @@ __all__ = [
     "BodyTransfer",
     "absorption_db",
     "body_filter",
+    "delay_s",
     "listener_signal",
     "transfer_filter",
 ]
@@ -245,6 +246,17 @@ def body_response(body: BodyTransfer, frequencies_hz: np.ndarray) -> np.ndarray:
     num, den = _analog_modes(body)
     _, h = _signal().freqs(num, den, worN=2.0 * math.pi * np.asarray(frequencies_hz))
     return h
+
+
+def delay_s(listener: str, body: BodyTransfer, fluid_sound_speed_m_s: float,
+            air_distance_m: float = 0.1) -> float:
+    """How long the sound takes from the cavity to the listener [s]: through the tissue
+    to the skin (``depth / c``), and for the air listener on through the air
+    (``r / c_air``). The contact listener's retarded time is shorter by the cavity's
+    radius over ``c``."""
+    check_choice("listener", listener, LISTENERS)
+    tissue = body.depth_m / fluid_sound_speed_m_s
+    return tissue + (air_distance_m / AIR_SOUND_SPEED_M_S if listener == "air" else 0.0)
 
 
 def listener_signal(

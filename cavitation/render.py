@@ -73,6 +73,12 @@ def hearing_options(samplerate_hz: int) -> dict[str, float]:
     return {"output_step_s": crack_step_s(samplerate_hz), "rtol": HEARING_RTOL}
 
 
+#: A rendering starts later by the time the sound takes to reach its listener, in whole
+#: steps of this [s]: 10 ms is a whole number of 1 us steps and of the render grid's
+#: steps at every audio rate (6 x 44.1 kHz: 2646), so the start stays on the crack's
+#: own grid; the rest of the travel time, under 10 ms, is silence before the sound.
+ARRIVAL_STEP_S = 10e-3
+
 #: The simulated ringing is faded out over the last part of the simulated window, so
 #: the end of the simulation does not cut the sound with a click [s].
 FADE_OUT_S = 5e-3
@@ -272,23 +278,36 @@ def _signal_at_listener(crack: CrackResult, listener_kind: str, settings: AudioS
                           samplerate_hz: int, start_s: float, duration_s: float) -> np.ndarray:
     """One crack's signal at the listener, in its unit (Pa or m/s^2), at the audio rate,
     from ``start_s``."""
+    if not crack.cracked:
+        return np.zeros(round(duration_s * samplerate_hz))
     joint = crack.joint
     step_s = crack.settings["output_step_s"]
     input_rate_hz = round(1.0 / step_s)
-    p = listener.listener_signal(
-        crack.t_s, crack.source_volume_accel_m3_s2, crack.radius_m, listener=listener_kind,
-        fluid_density_kg_m3=joint.fluid.density_kg_m3,
-        fluid_sound_speed_m_s=joint.fluid.sound_speed_m_s, body=joint.body,
-        air_distance_m=settings.air_distance_m)
-    if not crack.cracked:
-        return np.zeros(round(duration_s * samplerate_hz))
+    # The source is faded out over the end of its simulated window, then heard on a time
+    # base that runs on by the time the sound takes to reach the listener: a distant
+    # microphone hears the whole crack, later.
     end_s = crack.summary.crack_time_s + crack.settings["after_crack_s"]
     fade = np.clip((end_s - crack.t_s) / FADE_OUT_S, 0.0, 1.0)
-    p = p * (0.5 - 0.5 * np.cos(math.pi * fade))
+    source = crack.source_volume_accel_m3_s2 * (0.5 - 0.5 * np.cos(math.pi * fade))
+    delay = _delay_s(crack, listener_kind, settings)
+    extra = np.arange(1, math.ceil(delay / step_s) + 2)
+    t = np.concatenate([crack.t_s, crack.t_s[-1] + step_s * extra])
+    p = listener.listener_signal(
+        t, np.concatenate([source, np.zeros(extra.size)]),
+        np.concatenate([crack.radius_m, np.full(extra.size, crack.radius_m[-1])]),
+        listener=listener_kind, fluid_density_kg_m3=joint.fluid.density_kg_m3,
+        fluid_sound_speed_m_s=joint.fluid.sound_speed_m_s, body=joint.body,
+        air_distance_m=settings.air_distance_m)
     sos = listener.transfer_filter(listener_kind, joint.body, input_rate_hz,
                                    settings.accelerometer)
-    return audio.to_samplerate(crack.t_s, p, samplerate_hz, start_s=start_s,
+    return audio.to_samplerate(t, p, samplerate_hz, start_s=start_s,
                                duration_s=duration_s, input_rate_hz=input_rate_hz, sos=sos)
+
+
+def _delay_s(crack: CrackResult, listener_kind: str, settings: AudioSettings) -> float:
+    """Time from a crack's cavity to the listener [s] (:func:`listener.delay_s`)."""
+    return listener.delay_s(listener_kind, crack.joint.body, crack.joint.fluid.sound_speed_m_s,
+                            settings.air_distance_m)
 
 
 def hear(
@@ -308,7 +327,9 @@ def hear(
     Each crack is heard at the listener through its own joint's body transfer; the
     sources on the left go to the left channel, those on the right to the right, and
     those at the center to both at -3 dB (equal-power pan). Time runs from the first
-    crack less the padding to the last crack's simulated window plus the padding.
+    crack's arrival at the listener less the padding to the arrival of the end of the
+    last crack's simulated window plus the padding: the sound takes ``r / c_air`` to
+    reach a microphone ``r`` away, 0.29 s at 100 m.
 
     Parameters
     ----------
@@ -332,12 +353,16 @@ def hear(
 
     cracked = [c for c in cracks if c.cracked]
     first = min((c.summary.crack_time_s for c in cracked), default=cracks[0].t_s[-1])
-    last = max((c.summary.crack_time_s + c.settings["after_crack_s"] for c in cracked),
-               default=first)
-    # Start on the first crack's own sample grid, so its fine series is read exactly.
+    last = max((c.summary.crack_time_s + c.settings["after_crack_s"]
+                + _delay_s(c, listener_kind, settings) for c in cracked), default=first)
+    # Start on the first crack's own sample grid, so its fine series is read exactly:
+    # the padding before it, moved on by its sound's travel time in whole steps of
+    # ARRIVAL_STEP_S, which every simulation grid and audio rate divides.
     step_s = cracks[0].settings["output_step_s"]
-    start_s = first - round(settings.pad_before_s / step_s) * step_s
-    duration_s = (first - start_s) + (last - first) + settings.pad_after_s
+    arrival = min((_delay_s(c, listener_kind, settings) for c in cracked), default=0.0)
+    start_s = (first - round(settings.pad_before_s / step_s) * step_s
+               + ARRIVAL_STEP_S * math.floor(arrival / ARRIVAL_STEP_S))
+    duration_s = (last - start_s) + settings.pad_after_s
     sounds = [_signal_at_listener(c, listener_kind, settings, samplerate_hz, start_s,
                                     duration_s) for c in cracks]
     if all(side == "center" for side in sides):
@@ -409,6 +434,22 @@ def metadata(rendering: Rendering, *, preset: str | None = None, file_format: st
     }
 
 
+def _check_resolution(rendering: Rendering, subtype: str) -> None:
+    """``ValueError`` if a crack would leave no trace in a PCM file of ``subtype``."""
+    if not subtype.startswith("PCM_") or not any(c.cracked for c in rendering.cracks):
+        return
+    step = 2.0 ** (1 - int(subtype.removeprefix("PCM_")))
+    peak = float(np.max(np.abs(rendering.samples)))
+    if peak < step:
+        level = f"{20.0 * math.log10(peak):.1f} dBFS" if peak > 0 else "silence"
+        raise ValueError(
+            f"the crack peaks at {level} ({rendering.features.peak_level_db:.1f}"
+            f" {rendering.level_unit}), below one step of {subtype}"
+            f" ({20.0 * math.log10(step):.1f} dBFS): the file would be silent; nothing"
+            " written. Use level 'normalised', a smaller full scale, or subtype PCM_24 or"
+            " FLOAT")
+
+
 def save(
     rendering: Rendering,
     out_dir: str | Path,
@@ -463,10 +504,14 @@ def save(
     ------
     FileExistsError
         If a file exists and ``overwrite`` is false; nothing is written then.
+    ValueError
+        If a crack's sound is below one step of a PCM ``subtype``: the file would be
+        silent although the joint cracked. Nothing is written then.
     """
     from . import io  # soundfile only when saving
 
     io.check_format(file_format, subtype)
+    _check_resolution(rendering, subtype)
     for kind in figures:
         check_choice("figure format", kind, ("png", "svg"))
     out = Path(out_dir)
