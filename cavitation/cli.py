@@ -33,14 +33,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _parse_value(text: str, current: object) -> object:
+def _parse_value(name: str, text: str, current: object) -> object:
     """The ``--set`` value in the type of the field it replaces."""
     if isinstance(current, str):
         return text
     try:
         return float(text)
     except ValueError:
-        raise ValueError(f"value {text!r} is not a number") from None
+        raise ValueError(f"--set {name}={text}: {text!r} is not a number") from None
 
 
 def parse_assignments(assignments: Sequence[str], values: dict[str, object]
@@ -53,7 +53,9 @@ def parse_assignments(assignments: Sequence[str], values: dict[str, object]
             raise ValueError(f"--set {item!r} is not NAME=VALUE")
         if name not in values:
             raise ValueError(f"unknown parameter {name!r}; valid names: {', '.join(values)}")
-        changes[name] = _parse_value(text, values[name])
+        if name in changes:
+            raise ValueError(f"--set {name} is given twice; give each parameter once")
+        changes[name] = _parse_value(name, text, values[name])
     return changes
 
 
@@ -262,7 +264,7 @@ def _render(args: argparse.Namespace) -> int:
         return _render_scenario(args)
     if args.turn or args.rotate or args.spasm or args.person is not None:
         raise ValueError("--turn, --rotate, --spasm and --person need --scenario")
-    preset = get_preset(args.preset or "knuckle")
+    preset = get_preset("knuckle" if args.preset is None else args.preset)
     joint, loading = configure(preset, parse_assignments(args.set, parameter_values(preset)))
     if args.list_parameters:
         for name, value, unit, doc in [*describe(joint),

@@ -214,7 +214,13 @@ def plot_spectrum(rendering: Rendering, ax: Axes | None = None) -> Axes:
     spectrum = np.abs(np.fft.rfft(x))
     f = np.fft.rfftfreq(x.size, 1.0 / fs)
     keep = f >= 20.0
-    top = max(float(spectrum[keep].max()), 1e-300)
+    top = float(spectrum[keep].max()) if np.any(keep) else 0.0
+    ax.set_xlabel("frequency [Hz]")
+    ax.set_ylabel("magnitude [dB re peak]")
+    ax.set_title("spectrum")
+    if top == 0.0:  # nothing cracked: nothing to draw, and no log of zero
+        ax.text(0.5, 0.5, "silence: no crack", transform=ax.transAxes, ha="center")
+        return ax
     ax.semilogx(f[keep], 20.0 * np.log10(np.maximum(spectrum[keep], 1e-30 * top) / top),
                 color="tab:blue", lw=0.8)
     ax.set_ylim(-100.0, 5.0)  # 100 dB: below that, only the resampling filter's floor
@@ -223,9 +229,6 @@ def plot_spectrum(rendering: Rendering, ax: Axes | None = None) -> Axes:
         ax.axvline(dominant, color="tab:red", ls="--", lw=1,
                    label=f"dominant {dominant:.0f} Hz")
         ax.legend(loc="lower left", fontsize="small")
-    ax.set_xlabel("frequency [Hz]")
-    ax.set_ylabel("magnitude [dB re peak]")
-    ax.set_title("spectrum")
     return ax
 
 

@@ -78,7 +78,7 @@ def repeated_pulls(
     loading = RampAndHold() if loading is None else loading
     bubble_mol, bubble_since_s = (), 0.0
     pulls: list[Pull] = []
-    previous_end = -float("inf")
+    previous_end = 0.0  # times count from the first pull's clock: none before 0
     for index, start in enumerate(start_times_s):
         start = check_range(f"start_times_s[{index}]", start, "s", previous_end, 1e6)
         left, residual = _gas_left(joint, bubble_mol, start - bubble_since_s)

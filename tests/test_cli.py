@@ -44,7 +44,10 @@ def test_set_changes_a_parameter_and_the_loading(tmp_path):
         (["--set", "mass=1"], "unknown parameter 'mass'; valid names: name, area_m2"),
         (["--set", "loading.force=1"], "unknown parameter 'loading.force'; valid names:"),
         (["--set", "loading.peak_force_n=-5"], "loading.peak_force_n = -5.0 N is out of range"),
-        (["--set", "mass_kg=heavy"], "value 'heavy' is not a number"),
+        (["--set", "mass_kg=heavy"], "--set mass_kg=heavy: 'heavy' is not a number"),
+        (["--set", "mass_kg=1", "--set", "mass_kg=2"], "--set mass_kg is given twice"),
+        (["--preset", ""], "unknown preset ''; valid choices: knuckle"),
+        (["--distance", "100", "--subtype", "PCM_16"], "below one step of PCM_16"),
         (["--samplerate", "22050"], "argument --samplerate: invalid choice: 22050"),
         (["--listener", "ear"], "argument --listener: invalid choice: 'ear'"),
         (["--format", "flac", "--subtype", "FLOAT"], "unknown subtype for flac 'FLOAT'"),
@@ -190,6 +193,12 @@ def test_pulls_prints_the_sequence_of_outcomes(capsys):
     lines = capsys.readouterr().out.splitlines()
     outcomes = [line.split()[2] for line in lines[2:]]
     assert outcomes == ["crack", "no", "crack"]  # "no crack" at 5 min, a crack at 150
+
+
+def test_pulls_before_time_zero_is_one_line(capsys):
+    assert main(["pulls", "--at", "-5", "10"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "start_times_s[0] = -5.0 s is out of range" in err
 
 
 def test_pulls_out_of_order_is_one_line(capsys):
