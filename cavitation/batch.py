@@ -46,7 +46,9 @@ import itertools
 import json
 import math
 import os
+import re
 import signal
+import string
 import time
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -58,7 +60,14 @@ from typing import Any
 import numpy as np
 
 from . import audio, listener
-from .io import SUBTYPES, OutputExistsError, OutputSet, check_format, to_json
+from .io import (
+    SUBTYPES,
+    OutputExistsError,
+    OutputSet,
+    check_format,
+    remove_stale_parts,
+    to_json,
+)
 from .parameters import check_range
 from .presets import PRESETS, configure, get_preset, parameter_values
 from .render import AudioSettings, hear, hearing_options, save
@@ -68,6 +77,13 @@ __all__ = ["BatchSummary", "Run", "Sweep", "SweepError", "load_sweep", "parse_sw
            "run"]
 
 MANIFEST = "manifest.csv"
+#: Most runs in one sweep: a sweep is checked before its runs are made.
+MAX_RUNS = 1_000_000
+#: Longest file name a template may give (a name also gets an extension and, while it is
+#: written, a staging prefix and suffix; file systems allow 255 bytes).
+MAX_NAME_LENGTH = 200
+#: Deepest nesting of a sweep's tables (``[set]``, ``[grid]``...).
+MAX_DEPTH = 4
 """Name of the manifest in the output folder."""
 
 SAMPLERATE_HZ = 48000
@@ -164,6 +180,9 @@ def _table(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     def flatten(table: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
         for name, item in table.items():
             if isinstance(item, Mapping):
+                if prefix.count(".") >= MAX_DEPTH:
+                    raise _fail(where, f"[{key}] {prefix}{name} is nested deeper than"
+                                f" {MAX_DEPTH} levels; parameter names have at most two")
                 yield from flatten(item, f"{prefix}{name}.")
             else:
                 yield f"{prefix}{name}", item
@@ -273,8 +292,13 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
         raise _fail(f"{source}: [random] count", "a count needs ranges to draw from"
                     " (uniform or log_uniform)")
     count = _typed(random_table.get("count", 1), int, f"{source}: [random] count")
-    if not 1 <= count <= 1_000_000:
-        raise _fail(f"{source}: [random] count", f"{count} is out of range; valid: 1-1000000")
+    if not 1 <= count <= MAX_RUNS:
+        raise _fail(f"{source}: [random] count", f"{count} is out of range; valid:"
+                    f" 1-{MAX_RUNS}")
+    grid_runs = math.prod(len(values) for values in axes.values())
+    if grid_runs * count > MAX_RUNS:  # before a draw or a grid point is made
+        raise _fail(source, f"the sweep has {grid_runs * count} runs ([grid] combinations x"
+                    f" [random] count); at most {MAX_RUNS}: split it into several sweeps")
     for name in fixed:
         if name in axes or name in ranges:
             raise _fail(f"{source}: [set] {name}", "both fixed and swept")
@@ -314,9 +338,30 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
     return Sweep(preset.name, fixed, tuple(runs), simulation, audio_settings, source)
 
 
+def _check_template(template: str, fields: Mapping[str, Any], where: str) -> None:
+    """Only plain fields (``{run}``, ``{run:04d}``), no attributes, items or conversions,
+    and no widths that would make a name longer than a file name can be."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as err:
+        raise _fail(where, f"{template!r} is not a valid template: {err}") from None
+    for _, key_name, spec, conversion in parts:
+        if key_name is None:
+            continue
+        if not key_name.isidentifier() or conversion is not None:
+            raise _fail(where, f"{{{key_name}{'!' + conversion if conversion else ''}}} in"
+                        f" {template!r}: a name template holds plain fields only; valid"
+                        f" fields: {', '.join(sorted(fields))}")
+        width = re.search(r"\d+", spec or "")
+        if "{" in (spec or "") or (width and int(width.group()) > MAX_NAME_LENGTH):
+            raise _fail(where, f"{{{key_name}:{spec}}} in {template!r}: a format too wide for a"
+                        f" file name (at most {MAX_NAME_LENGTH} characters)")
+
+
 def _file_name(template: str, fields: Mapping[str, Any], source: str) -> str:
     """One run's file stem from the template; only a plain name inside the folder."""
     where = f"{source}: name"
+    _check_template(template, fields, where)
     try:
         name = template.format(**fields)
     except KeyError as err:
@@ -324,9 +369,12 @@ def _file_name(template: str, fields: Mapping[str, Any], source: str) -> str:
                     f" {', '.join(sorted(fields))}") from None
     except (ValueError, IndexError) as err:
         raise _fail(where, f"{template!r} is not a valid template: {err}") from None
-    if not name or name.startswith(".") or any(c in name for c in "/\\:"):
-        raise _fail(where, f"{template!r} gives {name!r}: a file name must be plain (no"
-                    " path separators, not empty, not starting with '.')")
+    if (not name or name[0] in ".=+-@" or any(c in name for c in "/\\:")
+            or any(ord(c) < 32 or ord(c) == 127 for c in name)
+            or len(name) > MAX_NAME_LENGTH):
+        raise _fail(where, f"{template!r} gives {name[:60]!r}: a file name must be plain (no"
+                    " path separators or control characters, not empty, not starting with"
+                    f" '.', '=', '+', '-' or '@', at most {MAX_NAME_LENGTH} characters)")
     return name
 
 
@@ -562,6 +610,14 @@ def _bar(total: int, initial: int, enabled: bool):
                 dynamic_ncols=True, desc="rendering")
 
 
+def _cell(value: Any) -> Any:
+    """A text cell a spreadsheet shows as text: one starting with ``=``, ``+``, ``-`` or
+    ``@`` (a formula to a spreadsheet) is prefixed with an apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def write_manifest(rows: list[dict[str, Any]], out: Path, swept: list[str]) -> Path:
     """Write ``manifest.csv`` atomically, one row per run in run order."""
     columns = ["run_id", "name", "status", "error", "audio_file", "audio_sha256",
@@ -570,8 +626,8 @@ def write_manifest(rows: list[dict[str, Any]], out: Path, swept: list[str]) -> P
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in sorted(rows, key=lambda r: r["run_id"]):
-        writer.writerow({k: ("" if v is None else repr(v) if isinstance(v, float) else v)
-                         for k, v in to_json(row).items()})
+        writer.writerow({k: ("" if v is None else repr(v) if isinstance(v, float)
+                             else _cell(v)) for k, v in to_json(row).items()})
     path = out / MANIFEST
     with OutputSet([path], overwrite=True) as outputs:
         outputs.stage(path).write_text(buffer.getvalue(), encoding="utf-8")
@@ -624,8 +680,7 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
     start = time.perf_counter()
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob(".*.part"):  # temporary files of an interrupted run
-        stale.unlink()
+    remove_stale_parts(out)  # of an interrupted run; a live batch's and a user's are kept
     rows: list[dict[str, Any]] = []
     todo: list[Run] = []
     if not resume:

@@ -13,6 +13,7 @@ import io as _io
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -130,6 +131,37 @@ def _ordinary_file_mode() -> int:
     return 0o666 & ~umask
 
 
+#: A staging file: ``.<final name>.<pid of its writer>.<random>.part``.
+_STAGED = re.compile(r"^\.(?P<final>.+)\.(?P<pid>\d+)\.[^.]+\.part$")
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (it may be another's that reused the number)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_parts(folder: str | os.PathLike) -> list[Path]:
+    """Remove the staging files that a writer killed mid-write left in ``folder``.
+
+    Only files named as :meth:`OutputSet.stage` names them, and only those whose writer
+    process is gone: another live writer's files, and any other file (a user's
+    ``.notes.part``), are left alone. Returns the files removed.
+    """
+    removed = []
+    for path in Path(folder).glob(".*.part"):
+        match = _STAGED.match(path.name)
+        if match and not _alive(int(match["pid"])):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 class OutputExistsError(FileExistsError):
     """An output file exists and overwriting was not asked for."""
 
@@ -166,7 +198,8 @@ class OutputSet:
         if final not in self.finals:
             raise ValueError(f"{final} is not one of this set's files")
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+        fd, temp = tempfile.mkstemp(prefix=f".{final.name}.{os.getpid()}.", suffix=".part",
+                                    dir=final.parent)
         os.close(fd)
         self._staged[final] = Path(temp)
         return Path(temp)

@@ -84,7 +84,7 @@ def test_killed_batch_resumes_to_the_same_files(tmp_path):
     finals = [p for p in out.iterdir() if not p.name.startswith(".")]
     assert 0 < len(finals) < 13  # part-way: some runs written, no manifest yet
     # Leftovers an interruption can leave: a temporary file and a damaged audio file.
-    (out / ".k_03_70N.wav.abc.part").write_bytes(b"half")
+    (out / f".k_03_70N.wav.{proc.pid}.abc.part").write_bytes(b"half")  # its writer is dead
     damaged = sorted(out.glob("*.wav"))[0]
     damaged.write_bytes(damaged.read_bytes()[:100])
     assert main(["batch", str(sweep_path), "--out", str(out), "--resume", "--workers", "1"]) == 0

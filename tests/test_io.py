@@ -1,6 +1,7 @@
 """Files: audio read back as written, atomic sets, nothing lost, nothing half-written."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -81,3 +82,27 @@ def test_existing_files_are_refused_and_kept(tmp_path):
     with io.OutputSet([kept], overwrite=True) as outputs:
         outputs.stage(kept).write_text("new")
     assert kept.read_text() == "new"
+
+
+def test_only_staging_files_of_dead_writers_are_removed(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout)
+    stale = tmp_path / f".a.wav.{dead_pid}.x1y2.part"
+    live = tmp_path / f".b.wav.{os.getpid()}.x1y2.part"  # another batch still writing
+    mine = tmp_path / ".notes.part"  # a user's own file
+    for path in (stale, live, mine):
+        path.write_bytes(b"")
+    assert io.remove_stale_parts(tmp_path) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, mine.name])
+
+
+def test_staging_files_carry_their_writers_pid(tmp_path):
+    with io.OutputSet([tmp_path / "a.txt"]) as outputs:
+        staged = outputs.stage(tmp_path / "a.txt")
+        assert staged.name.startswith(f".a.txt.{os.getpid()}.")
+        staged.write_text("x")
+    assert (tmp_path / "a.txt").read_text() == "x"
