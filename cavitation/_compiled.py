@@ -214,6 +214,8 @@ def event(system, t, y, q, load, level):
         hddot, _, mu, mu_recess = confined(t, y, p, q, load)
         return _centre_pressure(y[0], y[1], hddot, p, mu, mu_recess, q[1], q[_J + 3],
                                 q[_F + 3], q[_F + 4]) - q[_J + 11]
+    if system == CONFINED:  # the cavity collapses completely: its volume falls to level
+        return y[2] - level if level > 0.0 else 1.0
     return 1.0
 
 

@@ -265,9 +265,8 @@ class Recording:
 
 
 #: Each joint is simulated this long after it cracks when a group is recorded [s]: a
-#: pop lasts 3-6 ms at a skin microphone and about 15 ms at an accelerometer, and a
-#: short thrust closes the joint again some 30 ms after its crack, squeezing an
-#: emptied cavity whose collapse the incompressible model cannot follow (issue 16).
+#: pop lasts 3-6 ms at a skin microphone and about 15 ms at an accelerometer; a longer
+#: window costs time and adds only the joint's slow closing.
 RECORD_AFTER_CRACK_S = 15e-3
 
 

@@ -286,8 +286,7 @@ def _signal_at_listener(crack: CrackResult, listener_kind: str, settings: AudioS
     # The source is faded out over the end of its simulated window, then heard on a time
     # base that runs on by the time the sound takes to reach the listener: a distant
     # microphone hears the whole crack, later.
-    end_s = crack.summary.crack_time_s + crack.settings["after_crack_s"]
-    fade = np.clip((end_s - crack.t_s) / FADE_OUT_S, 0.0, 1.0)
+    fade = np.clip((_window_end_s(crack) - crack.t_s) / FADE_OUT_S, 0.0, 1.0)
     source = crack.source_volume_accel_m3_s2 * (0.5 - 0.5 * np.cos(math.pi * fade))
     delay = _delay_s(crack, listener_kind, settings)
     extra = np.arange(1, math.ceil(delay / step_s) + 2)
@@ -302,6 +301,14 @@ def _signal_at_listener(crack: CrackResult, listener_kind: str, settings: AudioS
                                    settings.accelerometer)
     return audio.to_samplerate(t, p, samplerate_hz, start_s=start_s,
                                duration_s=duration_s, input_rate_hz=input_rate_hz, sos=sos)
+
+
+def _window_end_s(crack: CrackResult) -> float:
+    """When a crack's simulated window ends [s]: ``after_crack_s`` after it, or earlier
+    where the cavity collapsed completely and its series stop."""
+    end = crack.summary.crack_time_s + crack.settings["after_crack_s"]
+    step = crack.settings["output_step_s"]
+    return float(crack.t_s[-1]) if crack.t_s[-1] < end - 1.5 * step else end
 
 
 def _delay_s(crack: CrackResult, listener_kind: str, settings: AudioSettings) -> float:
@@ -353,8 +360,8 @@ def hear(
 
     cracked = [c for c in cracks if c.cracked]
     first = min((c.summary.crack_time_s for c in cracked), default=cracks[0].t_s[-1])
-    last = max((c.summary.crack_time_s + c.settings["after_crack_s"]
-                + _delay_s(c, listener_kind, settings) for c in cracked), default=first)
+    last = max((_window_end_s(c) + _delay_s(c, listener_kind, settings) for c in cracked),
+               default=first)
     # Start on the first crack's own sample grid, so its fine series is read exactly:
     # the padding before it, moved on by its sound's travel time in whole steps of
     # ARRIVAL_STEP_S, which every simulation grid and audio rate divides.

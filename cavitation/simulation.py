@@ -28,6 +28,7 @@ time the residual gas takes to dissolve (the refractory time) from
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -219,14 +220,30 @@ class CrackResult:
         return 4.0 / 3.0 * math.pi * self.radius_m**3
 
 
+class IntegrationError(ValueError):
+    """Valid parameters that make the joint too stiff or its cavity too singular to follow:
+    the integrator failed, or ran past :data:`BUDGET_S`."""
+
+
+#: Computing time one phase of a simulation may take on the stiff integrators (LSODA,
+#: then Radau) before it is given up with an :class:`IntegrationError` [s]. The compiled
+#: path hands a problem to them when its own steps would be too many.
+BUDGET_S = 10.0
+
+_TOO_STIFF = ("these parameters make the joint too stiff or its cavity too singular to"
+              " follow; values further from the ends of their ranges will do")
+
+
 def _check_integration(sol, phase: str) -> None:
-    """Raise ``RuntimeError`` if the integrator failed or produced a non-finite value."""
+    """Raise :class:`IntegrationError` if the integrator failed or produced a non-finite
+    value."""
     finite = np.all(np.isfinite(sol.y), axis=0)
     if sol.status < 0 or not finite.all():
         t_bad = sol.t[np.argmin(finite)] if not finite.all() else (
             sol.t[-1] if sol.t.size else math.nan)
-        raise RuntimeError(f"simulate: the {phase} phase failed at t = {t_bad:g} s:"
-                           f" {sol.message if sol.status < 0 else 'non-finite state'}")
+        reason = sol.message if sol.status < 0 else "the state stopped being finite"
+        raise IntegrationError(f"simulate: the {phase} phase failed at t = {t_bad:g} s"
+                               f" ({reason}): {_TOO_STIFF}")
 
 
 class _ResidualBubble:
@@ -327,7 +344,6 @@ def _opening_lsoda(joint: Joint, loading: Loading, residual: _ResidualBubble | N
                    rtol: float) -> tuple:
     """Phase 1 with LSODA: ``(cracked, by_residual, t_end, sol)``, ``sol(t)`` giving
     ``(h, hdot)``; ``t_end`` is the crack's time, or the loading's end."""
-    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
     A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
     p_nucleation = joint.nucleation.pressure_pa
@@ -351,10 +367,9 @@ def _opening_lsoda(joint: Joint, loading: Loading, residual: _ResidualBubble | N
     for event in (reaches_threshold, residual_gives_way):
         event.terminal = True
         event.direction = -1
-    pre = solve_ivp(opening, (0.0, loading.duration_s), [h0, 0.0], method="LSODA",
-                    rtol=rtol, atol=[rtol * GAP_SCALE_M, rtol * SPEED_SCALE_M_S],
-                    events=[reaches_threshold, residual_gives_way], dense_output=True)
-    _check_integration(pre, "opening")
+    pre = _stiff_solve(opening, (0.0, loading.duration_s), [h0, 0.0], phase="opening",
+                       rtol=rtol, atol=[rtol * GAP_SCALE_M, rtol * SPEED_SCALE_M_S],
+                       events=[reaches_threshold, residual_gives_way], dense_output=True)
     cracked = pre.status == 1
     by_residual = cracked and pre.t_events[1].size > 0
     which = 1 if by_residual else 0
@@ -416,17 +431,29 @@ def _confined_rates(joint: Joint, loading: Loading, t: float, y: np.ndarray,
     return hddot, Vddot, p, mu, mu_recess
 
 
-def _stiff_solve(fun, span: tuple, y0, **options):
+def _stiff_solve(fun, span: tuple, y0, *, phase: str, **options):
     """``solve_ivp`` with LSODA, and with Radau if LSODA gives up: a film of a few
     micrometres is so stiff (its squeeze rate 1e11 1/s) that LSODA fails on its first
-    step, where the implicit Runge-Kutta method answers."""
+    step, where the implicit Runge-Kutta method answers. Both within :data:`BUDGET_S`
+    of computing, or :class:`IntegrationError`; then checked (:func:`_check_integration`)."""
     from scipy.integrate import solve_ivp  # imported when used: it is slow to import
+
+    deadline = time.perf_counter() + BUDGET_S
+
+    def budgeted(t: float, y: np.ndarray):
+        if time.perf_counter() > deadline:
+            raise IntegrationError(
+                f"simulate: the {phase} phase did not finish within {BUDGET_S:g} s of"
+                f" computing (at t = {t:g} s of {span[1]:g} s): {_TOO_STIFF}")
+        return fun(t, y)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # LSODA's own complaint; judged below
-        sol = solve_ivp(fun, span, y0, method="LSODA", **options)
-    if sol.status < 0:
-        sol = solve_ivp(fun, span, y0, method="Radau", **options)
+        warnings.simplefilter("ignore", RuntimeWarning)  # its trial steps past the valid
+        sol = solve_ivp(budgeted, span, y0, method="LSODA", **options)
+        if sol.status < 0:
+            sol = solve_ivp(budgeted, span, y0, method="Radau", **options)
+    _check_integration(sol, phase)
     return sol
 
 
@@ -446,10 +473,10 @@ def _confined_opening_lsoda(joint: Joint, loading: Loading, rtol: float) -> tupl
 
     reaches_threshold.terminal = True
     reaches_threshold.direction = -1
-    pre = _stiff_solve(opening, (0.0, loading.duration_s), [joint.rest_gap_m, 0.0], rtol=rtol,
+    pre = _stiff_solve(opening, (0.0, loading.duration_s), [joint.rest_gap_m, 0.0],
+                       phase="opening", rtol=rtol,
                        atol=[rtol * GAP_SCALE_M, rtol * film_speed_scale(joint)],
                        events=reaches_threshold, dense_output=True)
-    _check_integration(pre, "opening")
     if pre.status != 1:
         return False, False, loading.duration_s, pre.sol
     return True, False, float(pre.t_events[0][0]), pre.sol
@@ -467,12 +494,16 @@ def _confined_crack_lsoda(joint: Joint, loading: Loading, nucleus: _Nucleus, y0:
         hddot, Vddot, *_ = _confined_rates(joint, loading, time, y, nucleus)
         return [y[1], hddot, y[3], Vddot]
 
+    def collapsed(time: float, y: np.ndarray) -> float:
+        return y[2] - COLLAPSED_FRACTION * y0[2]
+
+    collapsed.terminal, collapsed.direction = True, -1.0
     # LSODA fails on its first step with a volume tolerance below about 1e-22 m^3 (a
     # nucleus of 0.1 um at rtol 1e-8): its floor is rtol times a sphere of 13 um.
     atol = atol.copy()
     atol[2] = max(atol[2], rtol * 1e-14)
-    post = _stiff_solve(crack, (t_n, t_stop), y0, rtol=rtol, atol=atol, t_eval=t)
-    _check_integration(post, "crack")
+    post = _stiff_solve(crack, (t_n, t_stop), y0, phase="crack", rtol=rtol, atol=atol,
+                        t_eval=t, events=collapsed)
     rates = np.array([_confined_rates(joint, loading, time, y, nucleus)
                       for time, y in zip(post.t, post.y.T, strict=True)])
     return np.vstack([post.y, rates[:, 2], _forces(loading, post.t, None), rates[:, 1]])
@@ -553,9 +584,14 @@ class _Compiled:
               rtol: float, atol: np.ndarray) -> np.ndarray | None:
         """Phase 2 on the grid ``t_post``; None if stiff. Rows: ``h, hdot, R, Rdot``,
         fluid pressure [Pa], force [N], ``Rddot``."""
+        confined_cavity = self.crack_system == self.compiled.CONFINED
         sol = self.compiled.Solution(self.crack_system, y_n, t_n, t_stop, self.q, self.load,
-                                     rtol=rtol, atol=atol)
-        return sol.observe_crack(t_post, self.q, self.load) if sol.status == 0 else None
+                                     rtol=rtol, atol=atol,
+                                     level=COLLAPSED_FRACTION * y_n[2] if confined_cavity
+                                     else 0.0)
+        if sol.status < 0:
+            return None
+        return sol.observe_crack(t_post[t_post <= sol.t_final], self.q, self.load)
 
     def forces(self, t: np.ndarray) -> np.ndarray:
         """The loading's force [N] at the times ``t`` [s]."""
@@ -691,7 +727,9 @@ def simulate(
     -------
     CrackResult
         Time series, events and summary; ``result.cracked`` is False when the pull
-        was too weak to reach the nucleation pressure (not an error).
+        was too weak to reach the nucleation pressure (not an error). The series end
+        before ``after_crack_s`` if a confined cavity collapses completely (below
+        :data:`COLLAPSED_FRACTION` of its nucleus's volume) as the joint closes again.
 
     Raises
     ------
@@ -782,6 +820,13 @@ def _opening_phase(joint: Joint, loading: Loading, residual: _ResidualBubble | N
         "pressure_pa": p, "radius_m": R, "radius_rate_m_s": Rdot}
 
 
+#: A confined cavity whose volume falls below this fraction of its nucleus's has
+#: collapsed completely: its series end there. A short thrust lets the joint close
+#: again while the cavity holds little gas; the incompressible liquid would then drive
+#: it through zero at a speed without bound, which no step can follow.
+COLLAPSED_FRACTION = 1e-3
+
+
 def _crack_phase(joint: Joint, loading: Loading, nucleus: _Nucleus, fast: _Compiled | None,
                  geometry: str, t_n: float, y_n: tuple, settings: Mapping) -> dict:
     """Phase 2, the crack, on the output grid from ``t_n`` [s]: ``t_s`` and the rows
@@ -807,7 +852,7 @@ def _crack_phase(joint: Joint, loading: Loading, nucleus: _Nucleus, fast: _Compi
         rows = _as_sphere(rows)
     names = ("gap_m", "gap_rate_m_s", "radius_m", "radius_rate_m_s", "pressure_pa", "force_n",
              "radius_accel_m_s2")
-    return {"t_s": t, **dict(zip(names, rows, strict=True))}
+    return {"t_s": t[:rows.shape[1]], **dict(zip(names, rows, strict=True))}
 
 
 def _sphere_crack_lsoda(joint: Joint, loading: Loading, nucleus: _Nucleus, y0: np.ndarray,
@@ -815,7 +860,6 @@ def _sphere_crack_lsoda(joint: Joint, loading: Loading, nucleus: _Nucleus, y0: n
                         atol: np.ndarray) -> np.ndarray:
     """Phase 2 of the spherical cavity with LSODA: rows ``h, hdot, R, Rdot``, capsule
     pressure [Pa], force [N], ``R''``, as the compiled path observes them."""
-    from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
     def pressure(h, hdot, R, Rdot):
         return _sphere_pressure(joint, nucleus.V_ref, h, hdot, R, Rdot)
@@ -826,8 +870,8 @@ def _sphere_crack_lsoda(joint: Joint, loading: Loading, nucleus: _Nucleus, y0: n
                                      hdot, R, Rdot, pressure(h, hdot, R, Rdot))
         return [hdot, hddot, Rdot, Rddot]
 
-    post = solve_ivp(crack, (t_n, t_stop), y0, method="LSODA", rtol=rtol, atol=atol, t_eval=t)
-    _check_integration(post, "crack")
+    post = _stiff_solve(crack, (t_n, t_stop), y0, phase="crack", rtol=rtol, atol=atol,
+                        t_eval=t)
     h, hdot, R, Rdot = post.y
     p = pressure(h, hdot, R, Rdot)
     Rddot = np.array([_sphere_rates(joint, loading, nucleus.cavity, nucleus.V_ref, *state)[1]
