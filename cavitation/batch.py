@@ -700,41 +700,70 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
                 bar.update(1)
         else:
             own = executor is None
-            pending = list(todo)
-            if own and pending:
+            if own and todo:
                 _warm_up(sweep)
-            # Runs go out in chunks, with the sweep's settings but not its run list: a
-            # task per run would keep the main process busy a third of a core.
-            shared = dataclasses.replace(sweep, runs=())
-            size = max(1, min(MAX_CHUNK, len(pending) // (8 * workers)))
-            chunks = [tuple(pending[i:i + size]) for i in range(0, len(pending), size)]
-            try:
-                if own:
-                    executor = ProcessPoolExecutor(max_workers=workers,
-                                                   initializer=_worker_setup)
-                futures = {executor.submit(render_runs, shared, chunk, str(out)): chunk
-                           for chunk in chunks}
-                for future in as_completed(futures):
-                    try:
-                        done = future.result()
-                    except Exception as err:  # a worker died: record it, go on
-                        # Runs of the chunk it had already finished are whole on disk.
-                        done = [completed_row(sweep, run_, out)
-                                or _row(run_, "failed", f"{type(err).__name__}: {err}")
-                                for run_ in futures[future]]
+            done, orphans = _pool_pass(sweep, todo, out, executor, workers, bar)
+            rows.extend(done)
+            if own and orphans:  # a worker died: its unfinished runs get a new one
+                done, orphans = _pool_pass(sweep, [r for r, _ in orphans], out, None,
+                                           workers, bar)
+                rows.extend(done)
+                for run_, _ in orphans:  # one at a time, so a run that kills is found
+                    done, lost = _pool_pass(sweep, [run_], out, None, 1, bar)
                     rows.extend(done)
-                    bar.update(len(done))
-            finally:
-                if own and executor is not None:
-                    # The pool forgets its processes on shutdown: hold on to them.
-                    processes = list((getattr(executor, "_processes", None) or {}).values())
-                    executor.shutdown(wait=True, cancel_futures=True)
-                    _stop_leftovers(processes)
+                    rows.extend(_row(r, "failed", f"its worker died in two attempts ({err})")
+                                for r, err in lost)
+                    bar.update(len(lost))
+            else:
+                rows.extend(_row(r, "failed", err) for r, err in orphans)
+                bar.update(len(orphans))
     swept = sorted({k for r in sweep.runs for k in r.swept})
     manifest = write_manifest(rows, out, swept)
     failed = sum(1 for r in rows if r["status"] != "ok")
     return BatchSummary(len(sweep.runs), len(todo), skipped, failed, manifest,
                         time.perf_counter() - start)
+
+
+def _pool_pass(sweep: Sweep, runs: list[Run], out: Path, executor: Executor | None,
+               workers: int, bar) -> tuple[list[dict[str, Any]], list[tuple[Run, str]]]:
+    """Render ``runs`` on ``executor`` (a new process pool of ``workers`` if None).
+
+    Returns the rows of the runs that ended (rendered or failed), and the runs whose
+    worker died before they were whole on disk, with the error that said so.
+    """
+    own = executor is None
+    # Runs go out in chunks, with the sweep's settings but not its run list: a task per
+    # run would keep the main process busy a third of a core.
+    shared = dataclasses.replace(sweep, runs=())
+    size = max(1, min(MAX_CHUNK, len(runs) // (8 * workers)))
+    chunks = [tuple(runs[i:i + size]) for i in range(0, len(runs), size)]
+    rows: list[dict[str, Any]] = []
+    orphans: list[tuple[Run, str]] = []
+    try:
+        if own:
+            executor = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
+        futures = {executor.submit(render_runs, shared, chunk, str(out)): chunk
+                   for chunk in chunks}
+        for future in as_completed(futures):
+            try:
+                done = future.result()
+            except Exception as err:  # a worker died: runs it finished are whole on disk
+                done = []
+                for run_ in futures[future]:
+                    whole = completed_row(sweep, run_, out)
+                    if whole is not None:
+                        done.append(whole)
+                    else:
+                        orphans.append((run_, f"{type(err).__name__}: {err}"))
+            rows.extend(done)
+            bar.update(len(done))
+    finally:
+        if own and executor is not None:
+            # The pool forgets its processes on shutdown: hold on to them.
+            processes = list((getattr(executor, "_processes", None) or {}).values())
+            executor.shutdown(wait=True, cancel_futures=True)
+            _stop_leftovers(processes)
+    return rows, orphans
 
 
 def results(out: str | os.PathLike) -> list[dict[str, Any]]:
