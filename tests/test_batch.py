@@ -320,12 +320,17 @@ def test_unreachable_scheduler_is_named(tmp_path, capsys):
     assert "--scheduler tcp://127.0.0.1:9: cannot connect" in capsys.readouterr().err
 
 
+def _drawn_sweep(tmp_path: Path, count: int) -> batch.Sweep:
+    """The small sweep with ``count`` random draws and no grid."""
+    text = SMALL.replace('[grid]\n"loading.peak_force_n" = [45.0, 70.0]\n', "").replace(
+        "count = 2", f"count = {count}").replace("_{loading_peak_force_n:.0f}N", "")
+    return batch.load_sweep(_write(tmp_path, text))
+
+
 def test_runs_finished_before_a_worker_died_are_reported_whole(tmp_path, monkeypatch):
     # The pool's workers are forked from this process, so they run this wrapper: the
     # worker that renders run 5 writes its files, then dies with the rest of its chunk.
-    text = SMALL.replace('[grid]\n"loading.peak_force_n" = [45.0, 70.0]\n', "").replace(
-        "count = 2", "count = 32").replace("_{loading_peak_force_n:.0f}N", "")
-    sweep = batch.load_sweep(_write(tmp_path, text))
+    sweep = _drawn_sweep(tmp_path, 32)
     real = batch.render_run
 
     def dies_after_run_5(sweep_, run_, out):
@@ -344,9 +349,7 @@ def test_runs_finished_before_a_worker_died_are_reported_whole(tmp_path, monkeyp
 
 
 def test_a_run_that_kills_its_worker_twice_is_recorded_failed(tmp_path, monkeypatch):
-    text = SMALL.replace('[grid]\n"loading.peak_force_n" = [45.0, 70.0]\n', "").replace(
-        "count = 2", "count = 8").replace("_{loading_peak_force_n:.0f}N", "")
-    sweep = batch.load_sweep(_write(tmp_path, text))
+    sweep = _drawn_sweep(tmp_path, 8)
     real = batch.render_run
 
     def run_3_always_dies(sweep_, run_, out):
