@@ -210,6 +210,15 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _remove_stale_parts(out: str) -> None:
+    """Staging files an interrupted render or batch left in ``out`` (their writer is gone;
+    a live writer's and a user's own files are kept)."""
+    from .io import remove_stale_parts
+
+    if os.path.isdir(out):
+        remove_stale_parts(out)
+
+
 def _audio_settings(args: argparse.Namespace) -> AudioSettings:
     """The noise, in the listener's unit, and the microphone's distance."""
     noise = ("noise_rms_m_s2" if args.listener == "accelerometer" else "noise_rms_pa")
@@ -279,6 +288,7 @@ def _render(args: argparse.Namespace) -> int:
                        full_scale=args.full_scale, seed=args.seed, settings=settings,
                        model=args.model, geometry=args.geometry, source=args.source)
     figures = ("png", "svg") if args.svg else ("png",)
+    _remove_stale_parts(args.out)
     paths = save(rendering, args.out, stem, file_format=args.format,
                  subtype=args.subtype, figures=figures, preset=preset.name,
                  overwrite=args.overwrite)
@@ -362,6 +372,7 @@ def _render_scenario(args: argparse.Namespace) -> int:
                                 full_scale=args.full_scale, seed=args.seed,
                                 settings=settings)
     figures = ("png", "svg") if args.svg else ("png",)
+    _remove_stale_parts(args.out)
     paths = save(rendering, args.out, stem, file_format=args.format,
                  subtype=args.subtype, figures=figures, overwrite=args.overwrite,
                  extra={"scenario": scenario.as_dict()})

@@ -66,6 +66,18 @@ def test_bad_input_is_one_line_exit_2_and_no_files(tmp_path, capsys, args, messa
     assert _files(out) == []
 
 
+def test_render_removes_what_an_interrupted_render_left(tmp_path, capsys):
+    import subprocess
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    stale = tmp_path / f".knuckle.wav.{int(dead.stdout)}.ab12.part"
+    stale.write_bytes(b"half")
+    (tmp_path / ".notes.part").write_bytes(b"mine")
+    assert main(["render", "--out", str(tmp_path)]) == 0
+    assert not stale.exists() and (tmp_path / ".notes.part").read_bytes() == b"mine"
+
+
 def test_existing_files_are_kept_and_the_run_refused(tmp_path, capsys):
     (tmp_path / "knuckle.wav").write_bytes(b"mine")
     assert main(["render", "--out", str(tmp_path)]) == 2
