@@ -10,6 +10,8 @@ of wall time. The outcomes:
 - ``cracked`` / ``no crack``: a rendering written;
 - ``documented error``: a ``ValueError`` (a named parameter, the calibration clipping, a
   crack below the format's resolution);
+- ``too stiff (documented)``: an ``IntegrationError``, the integrators failing or past
+  their budget, counted apart so that it can be watched;
 - ``traceback``: any other exception: a defect;
 - ``over budget``: killed after ``--budget`` seconds: a defect;
 - ``silent crack``: reported cracked, yet the file holds only zeros: a defect.
@@ -94,6 +96,7 @@ def draw_case(rng: np.random.Generator) -> dict:
 def run_case(case: dict) -> dict:
     """Render and save one case; its outcome (see the module notes)."""
     from cavitation.render import AudioSettings, render, save
+    from cavitation.simulation import IntegrationError
 
     try:
         joint, loading = configure(get_preset(case["preset"]), case["set"])
@@ -103,6 +106,8 @@ def run_case(case: dict) -> dict:
         with tempfile.TemporaryDirectory() as out:
             save(rendering, out, "case", file_format=case["format"],
                  subtype=case["subtype"], figures=())
+    except IntegrationError as err:
+        return {"outcome": "too stiff (documented)", "detail": str(err)[:160]}
     except ValueError as err:
         return {"outcome": "documented error", "detail": str(err).split(";")[0][:120]}
     except Exception as err:
@@ -184,7 +189,8 @@ def main() -> None:
                           flush=True)
     print(f"\n{len(cases)} cases (seed {args.seed}, budget {args.budget:g} s each):\n")
     print("| outcome | cases |\n|---|---|")
-    for outcome in ("cracked", "no crack", "documented error", *DEFECTS):
+    for outcome in ("cracked", "no crack", "documented error", "too stiff (documented)",
+                    *DEFECTS):
         print(f"| {outcome} | {counts.get(outcome, 0)} |")
     print(f"| over 5 s (of all) | {slow} |")
     print(f"\nDefective cases: {args.log}")

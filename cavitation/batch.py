@@ -51,6 +51,7 @@ import signal
 import string
 import time
 import tomllib
+import unicodedata
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -352,8 +353,8 @@ def _check_template(template: str, fields: Mapping[str, Any], where: str) -> Non
             raise _fail(where, f"{{{key_name}{'!' + conversion if conversion else ''}}} in"
                         f" {template!r}: a name template holds plain fields only; valid"
                         f" fields: {', '.join(sorted(fields))}")
-        width = re.search(r"\d+", spec or "")
-        if "{" in (spec or "") or (width and int(width.group()) > MAX_NAME_LENGTH):
+        numbers = [int(n) for n in re.findall(r"\d+", spec or "")]  # fill, width, precision
+        if "{" in (spec or "") or any(n > MAX_NAME_LENGTH for n in numbers):
             raise _fail(where, f"{{{key_name}:{spec}}} in {template!r}: a format too wide for a"
                         f" file name (at most {MAX_NAME_LENGTH} characters)")
 
@@ -370,7 +371,7 @@ def _file_name(template: str, fields: Mapping[str, Any], source: str) -> str:
     except (ValueError, IndexError) as err:
         raise _fail(where, f"{template!r} is not a valid template: {err}") from None
     if (not name or name[0] in ".=+-@" or any(c in name for c in "/\\:")
-            or any(ord(c) < 32 or ord(c) == 127 for c in name)
+            or any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name)
             or len(name) > MAX_NAME_LENGTH):
         raise _fail(where, f"{template!r} gives {name[:60]!r}: a file name must be plain (no"
                     " path separators or control characters, not empty, not starting with"
@@ -425,6 +426,11 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
         raise SweepError(f"{path}: no such sweep file") from None
     except tomllib.TOMLDecodeError as err:
         raise SweepError(f"{path}: not valid TOML: {err}") from None
+    except RecursionError:
+        raise SweepError(f"{path}: nested too deeply to read; a sweep's tables nest"
+                         f" {MAX_DEPTH} deep at most") from None
+    except (UnicodeDecodeError, IsADirectoryError) as err:
+        raise SweepError(f"{path}: not a UTF-8 text file ({type(err).__name__})") from None
     return parse_sweep(data, str(path))
 
 
@@ -705,15 +711,7 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
             done, orphans = _pool_pass(sweep, todo, out, executor, workers, bar)
             rows.extend(done)
             if own and orphans:  # a worker died: its unfinished runs get a new one
-                done, orphans = _pool_pass(sweep, [r for r, _ in orphans], out, None,
-                                           workers, bar)
-                rows.extend(done)
-                for run_, _ in orphans:  # one at a time, so a run that kills is found
-                    done, lost = _pool_pass(sweep, [run_], out, None, 1, bar)
-                    rows.extend(done)
-                    rows.extend(_row(r, "failed", f"its worker died in two attempts ({err})")
-                                for r, err in lost)
-                    bar.update(len(lost))
+                _retry(sweep, [r for r, _ in orphans], out, workers, bar, rows)
             else:
                 rows.extend(_row(r, "failed", err) for r, err in orphans)
                 bar.update(len(orphans))
@@ -722,6 +720,28 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
     failed = sum(1 for r in rows if r["status"] != "ok")
     return BatchSummary(len(sweep.runs), len(todo), skipped, failed, manifest,
                         time.perf_counter() - start)
+
+
+def _retry(sweep: Sweep, runs: list[Run], out: Path, workers: int, bar,
+           rows: list[dict[str, Any]]) -> None:
+    """Render runs whose worker died, in a new pool. If a worker dies again, the runs
+    left are split in halves, each retried in a pool of its own, until a run that
+    kills its worker alone is found: it is recorded as failed. One such run among
+    ``n`` costs about ``2 log2(n)`` pools, and every other run is rendered."""
+    done, orphans = _pool_pass(sweep, runs, out, None, workers, bar)
+    rows.extend(done)
+    if not orphans:
+        return
+    if len(runs) == 1:
+        run_, err = orphans[0]
+        rows.append(_row(run_, "failed", f"its worker died in two attempts ({err})"))
+        bar.update(1)
+        return
+    left = [run_ for run_, _ in orphans]
+    half = (len(left) + 1) // 2
+    for part in (left[:half], left[half:]):
+        if part:
+            _retry(sweep, part, out, min(workers, len(part)), bar, rows)
 
 
 def _pool_pass(sweep: Sweep, runs: list[Run], out: Path, executor: Executor | None,

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import socket
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -131,15 +132,18 @@ def _ordinary_file_mode() -> int:
     return 0o666 & ~umask
 
 
-#: A staging file: ``.<final name>.<pid of its writer>.<random>.part``.
-_STAGED = re.compile(r"^\.(?P<final>.+)\.(?P<pid>\d+)\.[^.]+\.part$")
+#: This machine's name as staging files carry it: letters, digits and hyphens.
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
+#: A staging file: ``.<final name>.<host>.<pid of its writer>.<8 random>.part``.
+_STAGED = re.compile(r"^\.(?P<final>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d{1,10})"
+                     r"\.[a-z0-9_]{8}\.part$")
 
 
 def _alive(pid: int) -> bool:
     """Whether a process ``pid`` exists (it may be another's that reused the number)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # gone, or no process could have it
         return False
     except PermissionError:  # exists, owned by someone else
         return True
@@ -149,14 +153,19 @@ def _alive(pid: int) -> bool:
 def remove_stale_parts(folder: str | os.PathLike) -> list[Path]:
     """Remove the staging files that a writer killed mid-write left in ``folder``.
 
-    Only files named as :meth:`OutputSet.stage` names them, and only those whose writer
-    process is gone: another live writer's files, and any other file (a user's
-    ``.notes.part``), are left alone. Returns the files removed.
+    Only files named as :meth:`OutputSet.stage` names them, written on this machine,
+    and only those whose writer process is gone: another live writer's files (here or,
+    in a shared folder, on another machine), and any other file (a user's
+    ``.notes.part``), are left alone. On Windows, where a process cannot be asked
+    whether it lives without signalling it, nothing is removed. Returns the files
+    removed.
     """
-    removed = []
+    removed: list[Path] = []
+    if os.name == "nt":
+        return removed
     for path in Path(folder).glob(".*.part"):
         match = _STAGED.match(path.name)
-        if match and not _alive(int(match["pid"])):
+        if match and match["host"] == _HOST and not _alive(int(match["pid"])):
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
@@ -198,8 +207,8 @@ class OutputSet:
         if final not in self.finals:
             raise ValueError(f"{final} is not one of this set's files")
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{final.name}.{os.getpid()}.", suffix=".part",
-                                    dir=final.parent)
+        fd, temp = tempfile.mkstemp(prefix=f".{final.name}.{_HOST}.{os.getpid()}.",
+                                    suffix=".part", dir=final.parent)
         os.close(fd)
         self._staged[final] = Path(temp)
         return Path(temp)

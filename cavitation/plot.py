@@ -146,6 +146,19 @@ WAVEFORM_BEFORE_S = 2e-3
 WAVEFORM_AFTER_S = 25e-3
 
 
+def _heard_window_ms(rendering: Rendering) -> tuple[float, float]:
+    """Where the sound is, in ms after the first crack: from a little before its first
+    crack reaches the listener (a microphone 100 m away hears it 0.29 s later) to a
+    while after its last crack does."""
+    cracked = [c for c in rendering.cracks if c.cracked]
+    t0 = min(c.summary.crack_time_s for c in cracked)
+    delays = [listener.delay_s(rendering.listener, c.joint.body, c.joint.fluid.sound_speed_m_s,
+                               rendering.settings.air_distance_m) for c in cracked]
+    first = min(delays)
+    last = max(c.summary.crack_time_s - t0 + d for c, d in zip(cracked, delays, strict=True))
+    return ((first - WAVEFORM_BEFORE_S) * 1e3, (last + WAVEFORM_AFTER_S) * 1e3)
+
+
 def plot_waveform(rendering: Rendering, ax: Axes | None = None) -> Axes:
     """The listener's signal (pressure [Pa] or acceleration [m/s^2]) around the cracks,
     at the audio rate."""
@@ -154,7 +167,7 @@ def plot_waveform(rendering: Rendering, ax: Axes | None = None) -> Axes:
     t0 = min(times) if times else rendering.t_s[0]
     t_ms = (rendering.t_s - t0) * 1e3
     if times:
-        ax.set_xlim(-WAVEFORM_BEFORE_S * 1e3, (max(times) - t0 + WAVEFORM_AFTER_S) * 1e3)
+        ax.set_xlim(*_heard_window_ms(rendering))
     if rendering.signal.ndim == 1:
         ax.plot(t_ms, rendering.signal, color="k", lw=0.6)
     else:
@@ -193,8 +206,7 @@ def plot_spectrogram(rendering: Rendering, ax: Axes | None = None) -> Axes:
                          shading="auto", cmap="magma")
     ax.set_yscale("log")
     if times:
-        ax.set_xlim(-WAVEFORM_BEFORE_S * 1e3,
-                    (max(times) - min(times) + WAVEFORM_AFTER_S) * 1e3)
+        ax.set_xlim(*_heard_window_ms(rendering))
     ax.figure.colorbar(mesh, ax=ax, label=f"level [dB re {reference_text}]")
     ax.set_xlabel("time after the first crack [ms]")
     ax.set_ylabel("frequency [Hz]")
@@ -292,9 +304,8 @@ def _scenario_dashboard(rendering: Rendering) -> Figure:
         ax.set_ylim(-1.1 * top, 1.1 * top)
         ax.set_ylabel(f"{side} {quantity} [{rendering.unit}]")
         ax.set_title(f"{side} channel, {rendering.listener} listener")
-    times = [c.summary.crack_time_s - t0 for c in rendering.cracks if c.cracked]
-    if times:
-        first.set_xlim(-WAVEFORM_BEFORE_S * 1e3, (max(times) + WAVEFORM_AFTER_S) * 1e3)
+    if any(c.cracked for c in rendering.cracks):
+        first.set_xlim(*_heard_window_ms(rendering))
     ax.set_xlabel("time after the first crack [ms]")
     plot_spectrum(rendering, figure.add_subplot(grid[1, 1]))
     plot_spectrogram(rendering, figure.add_subplot(grid[2, 1]))

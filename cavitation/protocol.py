@@ -130,6 +130,7 @@ def recrack_time_s(joint: Joint = KNUCKLE, loading: Loading | None = None, *,
         Passed to :func:`cavitation.simulate` (``geometry``, ``after_crack_s``, ...).
     """
     loading = RampAndHold() if loading is None else loading
+    check_range("resolution_s", resolution_s, "s", 0.0, math.inf, low_open=True)
     first = simulate(joint, loading, **simulate_options)
     if not first.cracked:
         raise ValueError("recrack_time_s: the first pull does not crack the joint")

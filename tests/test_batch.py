@@ -84,7 +84,9 @@ def test_killed_batch_resumes_to_the_same_files(tmp_path):
     finals = [p for p in out.iterdir() if not p.name.startswith(".")]
     assert 0 < len(finals) < 13  # part-way: some runs written, no manifest yet
     # Leftovers an interruption can leave: a temporary file and a damaged audio file.
-    (out / f".k_03_70N.wav.{proc.pid}.abc.part").write_bytes(b"half")  # its writer is dead
+    from cavitation.io import _HOST
+
+    (out / f".k_03_70N.wav.{_HOST}.{proc.pid}.abcd1234.part").write_bytes(b"half")  # dead
     damaged = sorted(out.glob("*.wav"))[0]
     damaged.write_bytes(damaged.read_bytes()[:100])
     assert main(["batch", str(sweep_path), "--out", str(out), "--resume", "--workers", "1"]) == 0
@@ -138,6 +140,13 @@ def test_failed_run_is_recorded_and_the_others_go_on(tmp_path, capsys):
          r"\[simulation\]: after_crack_s = -1.0 s is out of range"),
         (("{loading_peak_force_n:.0f}N", "{mass_kg:d}"), r"name: .* is not a valid template"),
         (("k_{run:02d}", "../k_{run:02d}"), r"a file name must be plain"),
+        (("k_{run:02d}", "k_{run:0>300000000}"), r"a format too wide for a file name"),
+        (("k_{run:02d}", "k_{mass_kg:0.300000000f}"), r"a format too wide for a file name"),
+        (("k_{run:02d}", "k_{run.__class__}"), r"a name template holds plain fields only"),
+        (("k_{run:02d}", "k_{run!r}"), r"a name template holds plain fields only"),
+        (("k_{run:02d}", "k_\u2028{run:02d}"), r"no path separators or control characters"),
+        (("k_{run:02d}", "=HYPERLINK{run:02d}"), r"not starting with '.', '=', '\+'"),
+        (("count = 2", "count = 600000"), r"the sweep has 1200000 runs"),
         (("count = 2\n", ""), None),
         (("pad_before_s = 0.01", "figures = ['png', 'png']"), r"names a format twice"),
     ],
@@ -374,3 +383,38 @@ def test_a_worker_left_alive_after_shutdown_is_stopped():
     worker.start()
     batch._stop_leftovers([worker])
     assert not worker.is_alive() and worker.exitcode is not None
+
+
+def test_a_killing_run_costs_few_pools_and_the_others_render(tmp_path, monkeypatch):
+    # One run that always kills its worker, among 40: it is isolated by halving, not by
+    # running every other run in a pool of its own.
+    sweep = _drawn_sweep(tmp_path, 40)
+    real, pools = batch.render_run, []
+    real_pass = batch._pool_pass
+
+    def counting_pass(*args, **kwargs):
+        pools.append(len(args[1]))
+        return real_pass(*args, **kwargs)
+
+    def run_17_always_dies(sweep_, run_, out):
+        if run_.run_id == 17:
+            os._exit(1)
+        return real(sweep_, run_, out)
+
+    monkeypatch.setattr(batch, "render_run", run_17_always_dies)
+    monkeypatch.setattr(batch, "_pool_pass", counting_pass)
+    summary = batch.run(sweep, tmp_path / "o", workers=2)
+    assert summary.failed == 1 and len(batch.results(tmp_path / "o")) == 40
+    assert len(pools) <= 2 + 2 * 6  # the first pass, then about 2 log2(40) retries
+
+
+def test_a_sweep_nested_too_deeply_is_one_error(tmp_path, capsys):
+    path = _write(tmp_path, "x = " + "[" * 3000 + "]" * 3000 + "\n")
+    assert main(["batch", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nested too deeply" in err
+
+
+def test_manifest_text_a_spreadsheet_would_run_is_quoted():
+    assert batch._cell("=cmd()") == "'=cmd()" and batch._cell("@x") == "'@x"
+    assert batch._cell("k_0001") == "k_0001" and batch._cell(3) == 3

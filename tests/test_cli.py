@@ -71,7 +71,9 @@ def test_render_removes_what_an_interrupted_render_left(tmp_path, capsys):
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
-    stale = tmp_path / f".knuckle.wav.{int(dead.stdout)}.ab12.part"
+    from cavitation.io import _HOST
+
+    stale = tmp_path / f".knuckle.wav.{_HOST}.{int(dead.stdout)}.ab12cd34.part"
     stale.write_bytes(b"half")
     (tmp_path / ".notes.part").write_bytes(b"mine")
     assert main(["render", "--out", str(tmp_path)]) == 0

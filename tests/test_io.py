@@ -91,18 +91,22 @@ def test_only_staging_files_of_dead_writers_are_removed(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
     dead_pid = int(dead.stdout)
-    stale = tmp_path / f".a.wav.{dead_pid}.x1y2.part"
-    live = tmp_path / f".b.wav.{os.getpid()}.x1y2.part"  # another batch still writing
-    mine = tmp_path / ".notes.part"  # a user's own file
-    for path in (stale, live, mine):
+    host = io._HOST
+    stale = tmp_path / f".a.wav.{host}.{dead_pid}.x1y2z3w4.part"
+    live = tmp_path / f".b.wav.{host}.{os.getpid()}.x1y2z3w4.part"  # a batch still writing
+    elsewhere = tmp_path / f".c.wav.other-host.{dead_pid}.x1y2z3w4.part"  # shared folder
+    mine = [tmp_path / ".notes.part", tmp_path / ".mix.2024050.v2.part",
+            tmp_path / f".take.{host}.3000000000.x.part"]  # a user's own files
+    for path in (stale, live, elsewhere, *mine):
         path.write_bytes(b"")
     assert io.remove_stale_parts(tmp_path) == [stale]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, mine.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (live, elsewhere, *mine))
 
 
 def test_staging_files_carry_their_writers_pid(tmp_path):
     with io.OutputSet([tmp_path / "a.txt"]) as outputs:
         staged = outputs.stage(tmp_path / "a.txt")
-        assert staged.name.startswith(f".a.txt.{os.getpid()}.")
+        assert staged.name.startswith(f".a.txt.{io._HOST}.{os.getpid()}.")
         staged.write_text("x")
     assert (tmp_path / "a.txt").read_text() == "x"

@@ -20,4 +20,5 @@ CASES = [fuzz.draw_case(np.random.default_rng(s)) for s in np.random.SeedSequenc
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['preset']}-{c['listener']}")
 def test_a_fuzzed_case_ends_in_a_documented_outcome(case):
     outcome = fuzz.run_case(case)
-    assert outcome["outcome"] in ("cracked", "no crack", "documented error"), outcome
+    assert outcome["outcome"] in ("cracked", "no crack", "documented error",
+                                  "too stiff (documented)"), outcome
