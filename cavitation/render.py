@@ -442,19 +442,28 @@ def metadata(rendering: Rendering, *, preset: str | None = None, file_format: st
 
 
 def _check_resolution(rendering: Rendering, subtype: str) -> None:
-    """``ValueError`` if a crack would leave no trace in a PCM file of ``subtype``."""
-    if not subtype.startswith("PCM_") or not any(c.cracked for c in rendering.cracks):
+    """``ValueError`` if a crack would leave no trace in a PCM file of ``subtype``: on
+    its own channel, when the sound is stereo."""
+    if not subtype.startswith("PCM_"):
         return
     step = 2.0 ** (1 - int(subtype.removeprefix("PCM_")))
-    peak = float(np.max(np.abs(rendering.samples)))
-    if peak < step:
-        level = f"{20.0 * math.log10(peak):.1f} dBFS" if peak > 0 else "silence"
-        raise ValueError(
-            f"the crack peaks at {level} ({rendering.features.peak_level_db:.1f}"
-            f" {rendering.level_unit}), below one step of {subtype}"
-            f" ({20.0 * math.log10(step):.1f} dBFS): the file would be silent; nothing"
-            " written. Use level 'normalised', a smaller full scale, or subtype PCM_24 or"
-            " FLOAT")
+    samples = rendering.samples if rendering.samples.ndim == 2 else rendering.samples[:, None]
+    names = ("left", "right") if samples.shape[1] == 2 else ("center",)
+    for channel, name in enumerate(names):
+        heard_here = ("center", name) if name != "center" else SIDES
+        if not any(c.cracked and side in heard_here
+                   for c, side in zip(rendering.cracks, rendering.sides, strict=True)):
+            continue
+        peak = float(np.max(np.abs(samples[:, channel])))
+        if peak < step:
+            where = "" if name == "center" else f" on the {name} channel"
+            level = f"{20.0 * math.log10(peak):.1f} dBFS" if peak > 0 else "silence"
+            raise ValueError(
+                f"the crack peaks at {level}{where} ({rendering.features.peak_level_db:.1f}"
+                f" {rendering.level_unit} at its loudest), below one step of {subtype}"
+                f" ({20.0 * math.log10(step):.1f} dBFS): the file would be silent; nothing"
+                " written. Use level 'normalised', a smaller full scale, or subtype PCM_24"
+                " or FLOAT")
 
 
 def save(

@@ -196,8 +196,22 @@ def test_a_distant_microphone_hears_the_whole_crack_later():
 
 def test_a_crack_below_one_step_of_the_format_is_refused(tmp_path):
     far = cv.render(settings=AudioSettings(air_distance_m=100.0))  # 12 dB SPL
-    with pytest.raises(ValueError, match=r"the crack peaks at -107\.\d dBFS \(12\.\d dB SPL\),"
-                                         r" below one step of PCM_16 \(-90\.3 dBFS\)"):
+    with pytest.raises(ValueError, match=r"the crack peaks at -107\.\d dBFS \(12\.\d dB SPL at"
+                                         r" its loudest\), below one step of PCM_16"
+                                         r" \(-90\.3 dBFS\)"):
         cv.save(far, tmp_path, "far", subtype="PCM_16")
     assert list(tmp_path.iterdir()) == []
     assert len(cv.save(far, tmp_path, "far", subtype="PCM_24")) == 3  # 30 dB above its step
+
+
+def test_a_side_whose_crack_is_below_one_step_is_refused(tmp_path):
+    import dataclasses
+
+    from cavitation import scenario as sc
+
+    both = sc.render_scenario(sc.simulate_scenario(sc.get_scenario("upper-cervical")),
+                              listener_kind="contact", level="normalised")
+    faint_right = dataclasses.replace(both, samples=both.samples * np.array([1.0, 1e-6]))
+    with pytest.raises(ValueError, match="on the right channel"):
+        cv.save(faint_right, tmp_path, "faint", subtype="PCM_16", figures=())
+    assert list(tmp_path.iterdir()) == []
