@@ -321,6 +321,9 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
         if ranges else [{}]
     points = [dict(zip(axes, combo, strict=True))
               for combo in itertools.product(*axes.values())] or [{}]
+    # The template's fields are the same for every run: checked once, not per run.
+    _check_template(template, dict.fromkeys(["run", "preset", *map(_field_name, axes),
+                                             *map(_field_name, ranges)]), f"{source}: name")
     runs = []
     for run_id, (point, draw) in enumerate(itertools.product(points, draws)):
         swept = point | draw
@@ -360,9 +363,9 @@ def _check_template(template: str, fields: Mapping[str, Any], where: str) -> Non
 
 
 def _file_name(template: str, fields: Mapping[str, Any], source: str) -> str:
-    """One run's file stem from the template; only a plain name inside the folder."""
+    """One run's file stem from the template (checked by :func:`_check_template`); only
+    a plain name inside the folder."""
     where = f"{source}: name"
-    _check_template(template, fields, where)
     try:
         name = template.format(**fields)
     except KeyError as err:

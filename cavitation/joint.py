@@ -25,6 +25,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .bubble import growth_threshold
 from .fluid import Capsule, SynovialFluid
 from .listener import BodyTransfer
 from .parameters import Parameters, check_range, quantity
@@ -338,6 +339,14 @@ class Joint(Parameters):
     fluid: SynovialFluid = field(default_factory=SynovialFluid)
     nucleation: Nucleation = field(default_factory=Nucleation)
     body: BodyTransfer = field(default_factory=BodyTransfer)
+
+    @property
+    def growth_threshold_pa(self) -> float:
+        """The fluid pressure below which the nucleus grows [Pa]: its Blake threshold
+        (:func:`cavitation.bubble.growth_threshold`) in this joint's fluid."""
+        fl = self.fluid
+        return growth_threshold(self.nucleation.radius_m, gas_pressure_pa=fl.gas_tension_pa,
+                                sigma=fl.surface_tension_n_m, p_v=fl.vapour_pressure_pa)
 
     @property
     def recess_gap_m(self) -> float:

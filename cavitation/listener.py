@@ -297,17 +297,15 @@ def listener_signal(
         acceleration [m/s^2] (accelerometer).
     """
     check_choice("listener", listener, LISTENERS)
-    if listener == "accelerometer":
-        depth = body.depth_m
-        delayed = np.interp(t_s - depth / fluid_sound_speed_m_s, t_s, volume_accel_m3_s2,
-                            left=0.0)
-        return delayed / (2.0 * math.pi * depth**2)
     if listener == "contact":
         return radiated_pressure(t_s, volume_accel_m3_s2, distance_m=body.depth_m,
                                  density_kg_m3=fluid_density_kg_m3,
                                  sound_speed_m_s=fluid_sound_speed_m_s, source_radius_m=radius_m)
-    r = check_range("air_distance_m", air_distance_m, "m", 0.01, 100.0)
+    # The cavity's V'' as it reaches the skin, through the tissue's near field.
     at_skin = np.interp(t_s - body.depth_m / fluid_sound_speed_m_s, t_s, volume_accel_m3_s2,
                         left=0.0)
+    if listener == "accelerometer":
+        return at_skin / (2.0 * math.pi * body.depth_m**2)
+    r = check_range("air_distance_m", air_distance_m, "m", 0.01, 100.0)
     return radiated_pressure(t_s, at_skin, distance_m=r, density_kg_m3=AIR_DENSITY_KG_M3,
                              sound_speed_m_s=AIR_SOUND_SPEED_M_S)

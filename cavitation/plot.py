@@ -17,7 +17,7 @@ from scipy import signal
 
 from . import confined, detection, listener
 from .parameters import check_choice
-from .render import Rendering
+from .render import Rendering, travel_time_s
 from .simulation import CrackResult
 
 __all__ = [
@@ -151,9 +151,8 @@ def _heard_window_ms(rendering: Rendering) -> tuple[float, float]:
     crack reaches the listener (a microphone 100 m away hears it 0.29 s later) to a
     while after its last crack does."""
     cracked = [c for c in rendering.cracks if c.cracked]
-    t0 = min(c.summary.crack_time_s for c in cracked)
-    delays = [listener.delay_s(rendering.listener, c.joint.body, c.joint.fluid.sound_speed_m_s,
-                               rendering.settings.air_distance_m) for c in cracked]
+    t0 = _first_crack_s(rendering)
+    delays = [travel_time_s(c, rendering.listener, rendering.settings) for c in cracked]
     first = min(delays)
     last = max(c.summary.crack_time_s - t0 + d for c, d in zip(cracked, delays, strict=True))
     return ((first - WAVEFORM_BEFORE_S) * 1e3, (last + WAVEFORM_AFTER_S) * 1e3)
@@ -163,21 +162,20 @@ def plot_waveform(rendering: Rendering, ax: Axes | None = None) -> Axes:
     """The listener's signal (pressure [Pa] or acceleration [m/s^2]) around the cracks,
     at the audio rate."""
     ax = _axes(ax)
-    times = [c.summary.crack_time_s for c in rendering.cracks if c.cracked]
-    t0 = min(times) if times else rendering.t_s[0]
-    t_ms = (rendering.t_s - t0) * 1e3
-    if times:
+    cracked = any(c.cracked for c in rendering.cracks)
+    t_ms = (rendering.t_s - _first_crack_s(rendering)) * 1e3
+    if cracked:
         ax.set_xlim(*_heard_window_ms(rendering))
     if rendering.signal.ndim == 1:
-        ax.plot(t_ms, rendering.signal, color="k", lw=0.6)
+        ax.plot(t_ms, rendering.signal, color=SIDE_COLOURS["center"], lw=0.6)
     else:
-        for channel, (name, color) in enumerate((("left", "tab:blue"), ("right", "tab:red"))):
-            ax.plot(t_ms, rendering.signal[:, channel], color=color, lw=0.6, label=name,
-                    alpha=0.8)
+        for channel, name in enumerate(("left", "right")):
+            ax.plot(t_ms, rendering.signal[:, channel], color=SIDE_COLOURS[name], lw=0.6,
+                    label=name, alpha=0.8)
         ax.legend(loc="upper right", fontsize="small")
-    ax.set_xlabel("time after the first crack [ms]" if times else "time [ms]")
-    quantity = "acceleration" if rendering.unit == "m/s^2" else "pressure"
-    ax.set_ylabel(f"{quantity} at the {rendering.listener} listener [{rendering.unit}]")
+    ax.set_xlabel("time after the first crack [ms]" if cracked else "time [ms]")
+    ax.set_ylabel(f"{_quantity(rendering)} at the {rendering.listener} listener"
+                  f" [{rendering.unit}]")
     ax.set_title(f"waveform, {rendering.samplerate_hz / 1e3:g} kHz")
     return ax
 
@@ -199,13 +197,12 @@ def plot_spectrogram(rendering: Rendering, ax: Axes | None = None) -> Axes:
     reference, reference_text = listener.LEVEL_REFERENCES[rendering.listener]
     level = 10.0 * np.log10(np.maximum(power, 1e-30) / reference**2)
     top = level.max()
-    times = [c.summary.crack_time_s for c in rendering.cracks if c.cracked]
-    t0 = (min(times) - rendering.start_s) if times else 0.0
+    t0 = _first_crack_s(rendering) - rendering.start_s  # spectrogram times start at 0
     keep = f >= 20.0
     mesh = ax.pcolormesh((t - t0) * 1e3, f[keep], level[keep], vmin=top - 80, vmax=top,
                          shading="auto", cmap="magma")
     ax.set_yscale("log")
-    if times:
+    if any(c.cracked for c in rendering.cracks):
         ax.set_xlim(*_heard_window_ms(rendering))
     ax.figure.colorbar(mesh, ax=ax, label=f"level [dB re {reference_text}]")
     ax.set_xlabel("time after the first crack [ms]")
@@ -249,8 +246,14 @@ SIDE_COLOURS = {"left": "tab:blue", "right": "tab:red", "center": "k"}
 
 
 def _first_crack_s(rendering: Rendering) -> float:
+    """When the first joint cracked [s]; the first sample's time if none did."""
     times = [c.summary.crack_time_s for c in rendering.cracks if c.cracked]
     return min(times) if times else rendering.t_s[0]
+
+
+def _quantity(rendering: Rendering) -> str:
+    """What the listener's signal is: ``"pressure"`` or ``"acceleration"``."""
+    return "acceleration" if rendering.unit == "m/s^2" else "pressure"
 
 
 def plot_sites(rendering: Rendering, ax: Axes | None = None) -> Axes:
@@ -267,8 +270,6 @@ def plot_sites(rendering: Rendering, ax: Axes | None = None) -> Axes:
         if crack.cracked:
             ax.plot((crack.summary.crack_time_s - t0) * 1e3, row, "o", ms=8,
                     color=SIDE_COLOURS[side])
-        else:
-            ax.plot([], [])
     pops = detection.detect(rendering.signal, rendering.samplerate_hz, rendering.start_s)
     heard_row = len(labels)
     for side in dict.fromkeys(pops.sides):
@@ -293,7 +294,6 @@ def _scenario_dashboard(rendering: Rendering) -> Figure:
     t0 = _first_crack_s(rendering)
     t_ms = (rendering.t_s - t0) * 1e3
     sides = ("left", "right") if rendering.signal.ndim == 2 else ("center",)
-    quantity = "acceleration" if rendering.unit == "m/s^2" else "pressure"
     top = float(np.max(np.abs(rendering.signal))) or 1.0
     first = None
     for row, side in enumerate(sides):
@@ -302,7 +302,7 @@ def _scenario_dashboard(rendering: Rendering) -> Figure:
         x = rendering.signal if side == "center" else rendering.signal[:, row]
         ax.plot(t_ms, x, color=SIDE_COLOURS[side], lw=0.6)
         ax.set_ylim(-1.1 * top, 1.1 * top)
-        ax.set_ylabel(f"{side} {quantity} [{rendering.unit}]")
+        ax.set_ylabel(f"{side} {_quantity(rendering)} [{rendering.unit}]")
         ax.set_title(f"{side} channel, {rendering.listener} listener")
     if any(c.cracked for c in rendering.cracks):
         first.set_xlim(*_heard_window_ms(rendering))

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import detection
-from .bubble import growth_threshold
 from .joint import RampAndHold, Thrust
 from .parameters import Parameters, check_range, quantity, replace
 from .render import hearing_options
@@ -151,11 +150,9 @@ def _nucleation(site: Site, factor: float) -> dict[str, float]:
     """The nucleation pressure with the tension below rest multiplied by ``factor``,
     at most the nucleus's Blake threshold (less :data:`BLAKE_MARGIN_PA`)."""
     joint = site.joint
-    fl, nu = joint.fluid, joint.nucleation
-    tension = joint.capsule.rest_pressure_pa - nu.pressure_pa
-    blake = growth_threshold(nu.radius_m, gas_pressure_pa=fl.gas_tension_pa,
-                             sigma=fl.surface_tension_n_m, p_v=fl.vapour_pressure_pa)
-    pressure = min(joint.capsule.rest_pressure_pa - tension * factor, blake - BLAKE_MARGIN_PA)
+    tension = joint.capsule.rest_pressure_pa - joint.nucleation.pressure_pa
+    pressure = min(joint.capsule.rest_pressure_pa - tension * factor,
+                   joint.growth_threshold_pa - BLAKE_MARGIN_PA)
     return {"nucleation.pressure_pa": max(pressure, -1e7)}
 
 

@@ -24,7 +24,8 @@ from .parameters import Parameters, check_choice, check_range, quantity
 from .simulation import CrackResult, simulate
 
 __all__ = ["FULL_SCALE", "HEARING_RTOL", "OVERSAMPLING", "SIDES", "AudioSettings", "Rendering",
-           "crack_step_s", "hear", "hearing_options", "metadata", "render", "save"]
+           "crack_step_s", "hear", "hearing_options", "metadata", "render", "save",
+           "travel_time_s"]
 
 #: Default calibration per listener: the signal that is digital full scale, in the
 #: listener's unit (:data:`cavitation.listener.UNITS`). Air: 20 Pa = 120 dB SPL, a
@@ -275,9 +276,10 @@ def _check_sound_options(listener_kind: str, samplerate_hz: int, level: str) -> 
 
 
 def _signal_at_listener(crack: CrackResult, listener_kind: str, settings: AudioSettings,
-                          samplerate_hz: int, start_s: float, duration_s: float) -> np.ndarray:
+                        samplerate_hz: int, start_s: float, duration_s: float,
+                        delay: float) -> np.ndarray:
     """One crack's signal at the listener, in its unit (Pa or m/s^2), at the audio rate,
-    from ``start_s``."""
+    from ``start_s``; ``delay`` is its :func:`travel_time_s` [s]."""
     if not crack.cracked:
         return np.zeros(round(duration_s * samplerate_hz))
     joint = crack.joint
@@ -288,7 +290,6 @@ def _signal_at_listener(crack: CrackResult, listener_kind: str, settings: AudioS
     # microphone hears the whole crack, later.
     fade = np.clip((_window_end_s(crack) - crack.t_s) / FADE_OUT_S, 0.0, 1.0)
     source = crack.source_volume_accel_m3_s2 * (0.5 - 0.5 * np.cos(math.pi * fade))
-    delay = _delay_s(crack, listener_kind, settings)
     extra = np.arange(1, math.ceil(delay / step_s) + 2)
     t = np.concatenate([crack.t_s, crack.t_s[-1] + step_s * extra])
     p = listener.listener_signal(
@@ -311,8 +312,9 @@ def _window_end_s(crack: CrackResult) -> float:
     return float(crack.t_s[-1]) if crack.t_s[-1] < end - 1.5 * step else end
 
 
-def _delay_s(crack: CrackResult, listener_kind: str, settings: AudioSettings) -> float:
-    """Time from a crack's cavity to the listener [s] (:func:`listener.delay_s`)."""
+def travel_time_s(crack: CrackResult, listener_kind: str, settings: AudioSettings) -> float:
+    """Time the sound of a crack takes from its cavity to the listener [s]
+    (:func:`cavitation.listener.delay_s`)."""
     return listener.delay_s(listener_kind, crack.joint.body, crack.joint.fluid.sound_speed_m_s,
                             settings.air_distance_m)
 
@@ -359,19 +361,20 @@ def hear(
     full_scale = FULL_SCALE[listener_kind] if full_scale is None else full_scale
 
     cracked = [c for c in cracks if c.cracked]
+    delays = [travel_time_s(c, listener_kind, settings) if c.cracked else 0.0 for c in cracks]
     first = min((c.summary.crack_time_s for c in cracked), default=cracks[0].t_s[-1])
-    last = max((_window_end_s(c) + _delay_s(c, listener_kind, settings) for c in cracked),
-               default=first)
+    last = max((_window_end_s(c) + d for c, d in zip(cracks, delays, strict=True)
+                if c.cracked), default=first)
     # Start on the first crack's own sample grid, so its fine series is read exactly:
     # the padding before it, moved on by its sound's travel time in whole steps of
     # ARRIVAL_STEP_S, which every simulation grid and audio rate divides.
     step_s = cracks[0].settings["output_step_s"]
-    arrival = min((_delay_s(c, listener_kind, settings) for c in cracked), default=0.0)
+    arrival = min((d for c, d in zip(cracks, delays, strict=True) if c.cracked), default=0.0)
     start_s = (first - round(settings.pad_before_s / step_s) * step_s
                + ARRIVAL_STEP_S * math.floor(arrival / ARRIVAL_STEP_S))
     duration_s = (last - start_s) + settings.pad_after_s
     sounds = [_signal_at_listener(c, listener_kind, settings, samplerate_hz, start_s,
-                                    duration_s) for c in cracks]
+                                  duration_s, d) for c, d in zip(cracks, delays, strict=True)]
     if all(side == "center" for side in sides):
         pressure = np.sum(sounds, axis=0)
     else:

@@ -624,9 +624,7 @@ def _check_recess(joint: Joint) -> None:
 def _check_nucleus_grows(joint: Joint) -> None:
     # The growth threshold is below the vapour pressure, so below any valid resting
     # pressure too: a joint that passes this check starts out below its threshold.
-    fl, nu = joint.fluid, joint.nucleation
-    limit = bubble.growth_threshold(nu.radius_m, gas_pressure_pa=fl.gas_tension_pa,
-                                    sigma=fl.surface_tension_n_m, p_v=fl.vapour_pressure_pa)
+    nu, limit = joint.nucleation, joint.growth_threshold_pa
     if nu.pressure_pa >= limit:
         raise ValueError(
             f"nucleation.pressure_pa = {nu.pressure_pa:g} Pa is too high for a nucleus of"

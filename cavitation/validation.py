@@ -330,6 +330,11 @@ def group(name: str, people: int = PEOPLE, seed: int = PEOPLE_SEED
     return tuple(study_group(name, people, seed=seed))
 
 
+def _joints_cracked(name: str, people: int = PEOPLE, seed: int = PEOPLE_SEED) -> float:
+    """Joints cracked per thrust in :func:`group` ``name``, heard or not."""
+    return float(np.mean([r.joints_cracked for r in group(name, people, seed)]))
+
+
 def pops_of(name: str, people: int = PEOPLE, seed: int = PEOPLE_SEED) -> GroupPops:
     """The pops of :func:`group` ``name``, pooled."""
     return detection.group_pops([r.pops for r in group(name, people, seed)])
@@ -353,8 +358,8 @@ def thrust_rows(people: int = PEOPLE, seed: int = PEOPLE_SEED) -> list[ThrustRow
     for figure in THRUST_FIGURES:
         value, low, high = figure.measure(pops_of(figure.group, people, seed))
         fitted, borrowed = _fitted(figure, figure.presets[0])
-        kind = Row("", figure, value, "", fitted, borrowed).kind  # type: ignore[arg-type]
-        rows.append(ThrustRow(figure, value, low, high, _verdict(figure, value), kind))
+        rows.append(ThrustRow(figure, value, low, high, _verdict(figure, value),
+                              _kind(fitted, borrowed)))
     return rows
 
 
@@ -411,7 +416,7 @@ def distribution_table(people: int = PEOPLE, seed: int = PEOPLE_SEED) -> str:
         g = pops_of(name, people, seed)
         shares = " | ".join(f"{100 * v:.0f} %" for v in g.distribution().values())
         recordings = group(name, people, seed)
-        cracked = np.mean([r.joints_cracked for r in recordings])
+        cracked = _joints_cracked(name, people, seed)
         together = _with_interval(*_share(*_levels_together(recordings)))
         lines.append(f"| {name} (model, {g.people} people) | {shares} |"
                      f" {g.counts.min()}-{g.counts.max()} | {cracked:.2f} | {together} |")
@@ -500,12 +505,18 @@ class Row:
 
     @property
     def kind(self) -> str:
-        """``"fitted"``, ``"set by fitted ..."`` or ``"predicted"``."""
-        if self.fitted:
-            return f"fitted ({', '.join(self.fitted)})"
-        if self.borrowed:
-            return f"set by {', '.join(self.borrowed)}, fitted to another figure"
-        return "predicted"
+        """``"fitted"``, ``"set by fitted ..."`` or ``"predicted"`` (:func:`_kind`)."""
+        return _kind(self.fitted, self.borrowed)
+
+
+def _kind(fitted: tuple[str, ...], borrowed: tuple[str, ...]) -> str:
+    """How a row stands: fitted to its figure, set by constants fitted to another, or
+    predicted."""
+    if fitted:
+        return f"fitted ({', '.join(fitted)})"
+    if borrowed:
+        return f"set by {', '.join(borrowed)}, fitted to another figure"
+    return "predicted"
 
 
 def _verdict(target: Target | ThrustFigure, value: float) -> str:
@@ -692,7 +703,7 @@ def print_thrusts(people: int = PEOPLE) -> None:
               + f", heard by {study.sensors} (model: {study.listener})\n")
         print(thrust_table(rows, key))
         heard = pops_of(key, people).mean
-        cracked = float(np.mean([r.joints_cracked for r in group(key, people)]))
+        cracked = _joints_cracked(key, people)
         print(f"\nJoints cracked per thrust: {cracked:.2f}; pops heard: {heard:.2f}."
               " Fewer pops than cracks: joints of one side crack too close together to be"
               " told apart, or too faintly. Where the cracks themselves fall short of the"
