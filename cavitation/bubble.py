@@ -36,6 +36,7 @@ After the event the cavity holds gas that slowly re-dissolves:
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,8 +49,10 @@ FloatOrArray = float | np.ndarray
 """A number or an array of numbers, in the unit the parameter's docstring gives."""
 
 __all__ = [
+    "BUDGET_S",
     "MODELS",
     "BubbleSolution",
+    "IntegrationError",
     "check_model",
     "dissolution_time",
     "dissolving_radius",
@@ -76,6 +79,39 @@ MODELS = ("keller_miksis", "rayleigh_plesset")
 #: radius. The time still to go to R = 0 is then below 1e-7 of the collapse time
 #: (near the end R ~ (t_c - t)^(2/5), Rayleigh 1917).
 EMPTY_COLLAPSE_FRACTION = 1e-3
+
+#: Computing time (CPU, not wall clock) one integration on scipy's stiff integrators
+#: (LSODA, then Radau where :mod:`cavitation.simulation` falls back) may take before it
+#: is given up with an :class:`IntegrationError` [s]. The compiled path is bounded by its
+#: own step count (:data:`cavitation._compiled.MAX_STEPS`); past it, it hands the
+#: problem to these.
+BUDGET_S = 10.0
+
+
+class IntegrationError(ValueError):
+    """Valid parameters that make the problem too stiff or too singular to follow: the
+    integrator failed, broke down to a non-finite value, or ran past :data:`BUDGET_S`."""
+
+
+def within_budget(fun: Callable, what: str, t_end: float, advice: str, *,
+                  variable: str = "t = ", unit: str = "s") -> Callable:
+    """``fun(t, y)`` that raises :class:`IntegrationError` once :data:`BUDGET_S` of CPU
+    time has passed since this call (a paused process waits, and is not charged).
+
+    ``what`` names the integration in the message (``"bubble.solve"``), ``t_end`` is the
+    end of its span, in ``unit``, of the integration ``variable``, and ``advice`` says
+    what to change.
+    """
+    deadline = time.process_time() + BUDGET_S
+
+    def budgeted(t: float, y: np.ndarray):
+        if time.process_time() > deadline:
+            raise IntegrationError(
+                f"{what} did not finish within {BUDGET_S:g} s of computing"
+                f" (at {variable}{t:g} {unit} of {t_end:g} {unit}): {advice}")
+        return fun(t, y)
+
+    return budgeted
 
 
 def compiled_path():
@@ -222,6 +258,9 @@ class BubbleSolution:
     model: str
 
 
+_STIFF_BUBBLE = "too stiff or singular to follow; try a smaller rtol or a shorter t_end"
+
+
 def solve(
     R0: float,
     t_end: float,
@@ -289,6 +328,14 @@ def solve(
     -------
     BubbleSolution
         ``t`` [s], ``R`` [m], ``Rdot`` [m/s], ``Rddot`` [m/s^2].
+
+    Raises
+    ------
+    ValueError
+        On a value out of range, an unknown model or method.
+    IntegrationError
+        (a ``ValueError``) If LSODA fails, breaks down to a non-finite radius, or runs
+        past :data:`BUDGET_S` of computing.
 
     Notes
     -----
@@ -376,15 +423,17 @@ def solve(
 
         # A breakdown shows as non-finite values, checked below with a clear error.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            sol = solve_ivp(rhs, (0.0, t_end), [R0, Rdot0], method="LSODA", rtol=rtol,
+            sol = solve_ivp(within_budget(rhs, "bubble.solve", t_end, _STIFF_BUBBLE),
+                            (0.0, t_end), [R0, Rdot0], method="LSODA", rtol=rtol,
                             atol=atol, t_eval=t_eval, events=events or None)
         if sol.status < 0:
-            raise RuntimeError(f"bubble.solve failed at t = {sol.t[-1]:g} s: {sol.message}")
+            raise IntegrationError(f"bubble.solve failed at t = {sol.t[-1]:g} s"
+                                   f" ({sol.message}): {_STIFF_BUBBLE}")
         t, (R, Rdot), status = sol.t, sol.y, sol.status
     if not (np.all(np.isfinite(R)) and np.all(np.isfinite(Rdot))):
         bad = t[np.argmin(np.isfinite(R) & np.isfinite(Rdot))]
-        raise RuntimeError(f"bubble.solve: the integration broke down at t = {bad:g} s"
-                           " (non-finite radius); try a smaller rtol or a shorter t_end")
+        raise IntegrationError(f"bubble.solve: the integration broke down at t = {bad:g} s"
+                           f" (non-finite radius): {_STIFF_BUBBLE}")
     if p_inf_of_t is None:
         Rddot = radial_acceleration(R, Rdot, p_inf_0, **liquid)
     elif samples is not None:
@@ -517,6 +566,9 @@ def epstein_plesset_rate(R, s, f, D, L, p, sigma):
     return -D * L * drive * (2.0 * s / R + 2.0 / math.sqrt(math.pi * D))
 
 
+_STIFF_DISSOLVING = "the bubble's dissolution could not be followed with these gas properties"
+
+
 def _epstein_plesset(R0: float, s_end: float, *, p_liquid: float, gas_tension: float,
                      ostwald: float, diffusivity: float, sigma: float) -> tuple[bool, float, float]:
     """Integrate Epstein-Plesset in ``s = sqrt(t)`` up to ``s_end`` or dissolution.
@@ -539,8 +591,15 @@ def _epstein_plesset(R0: float, s_end: float, *, p_liquid: float, gas_tension: f
         return y[0] - level
 
     gone.terminal = True
-    sol = solve_ivp(lambda s, y: [epstein_plesset_rate(y[0], s, *args)], (0.0, s_end), [R0],
-                    method="LSODA", rtol=rtol, atol=atol, events=gone)
+    def rate(s: float, y: np.ndarray) -> list[float]:
+        return [epstein_plesset_rate(y[0], s, *args)]
+
+    sol = solve_ivp(within_budget(rate, "dissolution", s_end, _STIFF_DISSOLVING,
+                                  variable="sqrt(t) = ", unit="s^0.5"), (0.0, s_end),
+                    [R0], method="LSODA", rtol=rtol, atol=atol, events=gone)
+    if sol.status < 0:
+        raise IntegrationError(f"dissolution failed at sqrt(t) = {sol.t[-1]:g} s^0.5"
+                               f" ({sol.message}): {_STIFF_DISSOLVING}")
     if sol.status == 1:
         return True, float(sol.t_events[0][0]), level
     return False, float(sol.t[-1]), float(sol.y[0][-1])
@@ -586,6 +645,12 @@ def dissolution_time(
     -------
     float
         Dissolution time [s]; ``inf`` if the liquid is saturated or supersaturated.
+
+    Raises
+    ------
+    IntegrationError
+        (a ``ValueError``) If the integration fails, runs past :data:`BUDGET_S`, or the
+        bubble has not dissolved by four times its quasi-steady time.
     """
     if gas_tension >= p_liquid:
         return math.inf
@@ -595,7 +660,8 @@ def dissolution_time(
                                        gas_tension=gas_tension, ostwald=ostwald,
                                        diffusivity=diffusivity, sigma=sigma)
     if not dissolved:
-        raise RuntimeError("dissolution_time: the bubble did not dissolve in the time bound")
+        raise IntegrationError("dissolution_time: the bubble did not dissolve within four times"
+                               f" its quasi-steady time, {bound:g} s: {_STIFF_DISSOLVING}")
     # The last 1e-3 R0 dissolves in (1e-3)^2 of the time: negligible.
     return s**2
 

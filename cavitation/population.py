@@ -297,7 +297,7 @@ def record_group(people: Sequence[Scenario], listener_kind: str, *,
     for index, person in enumerate(people):
         try:
             recordings.append(record(person, listener_kind))
-        except (ValueError, RuntimeError) as err:  # say who: a group is long to redo
+        except ValueError as err:  # say who: a group is long to redo
             raise type(err)(f"{person.file_stem}: {err}") from err
         if progress is not None:
             progress(index + 1, len(people))

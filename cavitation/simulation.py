@@ -28,7 +28,6 @@ time the residual gas takes to dissolve (the refractory time) from
 from __future__ import annotations
 
 import math
-import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from types import MappingProxyType
 import numpy as np
 
 from . import bubble, confined, radiation
+from .bubble import IntegrationError
 from .fluid import capsule_pressure, dissolved_gases, pressure_law_rate
 from .joint import KNUCKLE, Joint, Loading, RampAndHold, as_loading, gap_acceleration
 from .parameters import check_choice, check_range
@@ -219,17 +219,6 @@ class CrackResult:
         """Cavity volume ``4/3 pi R^3`` [m^3]."""
         return 4.0 / 3.0 * math.pi * self.radius_m**3
 
-
-class IntegrationError(ValueError):
-    """Valid parameters that make the joint too stiff or its cavity too singular to follow:
-    the integrator failed, or ran past :data:`BUDGET_S`."""
-
-
-#: Computing time (CPU, not wall clock) one phase of a simulation may take on the stiff
-#: integrators (LSODA, then Radau) before it is given up with an
-#: :class:`IntegrationError` [s]. The compiled path hands a problem to them when its own
-#: steps would be too many.
-BUDGET_S = 10.0
 
 _TOO_STIFF = ("these parameters make the joint too stiff or its cavity too singular to"
               " follow; values further from the ends of their ranges will do")
@@ -435,18 +424,12 @@ def _confined_rates(joint: Joint, loading: Loading, t: float, y: np.ndarray,
 def _stiff_solve(fun, span: tuple, y0, *, phase: str, **options):
     """``solve_ivp`` with LSODA, and with Radau if LSODA gives up: a film of a few
     micrometres is so stiff (its squeeze rate 1e11 1/s) that LSODA fails on its first
-    step, where the implicit Runge-Kutta method answers. Both within :data:`BUDGET_S`
-    of computing, or :class:`IntegrationError`; then checked (:func:`_check_integration`)."""
+    step, where the implicit Runge-Kutta method answers. Both together within
+    :data:`cavitation.bubble.BUDGET_S` of computing, or :class:`IntegrationError`; then
+    checked (:func:`_check_integration`)."""
     from scipy.integrate import solve_ivp  # imported when used: it is slow to import
 
-    deadline = time.process_time() + BUDGET_S  # computing time: a paused process waits
-
-    def budgeted(t: float, y: np.ndarray):
-        if time.process_time() > deadline:
-            raise IntegrationError(
-                f"simulate: the {phase} phase did not finish within {BUDGET_S:g} s of"
-                f" computing (at t = {t:g} s of {span[1]:g} s): {_TOO_STIFF}")
-        return fun(t, y)
+    budgeted = bubble.within_budget(fun, f"simulate: the {phase} phase", span[1], _TOO_STIFF)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # LSODA's own complaint; judged below

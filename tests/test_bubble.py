@@ -276,10 +276,25 @@ def test_compiled_path_is_scipy_rk45_compiled(case):
 
 
 def test_a_solve_that_breaks_down_is_an_error_not_nan():
-    # A bubble driven 10 atm over a 50 m/s "sound speed": LSODA returns NaN radii.
-    with pytest.raises(RuntimeError, match="the integration broke down at t ="):
+    # A bubble driven 10 atm over a 50 m/s "sound speed": LSODA returns NaN radii. A
+    # documented error (a ValueError: one line at the command line), not a RuntimeError.
+    with pytest.raises(bubble.IntegrationError, match="the integration broke down at t ="):
         bubble.solve(1.4e-3, 2e-4, R_eq=1.4e-4, p_inf=1e6, model="rayleigh_plesset", c=50,
                      kappa=1.0, sigma=0.0, rtol=1e-8)
+
+
+def test_lsoda_stops_at_its_budget(monkeypatch):
+    # bubble.solve on LSODA, and the dissolution's LSODA fallback, give up after
+    # BUDGET_S of computing with a documented error: here a budget of 0.
+    monkeypatch.setattr(bubble, "BUDGET_S", 0.0)
+    with pytest.raises(bubble.IntegrationError,
+                       match=r"bubble.solve did not finish within 0 s of computing \(at t = "):
+        bubble.solve(1e-3, 1e-4, p_inf=1e5, method="lsoda")
+    monkeypatch.setattr(bubble, "compiled_path", lambda: None)
+    with pytest.raises(bubble.IntegrationError,
+                       match=r"dissolution did not finish .* \(at sqrt\(t\) = .* s\^0.5 of"):
+        bubble.dissolution_time(1e-4, p_liquid=1e5, gas_tension=0.5e5, ostwald=0.015,
+                                diffusivity=2e-9, sigma=0.07)
 
 
 def test_without_the_compiled_path_lsoda_answers(monkeypatch):

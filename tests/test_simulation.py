@@ -276,7 +276,7 @@ def test_integrator_failure_is_an_error_not_nan():
 def test_a_stiff_integration_stops_at_its_budget(monkeypatch):
     # The stiff integrators give up after BUDGET_S of computing, with a documented error:
     # here a budget of 0 on a loading the compiled path cannot take (a Python function).
-    monkeypatch.setattr(cv.simulation, "BUDGET_S", 0.0)
+    monkeypatch.setattr(cv.bubble, "BUDGET_S", 0.0)
     pull = FunctionLoading(lambda t: 60.0 * min(t / 0.6, 1.0), duration_s=1.0)
     with pytest.raises(cv.simulation.IntegrationError,
                        match=r"the opening phase did not finish within 0 s of computing"):
