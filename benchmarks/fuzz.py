@@ -194,8 +194,9 @@ def main() -> None:
                     log.flush()
                 done = sum(counts.values())
                 if done % 100 == 0:
-                    print(f"{done}/{len(cases)} cases, {time.perf_counter() - start:.0f} s",
-                          flush=True)
+                    so_far = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                    print(f"{done}/{len(cases)} cases, {time.perf_counter() - start:.0f} s:"
+                          f" {so_far}", flush=True)
     print(f"\n{len(cases)} cases (seed {args.seed}, budget {args.budget:g} s each):\n")
     print("| outcome | cases |\n|---|---|")
     for outcome in ("cracked", "no crack", "documented error", "too stiff (documented)",

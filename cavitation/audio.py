@@ -44,8 +44,11 @@ __all__ = [
     "to_samplerate",
 ]
 
-SAMPLERATES_HZ = (44100, 48000, 96000)
-"""Output sample rates [Hz]."""
+SAMPLERATES_HZ = (8000, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 192000)
+"""Output sample rates [Hz]: telephone and speech corpora (8, 16 kHz), the rates of
+audio-ML corpora (22.05, 24, 32 kHz), CD and video (44.1, 48 kHz), and production rates
+(88.2, 96, 192 kHz). Each has the same anti-aliasing specification
+(:data:`PASSBAND_FRACTION`, :data:`STOPBAND_DB`)."""
 
 LEVELS = ("calibrated", "normalised")
 """Ways to turn pascals into digital samples."""
@@ -92,18 +95,27 @@ def _lowpass_taps(rate_hz: Fraction, pass_hz: float, stop_hz: float) -> np.ndarr
                             fs=float(rate_hz))
 
 
+def _first_factor(input_rate_hz: int, samplerate_hz: int) -> int:
+    """Whole factor of the first decimation: at most to ``FIRST_STAGE_MARGIN`` times the
+    output rate, and, of those, the one that leaves the smallest denominator to the
+    exact ratio after it (the second filter's length grows with it), the largest on a
+    tie. From 1 MHz to 22.05 kHz: by 10, leaving 441/2000 (by 11 would leave
+    4851/20000)."""
+    most = max(input_rate_hz // (FIRST_STAGE_MARGIN * samplerate_hz), 1)
+    return min(range(1, most + 1),
+               key=lambda f: (Fraction(samplerate_hz * f, input_rate_hz).denominator, -f))
+
+
 def _stages(input_rate_hz: int, samplerate_hz: int) -> tuple[int, np.ndarray | None, int, int,
                                                              np.ndarray]:
     """``(factor, taps, up, down, taps)``: decimate by ``factor`` (1: no first stage),
     then resample by ``up / down``, each with its anti-aliasing filter."""
     pass_hz = PASSBAND_FRACTION * samplerate_hz
-    factor = input_rate_hz // (FIRST_STAGE_MARGIN * samplerate_hz)
+    factor = _first_factor(input_rate_hz, samplerate_hz)
     first = None
     if factor >= 2:  # stop what would fold onto the output band at the lower rate
         stop_hz = input_rate_hz / factor - 0.5 * samplerate_hz
         first = _lowpass_taps(Fraction(input_rate_hz), pass_hz, stop_hz)
-    else:
-        factor = 1
     ratio = Fraction(samplerate_hz * factor, input_rate_hz)
     up, down = ratio.numerator, ratio.denominator
     if down > MAX_RATIO_DENOMINATOR:
@@ -181,8 +193,8 @@ def to_samplerate(
         Increasing sample times [s].
     x : ndarray
         Signal at ``t_s``, any unit (here pascals).
-    samplerate_hz : {44100, 48000, 96000}
-        Output sample rate [Hz].
+    samplerate_hz : int
+        Output sample rate [Hz], one of :data:`SAMPLERATES_HZ`.
     start_s, duration_s : float
         Time of the first output sample [s] and length of the output [s].
     input_rate_hz : int, optional

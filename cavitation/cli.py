@@ -95,7 +95,8 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="distance from the joint to the microphone [m], 0.01-100 (air"
                    " listener; default 0.1)")
     r.add_argument("--samplerate", type=int, choices=audio.SAMPLERATES_HZ, default=48000,
-                   metavar="HZ", help="sample rate [Hz]: 44100, 48000 or 96000 (default 48000)")
+                   metavar="HZ", help="sample rate [Hz]: "
+                   + ", ".join(map(str, audio.SAMPLERATES_HZ)) + " (default 48000)")
     r.add_argument("--format", choices=("wav", "flac"), default="wav",
                    help="audio file format (default: wav)")
     r.add_argument("--subtype", choices=("PCM_16", "PCM_24", "FLOAT"), default="PCM_24",

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from .parameters import Parameters, check_choice, check_range, quantity
 from .simulation import CrackResult, simulate
 
 __all__ = ["FULL_SCALE", "HEARING_RTOL", "OVERSAMPLING", "SIDES", "AudioSettings", "Rendering",
-           "crack_step_s", "hear", "hearing_options", "metadata", "render", "save",
+           "crack_step_s", "grid_factor", "hear", "hearing_options", "metadata", "render", "save",
            "travel_time_s"]
 
 #: Default calibration per listener: the signal that is digital full scale, in the
@@ -34,13 +35,20 @@ __all__ = ["FULL_SCALE", "HEARING_RTOL", "OVERSAMPLING", "SIDES", "AudioSettings
 #: 100 g), over a knuckle crack (a few hundred m/s^2) and far over a spinal pop.
 FULL_SCALE = {"air": 20.0, "contact": 1.0e5, "accelerometer": 1.0e3}
 
-#: A crack that is to be heard is simulated on a grid of this many samples per audio
-#: sample (288 kHz for 48 kHz audio) unless ``output_step_s`` is given. Against a 1 us
+#: A crack that is to be heard is simulated on a grid of at least this many samples per
+#: audio sample (288 kHz for 48 kHz audio) unless ``output_step_s`` is given, and at
+#: least :data:`MIN_GRID_HZ` (:func:`crack_step_s`). Against a 1 us
 #: grid the sound then differs by -67.5, -71.7 and -84.4 dB of its peak at 44.1, 48 and
 #: 96 kHz (the linear reading of the retarded time on the grid), its peak level by
 #: 0.003 dB at most, and its first collapse time by 1e-8. 8 samples gained 1-4 dB of
 #: that for 10 % more time per render; 4 lost 6-14 dB.
 OVERSAMPLING = 6
+
+#: The crack's grid is never coarser than 6 x 44.1 kHz [Hz]: below it, the part of the
+#: crack's spectrum above the grid's Nyquist frequency (the collapse is sharp) would fold
+#: onto the audio band before any filter could stop it. Low audio rates (8-32 kHz) take
+#: a whole multiple of their rate above it: 272 kHz for 8 and 16 kHz.
+MIN_GRID_HZ = 264_600
 
 
 #: Relative tolerance of a crack that is to be heard, unless ``rtol`` is given. Its
@@ -50,9 +58,22 @@ OVERSAMPLING = 6
 HEARING_RTOL = 1e-7
 
 
+def grid_factor(samplerate_hz: int) -> int:
+    """Samples of the crack's grid per audio sample at ``samplerate_hz`` [Hz]: at least
+    :data:`OVERSAMPLING`, and enough for :data:`MIN_GRID_HZ`; even, where the rate is an
+    odd multiple of 50 Hz, so that :data:`ARRIVAL_STEP_S` stays a whole number of steps."""
+    samplerate_hz = audio.check_samplerate(samplerate_hz)
+    factor = max(OVERSAMPLING, math.ceil(MIN_GRID_HZ / samplerate_hz))
+    arrival = Fraction(ARRIVAL_STEP_S).limit_denominator(10**9)
+    while (arrival * factor * samplerate_hz).denominator != 1:
+        factor += 1
+    return factor
+
+
 def crack_step_s(samplerate_hz: int) -> float:
-    """Output step [s] of a crack simulated to be heard at ``samplerate_hz`` [Hz]."""
-    return 1.0 / (OVERSAMPLING * audio.check_samplerate(samplerate_hz))
+    """Output step [s] of a crack simulated to be heard at ``samplerate_hz`` [Hz]:
+    :func:`grid_factor` steps per audio sample."""
+    return 1.0 / (grid_factor(samplerate_hz) * samplerate_hz)
 
 
 def hearing_options(samplerate_hz: int) -> dict[str, float]:
@@ -62,8 +83,8 @@ def hearing_options(samplerate_hz: int) -> dict[str, float]:
 
     Parameters
     ----------
-    samplerate_hz : {44100, 48000, 96000}
-        Audio sample rate [Hz].
+    samplerate_hz : int
+        Audio sample rate [Hz], one of :data:`cavitation.audio.SAMPLERATES_HZ`.
 
     Returns
     -------
@@ -133,7 +154,7 @@ class Rendering:
     listener : str
         ``"air"``, ``"contact"`` or ``"accelerometer"``.
     samplerate_hz : int
-        Audio sample rate [Hz].
+        Audio sample rate [Hz], one of :data:`cavitation.audio.SAMPLERATES_HZ`.
     start_s : float
         Simulation time of the first audio sample [s].
     signal : ndarray
@@ -232,8 +253,8 @@ def render(
     listener_kind : {"air", "contact", "accelerometer"}, optional
         Microphone in air, microphone on the skin over the joint, or accelerometer on
         the skin (:mod:`cavitation.listener`).
-    samplerate_hz : {44100, 48000, 96000}, optional
-        Audio sample rate [Hz].
+    samplerate_hz : int, optional
+        Audio sample rate [Hz], one of :data:`cavitation.audio.SAMPLERATES_HZ`.
     level : {"calibrated", "normalised"}, optional
         Calibrated: ``full_scale`` is digital full scale. Normalised: peak at -1 dBFS.
     full_scale : float, optional

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cavitation import audio
-from cavitation.render import OVERSAMPLING
+from cavitation.render import ARRIVAL_STEP_S, MIN_GRID_HZ, OVERSAMPLING, grid_factor
 
 RATE_IN = 1_000_000
 T_IN = np.arange(0.0, 0.2, 1.0 / RATE_IN)
@@ -37,8 +37,10 @@ def test_tones_just_above_output_nyquist_are_suppressed(fs, ratio):
 
 
 @pytest.mark.parametrize("fs", audio.SAMPLERATES_HZ)
-@pytest.mark.parametrize("f", [1000.0, 15000.0])
-def test_tones_in_the_pass_band_pass_unchanged(fs, f):
+@pytest.mark.parametrize("fraction", [None, 0.4])
+def test_tones_in_the_pass_band_pass_unchanged(fs, fraction):
+    # 1 kHz, and near the pass band's edge (PASSBAND_FRACTION 0.42 of the rate).
+    f = 1000.0 if fraction is None else fraction * fs
     out = _resample(np.sin(2 * np.pi * f * T_IN), fs)
     expected = np.sin(2 * np.pi * f * np.arange(out.size) / fs)
     inner = slice(out.size // 10, -out.size // 10)
@@ -55,10 +57,10 @@ def test_a_pulse_keeps_its_time():
     assert np.argmax(out) == round(t0 * 48000)
 
 
-def test_samplerate_must_be_one_of_the_three():
-    with pytest.raises(ValueError, match=r"samplerate_hz = 22050 Hz is not available; valid "
-                                         r"choices: 44100, 48000, 96000 Hz"):
-        _resample(np.zeros_like(T_IN), 22050)
+def test_samplerate_must_be_a_common_one():
+    with pytest.raises(ValueError, match=r"samplerate_hz = 11025 Hz is not available; valid "
+                                         r"choices: 8000, 16000, 22050, .*, 192000 Hz"):
+        _resample(np.zeros_like(T_IN), 11025)
 
 
 def test_features_of_a_one_pascal_tone():
@@ -203,12 +205,24 @@ def test_fft_decimation_gives_resample_polys_samples(n, down, taps):
 
 
 @pytest.mark.parametrize("fs", audio.SAMPLERATES_HZ)
-@pytest.mark.parametrize("oversampling", [OVERSAMPLING, 8])
+def test_the_render_grid_is_fine_and_keeps_the_arrival_step_whole(fs):
+    # At least OVERSAMPLING samples per audio sample and at least MIN_GRID_HZ, so the
+    # crack's spectrum folds no more at 8 kHz than at 44.1 kHz; and the sound's travel
+    # time moves the start by whole grid steps at every rate.
+    factor = grid_factor(fs)
+    assert factor >= OVERSAMPLING and factor * fs >= MIN_GRID_HZ
+    assert factor * fs * ARRIVAL_STEP_S == pytest.approx(round(factor * fs * ARRIVAL_STEP_S),
+                                                         abs=1e-9)
+
+
+@pytest.mark.parametrize("fs", audio.SAMPLERATES_HZ)
+@pytest.mark.parametrize("oversampling", ["render", 8])
 def test_render_grid_decimation_suppresses_above_nyquist_and_passes_below(fs, oversampling):
-    # A render reads the crack at OVERSAMPLING (6) times the audio rate: one whole-factor
-    # decimation by the FFT path; at 8 times, a short first stage comes before it. Same
-    # limits as on the 1 MHz grid above.
-    rate = oversampling * fs
+    # A render reads the crack at grid_factor (6 to 34) times the audio rate: a
+    # whole-factor decimation, by the FFT path, with a short first stage before it
+    # where the factor is large; at 8 times, another split. Same limits as on the 1 MHz
+    # grid above.
+    rate = (grid_factor(fs) if oversampling == "render" else oversampling) * fs
     t = np.arange(0.0, 0.1, 1.0 / rate)
 
     def resample(x):

@@ -48,7 +48,7 @@ def test_set_changes_a_parameter_and_the_loading(tmp_path):
         (["--set", "mass_kg=1", "--set", "mass_kg=2"], "--set mass_kg is given twice"),
         (["--preset", ""], "unknown preset ''; valid choices: knuckle"),
         (["--distance", "100", "--subtype", "PCM_16"], "below one step of PCM_16"),
-        (["--samplerate", "22050"], "argument --samplerate: invalid choice: 22050"),
+        (["--samplerate", "11025"], "argument --samplerate: invalid choice: 11025"),
         (["--listener", "ear"], "argument --listener: invalid choice: 'ear'"),
         (["--format", "flac", "--subtype", "FLOAT"], "unknown subtype for flac 'FLOAT'"),
         (["--distance", "0"], "air_distance_m = 0.0 m is out of range; valid range:"
