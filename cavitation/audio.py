@@ -2,8 +2,9 @@
 
 The signal stays in pascals through :func:`to_samplerate` (and the body's filter) and
 :func:`add_noise`; :func:`to_digital` is the one step that turns it into digital
-samples, either calibrated (a stated number of pascals is digital full scale, so a
-louder crack is a louder file) or peak-normalised. :func:`features` measures the
+samples: calibrated (a stated number of pascals is digital full scale, so a louder
+crack is a louder file), normalised to a true-peak ceiling, or set to a loudness in
+LUFS (:func:`loudness_lufs`, :func:`true_peak_dbtp`). :func:`features` measures the
 waveform itself. No file I/O here: :mod:`cavitation.io` writes the files.
 """
 
@@ -37,11 +38,14 @@ __all__ = [
     "add_noise",
     "character",
     "check_samplerate",
+    "digital_gain",
     "envelope",
     "features",
+    "loudness_lufs",
     "pop_peaks",
     "to_digital",
     "to_samplerate",
+    "true_peak_dbtp",
 ]
 
 SAMPLERATES_HZ = (8000, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 192000)
@@ -50,15 +54,22 @@ audio-ML corpora (22.05, 24, 32 kHz), CD and video (44.1, 48 kHz), and productio
 (88.2, 96, 192 kHz). Each has the same anti-aliasing specification
 (:data:`PASSBAND_FRACTION`, :data:`STOPBAND_DB`)."""
 
-LEVELS = ("calibrated", "normalised")
-"""Ways to turn pascals into digital samples."""
+LEVELS = ("calibrated", "normalised", "loudness")
+"""Ways to turn pascals into digital samples: calibrated (a stated signal is full
+scale), normalised (true peak at :data:`TRUE_PEAK_CEILING_DBTP`), loudness (a target
+in LUFS, :func:`loudness_lufs`, under the same ceiling)."""
 
 #: Stop-band attenuation of the anti-aliasing filter [dB]: 16-bit audio has 96 dB.
 STOPBAND_DB = 100.0
 #: Pass band edge as a fraction of the output sample rate: 20.2 kHz at 48 kHz.
 PASSBAND_FRACTION = 0.42
-#: Peak of a normalised signal [dBFS]: 1 dB of headroom for inter-sample peaks.
-NORMALISED_PEAK_DBFS = -1.0
+#: True peak of a normalised signal, and the most a loudness target may give [dBTP]: the
+#: ceiling of EBU R128 for production (1 dB of headroom for a lossy encoder).
+TRUE_PEAK_CEILING_DBTP = -1.0
+#: Oversampling of the true-peak meter (ITU-R BS.1770-4 Annex 2: 4 times at 48 kHz).
+TRUE_PEAK_OVERSAMPLING = 4
+#: Gating block of ITU-R BS.1770 [s]: a clip shorter than this is measured as one block.
+LOUDNESS_BLOCK_S = 0.4
 
 
 class ClippingError(ValueError):
@@ -258,42 +269,125 @@ def add_noise(x: np.ndarray, rms: float, seed: int) -> np.ndarray:
     return x + rms * rng.standard_normal(x.shape)
 
 
-def to_digital(x: np.ndarray, *, level: str, full_scale: float, unit: str = "Pa"
-               ) -> np.ndarray:
-    """Digital samples in [-1, 1] from the sensor's signal: the one step out of SI units.
+def true_peak_dbtp(samples: np.ndarray) -> float:
+    """True peak of digital samples [dBTP]: the largest magnitude of the signal
+    oversampled :data:`TRUE_PEAK_OVERSAMPLING` times (ITU-R BS.1770-4, Annex 2), which
+    finds the peaks between samples that a converter will make; ``-inf`` for silence.
+
+    Parameters
+    ----------
+    samples : ndarray
+        Digital samples, mono ``(n,)`` or ``(n, channels)``.
+    """
+    if not np.any(samples):
+        return -math.inf
+    up = _signal().resample_poly(samples, TRUE_PEAK_OVERSAMPLING, 1, axis=0)
+    peak = max(float(np.max(np.abs(up))), float(np.max(np.abs(samples))))
+    return 20.0 * math.log10(peak)
+
+
+def loudness_lufs(samples: np.ndarray, samplerate_hz: int) -> float:
+    """Integrated loudness of digital samples [LUFS]: ITU-R BS.1770-4 (K-weighting,
+    400 ms blocks overlapping by 75 %, gated at -70 LUFS and 10 LU below the ungated
+    mean), measured by ``pyloudnorm``; ``-inf`` for silence.
+
+    A clip shorter than one 400 ms block (:data:`LOUDNESS_BLOCK_S`) has no block to
+    measure, and a meter refuses it. Here such a clip is centred in 400 ms of silence
+    and measured as that one block: a crack of a few milliseconds reads as its
+    K-weighted energy spread over 400 ms, the standard's own integration time
+    (``-0.691 + 10 log10(sum z^2 / (0.4 s x rate))``). A clip of 400 ms or more is
+    measured as it is.
+
+    Parameters
+    ----------
+    samples : ndarray
+        Digital samples, mono ``(n,)`` or ``(n, channels)`` (up to 5 channels, weighted
+        1 each: left, right and centre).
+    samplerate_hz : int
+        Sample rate [Hz].
+    """
+    if not np.any(samples):
+        return -math.inf
+    import pyloudnorm  # imported when used
+
+    samples = np.asarray(samples, dtype=float)
+    short = math.ceil(LOUDNESS_BLOCK_S * samplerate_hz) - samples.shape[0]
+    if short > 0:
+        samples = np.pad(samples, [(short // 2, short - short // 2)]
+                         + [(0, 0)] * (samples.ndim - 1))
+    return float(pyloudnorm.Meter(samplerate_hz, block_size=LOUDNESS_BLOCK_S)
+                 .integrated_loudness(samples))
+
+
+def digital_gain(x: np.ndarray, *, level: str, full_scale: float, unit: str = "Pa",
+                 samplerate_hz: int | None = None, target_lufs: float | None = None) -> float:
+    """Digital full scale per unit of the signal [1/``unit``] that ``level`` applies.
 
     Parameters
     ----------
     x : ndarray
         Signal at the listener in ``unit`` (pressure [Pa], or acceleration [m/s^2]),
         mono ``(n,)`` or multichannel ``(n, channels)``.
-    level : {"calibrated", "normalised"}
+    level : {"calibrated", "normalised", "loudness"}
         ``"calibrated"``: ``full_scale`` is digital full scale. ``"normalised"``: the
-        largest peak is scaled to -1 dBFS.
+        true peak is at :data:`TRUE_PEAK_CEILING_DBTP`. ``"loudness"``: the integrated
+        loudness is ``target_lufs`` (:func:`loudness_lufs`).
     full_scale : float
         Signal that maps to digital full scale [``unit``] (calibrated level).
     unit : str, optional
         The signal's unit, for messages.
+    samplerate_hz : int, optional
+        Sample rate [Hz]; needed for the loudness level.
+    target_lufs : float, optional
+        Loudness target [LUFS], in [-70, 0]; needed for the loudness level.
 
     Raises
     ------
     ClippingError
-        If a calibrated signal would exceed full scale: it is never clipped silently.
+        If a calibrated signal would exceed full scale, or a loudness target would put
+        the true peak above :data:`TRUE_PEAK_CEILING_DBTP`: never clipped silently.
     ValueError
-        If the signal holds NaN or infinity.
+        If the signal holds NaN or infinity, or a value is out of range.
     """
     check_choice("level", level, LEVELS)
     if not np.all(np.isfinite(x)):
         raise ValueError("the signal holds NaN or infinite values; nothing written")
     peak = float(np.max(np.abs(x))) if x.size else 0.0
+    if level == "calibrated":
+        full_scale = check_range("full_scale", full_scale, unit, 0.0, 1e8, low_open=True)
+        if peak > full_scale:
+            raise ClippingError(
+                f"the signal peaks at {peak:.4g} {unit}, above full_scale = {full_scale:g}"
+                f" {unit}; raise full_scale above {peak:.4g} {unit} or use level"
+                " 'normalised'")
+        return 1.0 / full_scale
+    if peak == 0.0:
+        return 1.0
+    ceiling = 10.0 ** (TRUE_PEAK_CEILING_DBTP / 20.0)
+    headroom_db = -true_peak_dbtp(x / peak)  # true peak over sample peak, in dB
     if level == "normalised":
-        return x * (10.0 ** (NORMALISED_PEAK_DBFS / 20.0) / peak) if peak > 0 else x
-    full_scale = check_range("full_scale", full_scale, unit, 0.0, 1e8, low_open=True)
-    if peak > full_scale:
+        return ceiling / peak * 10.0 ** (headroom_db / 20.0)
+    target = check_range("target_lufs", target_lufs, "LUFS", -70.0, 0.0)
+    if samplerate_hz is None:
+        raise ValueError("the loudness level needs samplerate_hz")
+    gain = 10.0 ** ((target - loudness_lufs(x / peak, samplerate_hz)) / 20.0) / peak
+    loudest = target + TRUE_PEAK_CEILING_DBTP - (20.0 * math.log10(gain * peak) - headroom_db)
+    if loudest < target - 1e-9:
         raise ClippingError(
-            f"the signal peaks at {peak:.4g} {unit}, above full_scale = {full_scale:g} {unit};"
-            f" raise full_scale above {peak:.4g} {unit} or use level 'normalised'")
-    return x / full_scale
+            f"target_lufs = {target:g} LUFS would put this sound's true peak at"
+            f" {20.0 * math.log10(gain * peak) - headroom_db:+.1f} dBTP, above the ceiling of"
+            f" {TRUE_PEAK_CEILING_DBTP:g} dBTP; valid for this sound: at most {loudest:.1f}"
+            " LUFS (a click is loud in its peak, quiet over 400 ms)")
+    return gain
+
+
+def to_digital(x: np.ndarray, *, level: str, full_scale: float, unit: str = "Pa",
+               samplerate_hz: int | None = None, target_lufs: float | None = None
+               ) -> np.ndarray:
+    """Digital samples in [-1, 1] from the sensor's signal: the one step out of SI units,
+    ``x`` times :func:`digital_gain` (parameters and errors there)."""
+    return x * digital_gain(x, level=level, full_scale=full_scale, unit=unit,
+                            samplerate_hz=samplerate_hz, target_lufs=target_lufs)
 
 
 @dataclass(frozen=True)

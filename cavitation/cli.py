@@ -103,7 +103,13 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="sample format; FLAC holds PCM only (default: PCM_24)")
     r.add_argument("--level", choices=audio.LEVELS, default="calibrated",
                    help="calibrated: --full-scale is digital full scale, so a louder"
-                   " crack is a louder file; normalised: peak at -1 dBFS (default: calibrated)")
+                   " crack is a louder file; normalised: true peak at -1 dBTP; loudness:"
+                   " --lufs, for listening and sound packs (default: calibrated)")
+    r.add_argument("--lufs", type=float, default=None, metavar="LUFS",
+                   help="with --level loudness: integrated loudness of the file [LUFS],"
+                   " ITU-R BS.1770, a clip under 400 ms measured as one 400 ms block;"
+                   " -70 to 0, the true peak kept at -1 dBTP at most (default -35; the"
+                   " presets' cracks reach -27 to -32)")
     r.add_argument("--full-scale", type=float, default=None, metavar="X",
                    help="calibration: the signal at digital full scale, in the listener's"
                    " unit (default: 20 Pa, 120 dB SPL, in air; 100 kPa in contact;"
@@ -223,7 +229,8 @@ def _remove_stale_parts(out: str) -> None:
 def _audio_settings(args: argparse.Namespace) -> AudioSettings:
     """The noise, in the listener's unit, and the microphone's distance."""
     noise = ("noise_rms_m_s2" if args.listener == "accelerometer" else "noise_rms_pa")
-    return AudioSettings(**{noise: args.noise}, air_distance_m=args.distance)
+    loudness = {} if args.lufs is None else {"target_loudness_lufs": args.lufs}
+    return AudioSettings(**{noise: args.noise}, air_distance_m=args.distance, **loudness)
 
 
 def _scenario_names() -> list[str]:
@@ -259,9 +266,12 @@ def _render(args: argparse.Namespace) -> int:
     from .presets import configure, get_preset, parameter_values
     from .render import render, save
 
-    if args.full_scale is not None and args.level == "normalised":
+    if args.full_scale is not None and args.level != "calibrated":
         raise ValueError("--full-scale sets the calibrated level; it has no effect with"
-                         " --level normalised")
+                         f" --level {args.level}")
+    if args.lufs is not None and args.level != "loudness":
+        raise ValueError(f"--lufs sets the loudness level; it has no effect with --level"
+                         f" {args.level}")
     if args.spasm is None and (args.spasm_force is not None
                                or args.spasm_stiffness is not None):
         raise ValueError("--spasm-force and --spasm-stiffness need --spasm SIDE")
@@ -499,8 +509,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cavitation {args.command}: error: {err}{hint}", file=sys.stderr)
         return EXIT_USAGE
     except ClippingError as err:
-        print(f"cavitation {args.command}: error: {err} (--full-scale sets it; or"
-              " --level normalised)", file=sys.stderr)
+        hint = ("--lufs sets it; or --level normalised" if getattr(args, "level", "") ==
+                "loudness" else "--full-scale sets it; or --level normalised")
+        print(f"cavitation {args.command}: error: {err} ({hint})", file=sys.stderr)
         return EXIT_USAGE
     except OSError as err:
         where = getattr(args, "out", None)

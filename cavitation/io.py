@@ -26,8 +26,8 @@ import soundfile
 from .audio import ClippingError
 from .parameters import check_choice
 
-__all__ = ["FORMATS", "SUBTYPES", "OutputExistsError", "OutputSet", "audio_bytes",
-           "check_format", "read_audio",
+__all__ = ["FORMATS", "SUBTYPES", "TAGS", "OutputExistsError", "OutputSet", "audio_bytes",
+           "audio_tags", "check_format", "read_audio",
            "to_json", "write_audio", "write_json"]
 
 FORMATS = ("wav", "flac")
@@ -53,8 +53,16 @@ def _check_samples(samples: np.ndarray) -> None:
                             " they would clip: nothing written")
 
 
+#: Text tags a file may carry (``soundfile``'s names): WAV holds them in its RIFF
+#: ``LIST``/``INFO`` chunk (``INAM``, ``ISFT``, ``IGNR``, ``ICMT``), FLAC as Vorbis comments.
+TAGS = ("title", "software", "genre", "comment")
+#: Longest tag [characters]: libsndfile drops a longer WAV comment without a word.
+MAX_TAG_CHARACTERS = 2000
+
+
 def write_audio(path: str | os.PathLike, samples: np.ndarray, samplerate_hz: int, *,
-                file_format: str = "wav", subtype: str = "PCM_24") -> None:
+                file_format: str = "wav", subtype: str = "PCM_24",
+                tags: Mapping[str, str] | None = None) -> None:
     """Write digital samples in [-1, 1] to an audio file (not atomic by itself).
 
     Parameters
@@ -69,28 +77,48 @@ def write_audio(path: str | os.PathLike, samples: np.ndarray, samplerate_hz: int
         Container.
     subtype : {"PCM_16", "PCM_24", "FLOAT"}, optional
         Sample format (FLAC holds PCM only).
+    tags : mapping of str to str, optional
+        Text embedded in the file (:data:`TAGS`), each at most
+        :data:`MAX_TAG_CHARACTERS`.
 
     Raises
     ------
     ClippingError
         If a sample is outside [-1, 1]: never clipped silently.
     ValueError
-        On NaN or infinity, or an unknown format or subtype.
+        On NaN or infinity, an unknown format, subtype or tag, or a tag too long.
     """
     Path(path).write_bytes(audio_bytes(samples, samplerate_hz, file_format=file_format,
-                                       subtype=subtype))
+                                       subtype=subtype, tags=tags))
 
 
 def audio_bytes(samples: np.ndarray, samplerate_hz: int, *, file_format: str = "wav",
-                subtype: str = "PCM_16") -> bytes:
+                subtype: str = "PCM_16", tags: Mapping[str, str] | None = None) -> bytes:
     """An audio file in memory (for a notebook's player, or to hash before writing);
     arguments and errors as :func:`write_audio`."""
     check_format(file_format, subtype)
     _check_samples(samples)
+    tags = dict(tags or {})
+    for key, text in tags.items():
+        if key not in TAGS:
+            raise ValueError(f"tag {key!r} is not one of {', '.join(TAGS)}")
+        if len(text) > MAX_TAG_CHARACTERS:
+            raise ValueError(f"tag {key} has {len(text)} characters; at most"
+                             f" {MAX_TAG_CHARACTERS}")
     buffer = _io.BytesIO()
-    soundfile.write(buffer, samples, samplerate_hz, subtype=subtype,
-                    format=file_format.upper())
+    channels = 1 if samples.ndim == 1 else samples.shape[1]
+    with soundfile.SoundFile(buffer, "w", samplerate_hz, channels, subtype=subtype,
+                             format=file_format.upper()) as handle:
+        for key, text in tags.items():
+            setattr(handle, key, text)
+        handle.write(samples)
     return buffer.getvalue()
+
+
+def audio_tags(path: str | os.PathLike) -> dict[str, str]:
+    """The text tags of an audio file (:data:`TAGS` and any others it holds)."""
+    with soundfile.SoundFile(os.fspath(path)) as handle:
+        return handle.copy_metadata()
 
 
 def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -25,8 +26,8 @@ from .parameters import Parameters, check_choice, check_range, quantity
 from .simulation import CrackResult, simulate
 
 __all__ = ["FULL_SCALE", "HEARING_RTOL", "OVERSAMPLING", "SIDES", "AudioSettings", "Rendering",
-           "crack_step_s", "grid_factor", "hear", "hearing_options", "metadata", "render", "save",
-           "travel_time_s"]
+           "crack_step_s", "file_tags", "grid_factor", "hear", "hearing_options", "metadata",
+           "render", "save", "travel_time_s"]
 
 #: Default calibration per listener: the signal that is digital full scale, in the
 #: listener's unit (:data:`cavitation.listener.UNITS`). Air: 20 Pa = 120 dB SPL, a
@@ -122,6 +123,12 @@ class AudioSettings(Parameters):
     air_distance_m: float = quantity(0.1, unit="m", low=0.01, high=100.0,
                                      doc="distance from the joint to the microphone (air"
                                          " listener)")
+    target_loudness_lufs: float = quantity(-35.0, unit="LUFS", low=-70.0, high=0.0,
+                                           doc="integrated loudness of the file with level"
+                                               " 'loudness' (ITU-R BS.1770; a clip under"
+                                               " 400 ms is measured as one block); the"
+                                               " presets' cracks reach -27 to -32 under the"
+                                               " -1 dBTP ceiling")
     accelerometer: listener.Accelerometer = field(default_factory=listener.Accelerometer)
 
     def noise_rms(self, listener_kind: str) -> float:
@@ -162,11 +169,14 @@ class Rendering:
         acceleration [m/s^2]), noise included: ``(n,)`` when every source is at the
         center, ``(n, 2)`` (left, right) otherwise.
     samples : ndarray
-        Digital samples in [-1, 1] (calibrated or normalised), shaped as ``signal``.
+        Digital samples in [-1, 1], ``signal`` times ``gain``.
     level : str
-        ``"calibrated"`` or ``"normalised"``.
+        ``"calibrated"``, ``"normalised"`` or ``"loudness"``.
     full_scale : float
         Signal that is digital full scale, in :attr:`unit` (calibrated level).
+    gain : float
+        Digital full scale per unit of the signal [1/:attr:`unit`] that the level
+        applied: ``1 / full_scale`` when calibrated.
     seed : int
         Seed of the background noise.
     settings : AudioSettings
@@ -185,6 +195,7 @@ class Rendering:
     samples: np.ndarray
     level: str
     full_scale: float
+    gain: float
     seed: int
     settings: AudioSettings
     features: audio.Features
@@ -207,6 +218,16 @@ class Rendering:
         if self.listener == "air":
             return "dB SPL"
         return f"dB re {listener.LEVEL_REFERENCES[self.listener][1]}"
+
+    @property
+    def loudness_lufs(self) -> float:
+        """Integrated loudness of :attr:`samples` [LUFS] (:func:`audio.loudness_lufs`)."""
+        return audio.loudness_lufs(self.samples, self.samplerate_hz)
+
+    @property
+    def true_peak_dbtp(self) -> float:
+        """True peak of :attr:`samples` [dBTP] (:func:`audio.true_peak_dbtp`)."""
+        return audio.true_peak_dbtp(self.samples)
 
     @property
     def t_s(self) -> np.ndarray:
@@ -255,8 +276,10 @@ def render(
         the skin (:mod:`cavitation.listener`).
     samplerate_hz : int, optional
         Audio sample rate [Hz], one of :data:`cavitation.audio.SAMPLERATES_HZ`.
-    level : {"calibrated", "normalised"}, optional
-        Calibrated: ``full_scale`` is digital full scale. Normalised: peak at -1 dBFS.
+    level : {"calibrated", "normalised", "loudness"}, optional
+        Calibrated: ``full_scale`` is digital full scale. Normalised: true peak at -1
+        dBTP. Loudness: ``settings.target_loudness_lufs`` (ITU-R BS.1770), the true peak
+        at -1 dBTP at most (:func:`cavitation.audio.digital_gain`).
     full_scale : float, optional
         Calibration, in the listener's unit (Pa, or m/s^2 for the accelerometer); by
         default :data:`FULL_SCALE` of the listener.
@@ -278,7 +301,8 @@ def render(
     Raises
     ------
     audio.ClippingError
-        If a calibrated signal exceeds full scale.
+        If a calibrated signal exceeds full scale, or a loudness target would put the
+        true peak above -1 dBTP.
     ValueError
         On any unknown choice or out-of-range value.
     """
@@ -409,12 +433,13 @@ def hear(
     features = audio.features(pressure, samplerate_hz,
                               reference=listener.LEVEL_REFERENCES[listener_kind])
     pressure = audio.add_noise(pressure, settings.noise_rms(listener_kind), seed)
-    samples = audio.to_digital(pressure, level=level, full_scale=full_scale,
-                               unit=listener.UNITS[listener_kind])
+    gain = audio.digital_gain(pressure, level=level, full_scale=full_scale,
+                              unit=listener.UNITS[listener_kind], samplerate_hz=samplerate_hz,
+                              target_lufs=settings.target_loudness_lufs)
     return Rendering(cracks=tuple(cracks), sides=tuple(sides), labels=tuple(labels),
                      listener=listener_kind, samplerate_hz=samplerate_hz, start_s=start_s,
-                     signal=pressure, samples=samples, level=level,
-                     full_scale=float(full_scale), seed=seed, settings=settings,
+                     signal=pressure, samples=pressure * gain, level=level,
+                     full_scale=float(full_scale), gain=gain, seed=seed, settings=settings,
                      features=features)
 
 
@@ -451,6 +476,11 @@ def metadata(rendering: Rendering, *, preset: str | None = None, file_format: st
             "simulation": crack.settings,
             "listener": {"kind": rendering.listener, **rendering.settings.as_dict()},
             "audio": {"level": rendering.level, "full_scale": rendering.full_scale,
+                      "gain_db": 20.0 * math.log10(rendering.gain),
+                      "target_loudness_lufs": (rendering.settings.target_loudness_lufs
+                                               if rendering.level == "loudness" else None),
+                      "loudness_lufs": rendering.loudness_lufs,
+                      "true_peak_dbtp": rendering.true_peak_dbtp,
                       "unit": rendering.unit, "level_unit": rendering.level_unit},
         },
         "summary": vars(s),
@@ -463,6 +493,30 @@ def metadata(rendering: Rendering, *, preset: str | None = None, file_format: st
                   for c, side, label in zip(rendering.cracks, rendering.sides,
                                             rendering.labels, strict=True)],
     }
+
+
+#: The figures a file carries inside itself (:func:`file_tags`), from its JSON.
+TAGGED = ("cavitation_version", "preset", "seed", "samplerate_hz", "cracked", "crack_time_s",
+          "peak_level_db", "dominant_frequency_hz", "duration_s")
+
+
+def file_tags(meta: dict, name: str) -> dict[str, str]:
+    """Text to embed in the audio file (:data:`cavitation.io.TAGS`), so that a file
+    copied away from its JSON still says what it is: the title (``name``), the
+    software and its version, and, as the comment, one line of JSON with the
+    provenance and the main figures of ``meta`` (:func:`metadata`): :data:`TAGGED`,
+    the listener, its distance, the level, its gain, the loudness and the true peak."""
+    sound = meta["parameters"]["audio"]
+    heard = meta["parameters"]["listener"]
+    comment = {**{key: meta[key] for key in TAGGED}, "listener": heard["kind"],
+               "air_distance_m": heard["air_distance_m"], "level": sound["level"],
+               "gain_db": sound["gain_db"], "loudness_lufs": sound["loudness_lufs"],
+               "true_peak_dbtp": sound["true_peak_dbtp"], "peak_level_unit": sound["level_unit"]}
+    from .io import to_json
+
+    return {"title": name, "software": f"cavitation {meta['cavitation_version']}",
+            "genre": "synovial joint crack (simulated)",
+            "comment": json.dumps(to_json(comment), sort_keys=True, separators=(",", ":"))}
 
 
 def _check_resolution(rendering: Rendering, subtype: str) -> None:
@@ -505,6 +559,9 @@ def save(
     json_indent: int | None = 2,
 ) -> list[Path]:
     """Write ``name.wav`` (or ``.flac``), ``name.json`` and the dashboard figures.
+
+    The audio file carries its provenance and main figures inside it too
+    (:func:`file_tags`: a WAV's ``INFO`` chunk, a FLAC's Vorbis comments).
 
     All files appear together or none does; existing files are refused unless
     ``overwrite``.
@@ -560,10 +617,11 @@ def save(
     figure_paths = [out / f"{name}.{kind}" for kind in figures]
     finals = [audio_path, *figure_paths, json_path]  # the JSON, which vouches, comes last
     with io.OutputSet(finals, overwrite=overwrite) as outputs:
-        encoded = io.audio_bytes(rendering.samples, rendering.samplerate_hz,
-                                 file_format=file_format, subtype=subtype)
-        outputs.stage(audio_path).write_bytes(encoded)
         meta = metadata(rendering, preset=preset, file_format=file_format, subtype=subtype)
+        encoded = io.audio_bytes(rendering.samples, rendering.samplerate_hz,
+                                 file_format=file_format, subtype=subtype,
+                                 tags=file_tags(meta, name))
+        outputs.stage(audio_path).write_bytes(encoded)
         if record_audio_hash:
             meta["audio_sha256"] = hashlib.sha256(encoded).hexdigest()
         io.write_json(outputs.stage(json_path), meta | (extra or {}), indent=json_indent)

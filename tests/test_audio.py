@@ -163,9 +163,65 @@ def test_calibrated_level_refuses_to_clip():
         audio.to_digital(np.array([30.0]), level="calibrated", full_scale=20.0)
 
 
-def test_normalised_level_peaks_at_minus_one_dbfs():
-    out = audio.to_digital(np.array([0.0, 3.0, -7.0]), level="normalised", full_scale=1.0)
-    assert 20 * np.log10(np.max(np.abs(out))) == pytest.approx(-1.0)
+def test_normalised_level_puts_the_true_peak_at_minus_one_dbtp():
+    # A sine at a quarter of the rate, sampled off its crests: its samples peak 3 dB
+    # below its true peak, which a sample-peak normaliser would miss. Faded in and out,
+    # as a sound is: an abrupt start would add the interpolator's own overshoot.
+    from scipy.signal.windows import tukey
+
+    fs = 48000
+    x = 5.0 * tukey(4800, 0.2) * np.sin(2 * np.pi * fs / 4 * np.arange(4800) / fs + np.pi / 4)
+    out = audio.to_digital(x, level="normalised", full_scale=1.0)
+    assert audio.true_peak_dbtp(out) == pytest.approx(-1.0, abs=1e-9)
+    assert 20 * np.log10(np.max(np.abs(out))) == pytest.approx(-1.0 - 3.01, abs=0.02)
+
+
+@pytest.mark.parametrize(("channels", "dbfs"), [(2, -23.0), (2, -33.0), (1, -23.0)])
+def test_loudness_of_a_sine_reads_as_ebu_tech_3341(channels, dbfs):
+    # EBU Tech 3341 cases 1 and 2: 1 kHz at -23 (or -33) dBFS on both channels reads
+    # -23 (-33) LUFS within 0.1 LU; one channel alone reads 3.01 LU less.
+    fs = 48000
+    x = 10 ** (dbfs / 20) * np.sin(2 * np.pi * 1000.0 * np.arange(20 * fs) / fs)
+    samples = np.column_stack([x] * channels) if channels == 2 else x
+    expected = dbfs if channels == 2 else dbfs - 3.01
+    assert audio.loudness_lufs(samples, fs) == pytest.approx(expected, abs=0.1)
+
+
+@pytest.mark.parametrize("fs", [8000, 48000, 192000])
+def test_a_clip_shorter_than_a_block_reads_its_energy_over_400_ms(fs):
+    # The meter's own K-weighting, applied by hand, and the one-block formula: a click
+    # of 3 ms in a 50 ms clip reads -0.691 + 10 log10(sum z^2 / (0.4 s x rate)).
+    import pyloudnorm
+
+    clip = np.zeros(round(0.05 * fs))
+    n = round(0.003 * fs)
+    clip[100:100 + n] = 0.5 * np.sin(2 * np.pi * 1000.0 * np.arange(n) / fs)
+    weighted = np.pad(clip, round(0.5 * fs))
+    for stage in pyloudnorm.Meter(fs)._filters.values():
+        weighted = stage.apply_filter(weighted)
+    expected = -0.691 + 10 * np.log10(np.sum(weighted**2) / (0.4 * fs))
+    assert audio.loudness_lufs(clip, fs) == pytest.approx(expected, abs=1e-6)
+    assert audio.loudness_lufs(np.zeros(10), fs) == -math.inf
+
+
+def test_loudness_level_meets_its_target_or_says_how_loud_it_can_be():
+    fs = 48000
+    t = np.arange(round(0.2 * fs)) / fs
+    click = 30.0 * np.exp(-t / 2e-3) * np.sin(2 * np.pi * 2000.0 * t)
+    out = audio.to_digital(click, level="loudness", full_scale=1.0, samplerate_hz=fs,
+                           target_lufs=-40.0)
+    assert audio.loudness_lufs(out, fs) == pytest.approx(-40.0, abs=1e-6)
+    assert audio.true_peak_dbtp(out) < -1.0
+    with pytest.raises(audio.ClippingError,
+                       match=r"target_lufs = -10 LUFS would put this sound's true peak at"
+                             r" \+\d+\.\d dBTP, above the ceiling of -1 dBTP; valid for this"
+                             r" sound: at most -\d+\.\d LUFS"):
+        audio.to_digital(click, level="loudness", full_scale=1.0, samplerate_hz=fs,
+                         target_lufs=-10.0)
+    with pytest.raises(ValueError, match=r"target_lufs = -80.0 LUFS is out of range; valid"
+                                         r" range: \[-70, 0\] LUFS"):
+        audio.to_digital(click, level="loudness", full_scale=1.0, samplerate_hz=fs,
+                         target_lufs=-80.0)
 
 
 def test_nan_is_never_turned_into_audio():

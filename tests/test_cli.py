@@ -184,6 +184,15 @@ def test_scenario_renders_stereo(tmp_path, capsys):
         (["--level", "normalised", "--full-scale", "10"], "no effect with --level normalised"),
         (["--distance", "0.01", "--full-scale", "0.1"],
          "(--full-scale sets it; or --level normalised)"),
+        (["--lufs", "-30"], "--lufs sets the loudness level; it has no effect with --level"
+                            " calibrated"),
+        (["--level", "loudness", "--full-scale", "10"], "no effect with --level loudness"),
+        (["--level", "loudness", "--lufs", "3"], "target_loudness_lufs = 3.0 LUFS is out of"
+                                                 " range; valid range: [-70, 0] LUFS"),
+        (["--level", "loudness", "--lufs", "-10"], "valid for this sound: at most -27.5 LUFS"
+                                                   " (a click is loud in its peak, quiet over"
+                                                   " 400 ms) (--lufs sets it; or --level"
+                                                   " normalised)"),
     ],
 )
 def test_options_that_would_be_ignored_are_refused(tmp_path, capsys, args, message):
