@@ -69,15 +69,22 @@ from .io import (
     remove_stale_parts,
     to_json,
 )
-from .parameters import check_range
+from .parameters import check_range, describe
+from .population import Variation, vary_joint
 from .presets import PRESETS, configure, get_preset, parameter_values
 from .render import AudioSettings, hear, hearing_options, save
 from .simulation import check_options, simulate
 
-__all__ = ["BatchSummary", "Run", "Sweep", "SweepError", "load_sweep", "parse_sweep", "results",
-           "run"]
+__all__ = ["BatchSummary", "Run", "Sweep", "SweepError", "load_sweep", "loads_sweep",
+           "parse_sweep", "results", "run", "write_dataset"]
 
 MANIFEST = "manifest.csv"
+"""Name of the manifest in the output folder."""
+#: The folder's other dataset files: the rendered files' table for a dataset loader
+#: (Hugging Face ``audiofolder``: a ``file_name`` column), the manifest as Parquet
+#: (where pyarrow is installed), the sweep, and the dataset's README.
+METADATA, PARQUET, SWEEP_COPY, CARD = "metadata.csv", "manifest.parquet", "sweep.toml", \
+    "README.md"
 #: Most runs in one sweep: a sweep is checked before its runs are made.
 MAX_RUNS = 1_000_000
 #: Longest file name a template may give (a name also gets an extension and, while it is
@@ -85,12 +92,12 @@ MAX_RUNS = 1_000_000
 MAX_NAME_LENGTH = 200
 #: Deepest nesting of a sweep's tables (``[set]``, ``[grid]``...).
 MAX_DEPTH = 4
-"""Name of the manifest in the output folder."""
 
 SAMPLERATE_HZ = 48000
 """Audio sample rate [Hz] of a sweep whose ``[audio]`` table names none."""
 
-TOP_KEYS = {"preset", "name", "seed", "set", "grid", "random", "simulation", "audio"}
+TOP_KEYS = {"preset", "name", "seed", "license", "set", "grid", "random", "vary", "simulation",
+            "audio"}
 RANDOM_KEYS = {"count", "uniform", "log_uniform"}
 SIMULATION_KEYS = {"model": str, "source": str, "radiation_form": str, "distance_m": float,
                    "after_crack_s": float, "output_step_s": float, "rtol": float}
@@ -146,6 +153,11 @@ class Sweep:
         Listener and file settings.
     source : str
         Where the sweep came from, for messages.
+    text : str
+        The sweep file's text, copied into the output folder (``sweep.toml``); empty
+        for a sweep given as a mapping.
+    license : str
+        Licence of the sounds, for the dataset's README (SPDX identifier).
     """
 
     preset: str
@@ -154,6 +166,8 @@ class Sweep:
     simulation: dict[str, Any] = field(default_factory=dict)
     audio: dict[str, Any] = field(default_factory=dict)
     source: str = "<sweep>"
+    text: str = ""
+    license: str = "CC0-1.0"
 
     @property
     def samplerate_hz(self) -> int:
@@ -237,6 +251,10 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
         raise _fail(f"{source}: preset", str(err)) from None
     template = _typed(data.get("name", f"{preset.name}_{{run:04d}}"), str, f"{source}: name")
     seed = _typed(data.get("seed", 0), int, f"{source}: seed")
+    license_ = _typed(data.get("license", "CC0-1.0"), str, f"{source}: license")
+    if not re.fullmatch(r"[A-Za-z0-9.+-]{1,64}", license_):
+        raise _fail(f"{source}: license", f"{license_!r} is not an SPDX licence identifier"
+                    " (such as CC0-1.0 or CC-BY-4.0)")
     try:
         check_range("seed", seed, "1", 0, 2**63 - 1)
     except ValueError as err:
@@ -303,6 +321,12 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
     for name in fixed:
         if name in axes or name in ranges:
             raise _fail(f"{source}: [set] {name}", "both fixed and swept")
+    people, variation = _vary(data, source)
+    if people and ranges:
+        raise _fail(f"{source}: [vary]", "[vary] and [random] both draw values; use one")
+    if grid_runs * people > MAX_RUNS:
+        raise _fail(source, f"the sweep has {grid_runs * people} runs ([grid] combinations x"
+                    f" [vary] count); at most {MAX_RUNS}: split it into several sweeps")
 
     simulation = _table(data, "simulation", source)
     _check_keys(simulation, SIMULATION_KEYS, f"{source}: [simulation]")
@@ -321,11 +345,20 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
         if ranges else [{}]
     points = [dict(zip(axes, combo, strict=True))
               for combo in itertools.product(*axes.values())] or [{}]
+    if people:  # each grid point's people: the same person i at every point
+        combos = [(point, person, index) for point in points
+                  for index, person in enumerate(
+                      vary_joint(*configure(preset, fixed | point), people, seed=seed,
+                                 variation=variation))]
+    else:
+        combos = [(point, draw, None) for point, draw in itertools.product(points, draws)]
     # The template's fields are the same for every run: checked once, not per run.
     _check_template(template, dict.fromkeys(["run", "preset", *map(_field_name, axes),
-                                             *map(_field_name, ranges)]), f"{source}: name")
+                                             *map(_field_name, ranges),
+                                             *(["person"] if people else [])]),
+                    f"{source}: name")
     runs = []
-    for run_id, (point, draw) in enumerate(itertools.product(points, draws)):
+    for run_id, (point, draw, person) in enumerate(combos):
         swept = point | draw
         try:
             configure(preset, fixed | swept)
@@ -333,13 +366,37 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
             where = ", ".join(f"{k}={v:g}" for k, v in swept.items())
             raise _fail(f"{source}: run {run_id} ({where})", str(err)) from None
         fields = {"run": run_id, "preset": preset.name,
-                  **{_field_name(k): v for k, v in swept.items()}}
+                  **({} if person is None else {"person": person}),
+                  **{_field_name(k): v for k, v in (point if people else swept).items()}}
         runs.append(Run(run_id, _file_name(template, fields, source), swept, seed + run_id))
     names = [r.name for r in runs]
     if len(set(names)) != len(names):
         raise _fail(f"{source}: name", f"{template!r} gives the same file name to several"
                     " runs; include {run}")
-    return Sweep(preset.name, fixed, tuple(runs), simulation, audio_settings, source)
+    return Sweep(preset.name, fixed, tuple(runs), simulation, audio_settings, source,
+                 license=license_)
+
+
+def _vary(data: Mapping[str, Any], source: str) -> tuple[int, Variation | None]:
+    """The ``[vary]`` table: how many people (0 without it) and their spreads."""
+    if "vary" not in data:
+        return 0, None
+    table = _table(data, "vary", source)
+    where = f"{source}: [vary]"
+    spreads = {f.name for f in dataclasses.fields(Variation)}
+    _check_keys(table, {"count", *spreads}, where)
+    if "count" not in table:
+        raise _fail(where, "missing key 'count': how many people to draw")
+    count = _typed(table.pop("count"), int, f"{where} count")
+    if not 1 <= count <= MAX_RUNS:
+        raise _fail(f"{where} count", f"{count} is out of range; valid: 1-{MAX_RUNS}")
+    try:
+        variation = Variation(**{k: _number(v, f"{where} {k}") for k, v in table.items()})
+    except SweepError:
+        raise
+    except ValueError as err:
+        raise _fail(where, str(err).removeprefix("Variation.")) from None
+    return count, variation
 
 
 def _check_template(template: str, fields: Mapping[str, Any], where: str) -> None:
@@ -424,17 +481,25 @@ def load_sweep(path: str | os.PathLike) -> Sweep:
     """Read and check a sweep file (TOML); see :func:`parse_sweep`."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SweepError(f"{path}: no such sweep file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise SweepError(f"{path}: not valid TOML: {err}") from None
-    except RecursionError:
-        raise SweepError(f"{path}: nested too deeply to read; a sweep's tables nest"
-                         f" {MAX_DEPTH} deep at most") from None
     except (UnicodeDecodeError, IsADirectoryError) as err:
         raise SweepError(f"{path}: not a UTF-8 text file ({type(err).__name__})") from None
-    return parse_sweep(data, str(path))
+    return loads_sweep(text, str(path))
+
+
+def loads_sweep(text: str, source: str = "<sweep>") -> Sweep:
+    """Check a sweep given as TOML text; see :func:`parse_sweep`. The text is kept
+    (``Sweep.text``), to be copied beside the sounds."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SweepError(f"{source}: not valid TOML: {err}") from None
+    except RecursionError:
+        raise SweepError(f"{source}: nested too deeply to read; a sweep's tables nest"
+                         f" {MAX_DEPTH} deep at most") from None
+    return dataclasses.replace(parse_sweep(data, source), text=text)
 
 
 def _sha256(path: Path) -> str:
@@ -458,15 +523,48 @@ def run_key(sweep: Sweep, run_: Run) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _row(run_: Run, status: str, error: str = "", meta: Mapping[str, Any] | None = None,
-         audio_file: str = "", sha256: str = "") -> dict[str, Any]:
+def _flat(table: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """A nested table as one level of ``prefix.name`` keys; lists as JSON text."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, Mapping):
+            flat |= _flat(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = json.dumps(value) if isinstance(value, list | tuple) \
+                else value
+    return flat
+
+
+def _row(sweep: Sweep, run_: Run, status: str, error: str = "",
+         meta: Mapping[str, Any] | None = None, audio_file: str = "",
+         sha256: str = "") -> dict[str, Any]:
+    """A run's manifest row, flat: the run, its swept values, the crack and its sound
+    (:data:`FEATURES`), then every other parameter (``--set`` names), the simulation's,
+    listener's and audio's settings (``simulation.``, ``listener.``, ``audio.``), and
+    every figure of the summary and the features. A failed run has its parameters and
+    settings, and no figures."""
     meta = meta or {}
-    features = meta.get("features", {})
-    return {"run_id": run_.run_id, "name": run_.name, "status": status, "error": error,
-            "audio_file": audio_file, "audio_sha256": sha256,
-            **{k: run_.swept[k] for k in sorted(run_.swept)},
-            "cracked": meta.get("cracked", ""), "crack_time_s": meta.get("crack_time_s", ""),
-            **{k: features.get(k, "") for k in FEATURES}}
+    features, summary = meta.get("features", {}), meta.get("summary", {})
+    joint, loading = configure(get_preset(sweep.preset), sweep.fixed | run_.swept)
+    parameters = {name: value for name, value, _, _ in describe(joint)}
+    parameters |= {f"loading.{name}": value for name, value, _, _ in describe(loading)}
+    settings = meta.get("parameters", {})
+    heard = settings.get("listener") or {"kind": sweep.audio.get("listener", "air"),
+                                         **_audio_settings(sweep.audio).as_dict()}
+    sound = {"samplerate_hz": sweep.samplerate_hz, "format": sweep.audio.get("format", "wav"),
+             "subtype": sweep.audio.get("subtype", "PCM_24"),
+             "level": sweep.audio.get("level", "calibrated"), "channels": meta.get("channels"),
+             "start_s": meta.get("audio_start_s")} | settings.get("audio", {})
+    row = {"run_id": run_.run_id, "name": run_.name, "status": status, "error": error,
+           "audio_file": audio_file, "audio_sha256": sha256,
+           **{k: run_.swept[k] for k in sorted(run_.swept)},
+           "cracked": meta.get("cracked", ""), "crack_time_s": meta.get("crack_time_s", ""),
+           **{k: features.get(k, "") for k in FEATURES}}
+    rest = {**parameters, **_flat(settings.get("simulation") or _simulation_options(sweep),
+                                  "simulation."),
+            **_flat(heard, "listener."), **_flat(sound, "audio."),
+            **_flat(summary, ""), **_flat(features, "")}
+    return row | {k: v for k, v in rest.items() if k not in row}
 
 
 def _warm_up(sweep: Sweep) -> None:
@@ -540,9 +638,10 @@ def render_run(sweep: Sweep, run_: Run, out: str) -> dict[str, Any]:
              extra={"run_id": run_.run_id, "swept": run_.swept,
                     "run_key": run_key(sweep, run_)})
     except Exception as err:  # a run's failure, whatever it is, is recorded, not fatal
-        return _row(run_, "failed", f"{type(err).__name__}: {err}")
+        return _row(sweep, run_, "failed", f"{type(err).__name__}: {err}")
     meta = json.loads((Path(out) / f"{run_.name}.json").read_text(encoding="utf-8"))
-    return _row(run_, "ok", meta=meta, audio_file=audio_name, sha256=meta["audio_sha256"])
+    return _row(sweep, run_, "ok", meta=meta, audio_file=audio_name,
+                sha256=meta["audio_sha256"])
 
 
 def completed_row(sweep: Sweep, run_: Run, out: Path) -> dict[str, Any] | None:
@@ -565,7 +664,7 @@ def completed_row(sweep: Sweep, run_: Run, out: Path) -> dict[str, Any] | None:
     if (meta.get("run_key") != run_key(sweep, run_) or not recorded
             or recorded != _sha256(audio_path)):
         return None
-    return _row(run_, "ok", meta=meta, audio_file=audio_name, sha256=recorded)
+    return _row(sweep, run_, "ok", meta=meta, audio_file=audio_name, sha256=recorded)
 
 
 @dataclass(frozen=True)
@@ -627,33 +726,155 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def write_manifest(rows: list[dict[str, Any]], out: Path, swept: list[str]) -> Path:
-    """Write ``manifest.csv`` atomically, one row per run in run order."""
-    columns = ["run_id", "name", "status", "error", "audio_file", "audio_sha256",
-               *sorted(swept), "cracked", "crack_time_s", *FEATURES]
+def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
     buffer = _io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", restval="")
     writer.writeheader()
-    for row in sorted(rows, key=lambda r: r["run_id"]):
+    for row in rows:
         writer.writerow({k: ("" if v is None else repr(v) if isinstance(v, float)
                              else _cell(v)) for k, v in to_json(row).items()})
-    path = out / MANIFEST
-    with OutputSet([path], overwrite=True) as outputs:
-        outputs.stage(path).write_text(buffer.getvalue(), encoding="utf-8")
-    return path
+    return buffer.getvalue()
 
 
-def _refuse_existing(sweep: Sweep, out: Path) -> None:
-    """Raise ``OutputExistsError`` if ``out`` holds a manifest or a file of a run
-    (``NAME.*``); the folder is listed once, not once per run."""
+#: What a dataset's columns hold, for its README; parameters say it themselves.
+COLUMN_DOCS = {
+    "run_id": "position in the sweep, from 0",
+    "name": "file stem", "status": "ok, or failed (see error)",
+    "error": "why a run failed", "audio_file": "the sound, beside this table",
+    "audio_sha256": "SHA-256 of the audio file",
+    "file_name": "the sound, beside this table (a dataset loader's column)",
+    "cracked": "whether the joint cracked (false: the pull never reached the nucleation"
+               " pressure, and the file is silence)",
+    "crack_time_s": "time of the crack after the pull began",
+    "peak_level_db": "peak level at the listener, in audio.level_unit",
+    "dominant_frequency_hz": "frequency of the spectrum's peak",
+    "spectral_centroid_hz": "power-weighted mean frequency",
+    "duration_s": "length of the sound at -20 dB of its peak envelope",
+    "pop_count": "pops heard (envelope peaks 3 ms apart with a 6 dB dip between)",
+    "pop_duration_s": "length of one pop at -20 dB",
+    "audio.gain_db": "digital full scale per unit of the signal that the level applied [dB]",
+    "audio.loudness_lufs": "integrated loudness of the file (ITU-R BS.1770; a clip under"
+                           " 400 ms measured as one 400 ms block); empty below -70 LUFS",
+    "audio.true_peak_dbtp": "true peak of the file, 4 times oversampled",
+}
+
+
+def _unit_of(column: str) -> str:
+    """The unit a column's name carries (``_m3_pa`` -> m^3/Pa), or ``""``."""
+    units = {"_m3_pa": "m^3/Pa", "_pa_s_m3": "Pa s/m^3", "_pa_s": "Pa s", "_n_m": "N/m",
+             "_m3": "m^3", "_m2": "m^2", "_m_s2": "m/s^2", "_m_s": "m/s", "_kg_m3": "kg/m^3",
+             "_hz": "Hz", "_db": "dB", "_dbtp": "dBTP", "_lufs": "LUFS", "_mol": "mol",
+             "_pa": "Pa", "_kg": "kg", "_k": "K", "_n": "N", "_m": "m", "_s": "s"}
+    return next((unit for suffix, unit in units.items() if column.endswith(suffix)), "")
+
+
+def _card(sweep: Sweep, rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """The dataset's README: what it is, how it was made and remade, its columns."""
+    from . import __version__
+
+    preset = get_preset(sweep.preset)
+    docs = {name: (unit, doc) for name, _, unit, doc in describe(preset.joint)}
+    docs |= {f"loading.{name}": (unit, doc) for name, _, unit, doc in describe(preset.loading)}
+    docs |= {f"listener.{name}": (unit, doc)
+             for name, _, unit, doc in describe(AudioSettings())}
+    ok = sum(1 for row in rows if row["status"] == "ok")
+    cracked = sum(1 for row in rows if row.get("cracked") is True)
+    heard = sweep.audio.get("listener", "air")
+    lines = [
+        f"# {preset.name}: {len(rows)} simulated joint cracks", "",
+        f"Synthetic sounds of a synovial joint cracking ({preset.description}), made by"
+        f" cavitation {__version__}: each a physical simulation of a cavity that forms,"
+        f" grows and collapses as the joint is pulled open, heard by the {heard} listener"
+        f" at {sweep.samplerate_hz} Hz. {ok} runs rendered ({cracked} cracked; a pull"
+        " that does not crack gives silence), "
+        f"{len(rows) - ok} failed (their error is in the table).", "",
+        f"Licence of the sounds and tables: {sweep.license}.", "",
+        "## How it was made, and how to make it again", "",
+        f"`{SWEEP_COPY}` is the sweep that made it. The same files, byte for byte, on the"
+        " same platform and package versions:", "",
+        "```", f'pip install "cavitation=={__version__}"',
+        f"cavitation batch {SWEEP_COPY} --out remade", "```", "",
+        "Every audio file has a JSON beside it with every parameter, event and figure, and"
+        " carries its provenance inside it too (WAV INFO, FLAC Vorbis comments).", "",
+        "## Files", "",
+        f"- `{MANIFEST}`: one row per run, every parameter and every figure"
+        + (f"; `{PARQUET}`: the same as Parquet" if _has_pyarrow() else ""),
+        f"- `{METADATA}`: the rendered files only, first column `file_name`: a folder a"
+        " dataset loader reads (Hugging Face `datasets`: `load_dataset(\"audiofolder\","
+        " data_dir=...)`)", "",
+        "## Columns", "",
+        "SI units; a name ends in its unit. `loading.` is the pull, `simulation.` the"
+        " integration, `listener.` where and how the sound is heard, `audio.` the file.", "",
+        "| column | unit | what it holds |", "|---|---|---|"]
+    for column in columns:
+        unit, doc = ("", COLUMN_DOCS[column]) if column in COLUMN_DOCS \
+            else docs.get(column, ("", ""))
+        lines.append(f"| `{column}` | {unit or _unit_of(column)} | {doc.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
+def _has_pyarrow() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+def _parquet_bytes(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
+    """The manifest as Parquet: empty cells become nulls, lists stay JSON text."""
+    import pyarrow
+    import pyarrow.parquet
+
+    table = pyarrow.Table.from_pylist(
+        [{c: (None if row.get(c, "") == "" else row[c]) for c in columns} for row in rows])
+    buffer = pyarrow.BufferOutputStream()
+    pyarrow.parquet.write_table(table, buffer)
+    return buffer.getvalue().to_pybytes()
+
+
+def write_dataset(rows: list[dict[str, Any]], out: Path, sweep: Sweep) -> Path:
+    """Write the folder's tables, all together and atomically: ``manifest.csv`` (one row
+    per run in run order, with every column any row has, :func:`_row`),
+    ``metadata.csv`` (the rendered runs, ``file_name`` first), ``manifest.parquet``
+    (where pyarrow is installed), ``sweep.toml`` (the sweep's text, if it has one) and
+    ``README.md`` (the dataset card). Returns the manifest's path."""
+    rows = [to_json(row) for row in sorted(rows, key=lambda r: r["run_id"])]
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    rendered = [{"file_name": row["audio_file"], **row} for row in rows
+                if row["status"] == "ok"]
+    files = {MANIFEST: _csv_text(rows, columns),
+             METADATA: _csv_text(rendered, ["file_name", *columns]),
+             CARD: _card(sweep, rows, columns)}
+    if sweep.text:
+        files[SWEEP_COPY] = sweep.text
+    parquet = _parquet_bytes(rows, columns) if _has_pyarrow() else None
+    paths = [out / name for name in files] + ([out / PARQUET] if parquet is not None else [])
+    with OutputSet(paths, overwrite=True) as outputs:
+        for name, text in files.items():
+            outputs.stage(out / name).write_text(text, encoding="utf-8")
+        if parquet is not None:
+            outputs.stage(out / PARQUET).write_bytes(parquet)
+    return out / MANIFEST
+
+
+def _refuse_existing(sweep: Sweep, out: Path, resume: bool) -> None:
+    """Raise ``OutputExistsError`` if ``out`` holds a file of a run (``NAME.*``) or of
+    the dataset (a manifest, README...), unless ``resume``; and, even then, if it holds
+    a README or table that no batch wrote (no manifest beside it): the user's own. The
+    folder is listed once, not once per run."""
     names = sorted(entry.name for entry in os.scandir(out))
+    ours = [name for name in (MANIFEST, METADATA, PARQUET, SWEEP_COPY, CARD) if name in names]
+    if ours and MANIFEST not in names:
+        raise OutputExistsError(f"{out} already holds {', '.join(ours)}, not written by a"
+                                " batch; choose another folder")
+    if resume:
+        return
     stems: dict[str, list[str]] = {}  # every prefix that ends before a dot
     for name in names:
         for i, char in enumerate(name):
             if char == ".":
                 stems.setdefault(name[:i], []).append(name)
     existing = [name for run_ in sweep.runs for name in stems.get(run_.name, [])]
-    if existing or MANIFEST in names:
+    if existing or ours:
         raise OutputExistsError(f"{out} already holds files of this batch"
                                 f" ({', '.join(existing[:3]) or MANIFEST}); resume"
                                 " (--resume) to finish it, or choose another folder")
@@ -692,8 +913,7 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
     remove_stale_parts(out)  # of an interrupted run; a live batch's and a user's are kept
     rows: list[dict[str, Any]] = []
     todo: list[Run] = []
-    if not resume:
-        _refuse_existing(sweep, out)
+    _refuse_existing(sweep, out, resume)
     for run_ in sweep.runs:
         done = completed_row(sweep, run_, out) if resume else None
         if done is not None:
@@ -716,10 +936,9 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
             if own and orphans:  # a worker died: its unfinished runs get a new one
                 _retry(sweep, [r for r, _ in orphans], out, workers, bar, rows)
             else:
-                rows.extend(_row(r, "failed", err) for r, err in orphans)
+                rows.extend(_row(sweep, r, "failed", err) for r, err in orphans)
                 bar.update(len(orphans))
-    swept = sorted({k for r in sweep.runs for k in r.swept})
-    manifest = write_manifest(rows, out, swept)
+    manifest = write_dataset(rows, out, sweep)
     failed = sum(1 for r in rows if r["status"] != "ok")
     return BatchSummary(len(sweep.runs), len(todo), skipped, failed, manifest,
                         time.perf_counter() - start)
@@ -737,7 +956,7 @@ def _retry(sweep: Sweep, runs: list[Run], out: Path, workers: int, bar,
         return
     if len(runs) == 1:
         run_, err = orphans[0]
-        rows.append(_row(run_, "failed", f"its worker died in two attempts ({err})"))
+        rows.append(_row(sweep, run_, "failed", f"its worker died in two attempts ({err})"))
         bar.update(1)
         return
     left = [run_ for run_, _ in orphans]
@@ -789,14 +1008,32 @@ def _pool_pass(sweep: Sweep, runs: list[Run], out: Path, executor: Executor | No
     return rows, orphans
 
 
-def results(out: str | os.PathLike) -> list[dict[str, Any]]:
+def results(out: str | os.PathLike, *, as_frame: bool = False) -> Any:
     """A finished batch, read back: one dict per run, in run order.
 
-    Each holds the manifest's columns (numbers as numbers) and, for runs that
-    rendered, ``summary`` and ``features`` from the run's JSON (SI units). A failed
-    run has ``status`` ``"failed"`` and its ``error``, and no summary.
+    Each holds the manifest's columns (numbers as numbers; every parameter, setting and
+    figure, :func:`_row`) and, for runs that rendered, ``summary`` and ``features`` from
+    the run's JSON (SI units). A failed run has ``status`` ``"failed"`` and its
+    ``error``, and no summary.
+
+    Parameters
+    ----------
+    out : path-like
+        The batch's output folder.
+    as_frame : bool, optional
+        Return the manifest as a ``pandas.DataFrame`` instead (one row per run, the
+        manifest's columns; ``pip install "cavitation[dataset]"``).
     """
     out = Path(out)
+    if as_frame:
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("results(as_frame=True) needs pandas: pip install"
+                              ' "cavitation[dataset]"') from None
+        if (out / PARQUET).exists() and _has_pyarrow():
+            return pandas.read_parquet(out / PARQUET)
+        return pandas.read_csv(out / MANIFEST, keep_default_na=True)
     with open(out / MANIFEST, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     table = []

@@ -165,6 +165,21 @@ def names(params: Parameters) -> list[str]:
     return out
 
 
+def clamp(params: Parameters, name: str, value: float) -> float:
+    """``value`` held inside the valid range of field ``name`` (dotted for a nested set)
+    of ``params``: an end that is excluded from the range is approached to 1e-9 of it."""
+    head, _, rest = name.partition(".")
+    if rest:
+        return clamp(getattr(params, head), rest, value)
+    meta = next(f.metadata for f in dataclasses.fields(params) if f.name == name)
+    low, high = meta["low"], meta["high"]
+    if meta["low_open"]:
+        low = low + max(abs(low), 1.0) * 1e-9
+    if meta["high_open"]:
+        high = high - max(abs(high), 1.0) * 1e-9
+    return min(max(value, low), high)
+
+
 def replace(params: P, **changes: Any) -> P:
     """Return a copy of ``params`` with some fields changed, each checked.
 

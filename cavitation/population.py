@@ -30,13 +30,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import detection
-from .joint import RampAndHold, Thrust
-from .parameters import Parameters, check_range, quantity, replace
+from .joint import Joint, RampAndHold, Thrust
+from .parameters import Parameters, check_range, clamp, quantity, replace
 from .render import hearing_options
 from .scenario import Scenario, Site, get_scenario, render_scenario, simulate_scenario, turn_head
 
 __all__ = ["TRUNCATION", "Recording", "Variation", "draw_people", "draw_person", "record",
-           "record_group", "study_group"]
+           "record_group", "study_group", "vary_joint"]
 
 #: Draws are truncated at this many standard deviations: a person three standard
 #: deviations from the median in any one quantity is rare (0.3 %), and further out the
@@ -123,22 +123,23 @@ def _level(site: Site) -> str:
     return site.label.removesuffix(f" {site.side}")
 
 
-def _loading(loading: object, rng: np.random.Generator, variation: Variation) -> object:
-    """One clinician's thrust: force and speed varied (other loadings as they are)."""
+def _loading_changes(loading: object, rng: np.random.Generator,
+                     variation: Variation) -> dict[str, float]:
+    """One clinician's thrust (force, speed and preload) or one pull's force, as changes
+    to the loading's fields; none for other loadings."""
     z = rng.standard_normal(3)
     if isinstance(loading, Thrust):
         force = _factor(variation.thrust_force_cv, z[0])
         preload = min(loading.preload_n * _factor(variation.preload_cv, z[2]),
                       loading.peak_force_n * force)
-        return replace(loading, peak_force_n=loading.peak_force_n * force,
-                       thrust_time_s=loading.thrust_time_s
-                       * _factor(variation.thrust_time_cv, z[1]),
-                       preload_n=preload)
+        return {"peak_force_n": loading.peak_force_n * force,
+                "thrust_time_s": loading.thrust_time_s
+                * _factor(variation.thrust_time_cv, z[1]),
+                "preload_n": preload}
     if isinstance(loading, RampAndHold):
-        return replace(loading,
-                       peak_force_n=loading.peak_force_n * _factor(variation.thrust_force_cv,
-                                                                   z[0]))
-    return loading
+        return {"peak_force_n": loading.peak_force_n
+                * _factor(variation.thrust_force_cv, z[0])}
+    return {}
 
 
 #: A drawn nucleation pressure above its nucleus's Blake threshold is set this far below
@@ -146,14 +147,20 @@ def _loading(loading: object, rng: np.random.Generator, variation: Variation) ->
 BLAKE_MARGIN_PA = 100.0
 
 
-def _nucleation(site: Site, factor: float) -> dict[str, float]:
+def _nucleation(joint: Joint, factor: float) -> dict[str, float]:
     """The nucleation pressure with the tension below rest multiplied by ``factor``,
     at most the nucleus's Blake threshold (less :data:`BLAKE_MARGIN_PA`)."""
-    joint = site.joint
     tension = joint.capsule.rest_pressure_pa - joint.nucleation.pressure_pa
     pressure = min(joint.capsule.rest_pressure_pa - tension * factor,
                    joint.growth_threshold_pa - BLAKE_MARGIN_PA)
     return {"nucleation.pressure_pa": max(pressure, -1e7)}
+
+
+def _joint_changes(joint: Joint, factors: dict[str, float]) -> dict[str, float]:
+    """A joint's varied quantities (:data:`_JOINT_FIELDS` and the nucleation pressure),
+    given the factor of each Variation field."""
+    changes = {name: _get(joint, name) * factors[cv] for name, cv in _JOINT_FIELDS}
+    return changes | _nucleation(joint, factors["nucleation_cv"])
 
 
 def draw_person(scenario: Scenario, rng: np.random.Generator,
@@ -182,14 +189,14 @@ def draw_person(scenario: Scenario, rng: np.random.Generator,
     levels = list(dict.fromkeys(_level(site) for site in sites))
     fields = [*(cv for _, cv in _JOINT_FIELDS), "nucleation_cv", "share_cv"]
     scores = _scores(rng, levels, sites, rho, len(fields))
-    loading = _loading(scenario.loading, rng, variation)
+    loading_changes = _loading_changes(scenario.loading, rng, variation)
+    loading = replace(scenario.loading, **loading_changes) if loading_changes \
+        else scenario.loading
     people_sites = []
     for site, z in zip(sites, scores, strict=True):
         f = {name: _factor(getattr(variation, name), zi)
              for name, zi in zip(fields, z, strict=True)}
-        joint = site.joint
-        changes = {name: _get(joint, name) * f[cv] for name, cv in _JOINT_FIELDS}
-        joint = replace(joint, **changes, **_nucleation(site, f["nucleation_cv"]))
+        joint = replace(site.joint, **_joint_changes(site.joint, f))
         people_sites.append(dataclasses.replace(site, joint=joint,
                                                 share=site.share * f["share_cv"]))
     return dataclasses.replace(scenario, sites=tuple(people_sites), loading=loading,
@@ -230,6 +237,55 @@ def draw_people(scenario: Scenario, count: int, *, seed: int = 0,
     return [draw_person(scenario, np.random.default_rng(stream), variation,
                         label=f"person {index} seed {seed}")
             for index, stream in enumerate(streams)]
+
+
+def vary_joint(joint: Joint, loading: object, count: int, *, seed: int = 0,
+               variation: Variation | None = None) -> list[dict[str, float]]:
+    """``count`` people's versions of one joint and its pull, as parameter changes.
+
+    Each person's facet area, stiffness, rest gap, fluid, depth and nucleation tension
+    differ by :class:`Variation`'s spreads (log-normal about ``joint``'s values,
+    truncated at :data:`TRUNCATION` SD), and so does the pull's force (a thrust's
+    duration and preload too). A draw past the end of a field's valid range is held at
+    that end (the knuckle's 5 mm depth, CV 0.16, meets the 4 mm floor in 8 % of
+    people). The changes are named as ``cavitation render --set`` names them
+    (``capsule.fluid_volume_m3``, ``loading.peak_force_n``), for a sweep.
+
+    Parameters
+    ----------
+    joint : Joint
+        The median person's joint.
+    loading : Loading
+        Its pull; a :class:`~cavitation.joint.Thrust` or
+        :class:`~cavitation.joint.RampAndHold` is varied, others kept.
+    count : int
+        How many people, in [1, 1000000].
+    seed : int, optional
+        Seed, at least 0; person ``i`` is the same whatever ``count`` is.
+    variation : Variation, optional
+        The spreads (``left_right_correlation`` and ``share_cv`` do not apply to one
+        joint).
+
+    Returns
+    -------
+    list of dict
+        One ``{name: value}`` per person, in SI units.
+    """
+    count = int(check_range("count", count, "1", 1, 1_000_000))
+    seed = int(check_range("seed", seed, "1", 0, 2**63 - 1))
+    variation = Variation() if variation is None else variation
+    fields = [*(cv for _, cv in _JOINT_FIELDS), "nucleation_cv"]
+    people = []
+    for stream in np.random.SeedSequence(seed).spawn(count):
+        rng = np.random.default_rng(stream)
+        factors = {name: _factor(getattr(variation, name), z)
+                   for name, z in zip(fields, rng.standard_normal(len(fields)), strict=True)}
+        pull = _loading_changes(loading, rng, variation)
+        people.append({name: clamp(joint, name, value)
+                       for name, value in _joint_changes(joint, factors).items()}
+                      | {f"loading.{name}": clamp(loading, name, value)
+                         for name, value in pull.items()})
+    return people
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cavitation import batch
@@ -111,7 +112,7 @@ def test_failed_run_is_recorded_and_the_others_go_on(tmp_path, capsys):
 @pytest.mark.parametrize(
     "change, message",
     [
-        (("preset", "presets"), r"unknown key 'presets'; valid keys: audio, grid, name"),
+        (("preset", "presets"), r"unknown key 'presets'; valid keys: audio, grid, license, name"),
         (('"knuckle"', '"elbow"'), r"preset: unknown preset 'elbow'; valid choices: knuckle"),
         (('"loading.peak_force_n" =', '"loading.peak" ='),
          r"\[grid\] loading.peak: unknown parameter 'loading.peak'; valid names:"),
@@ -205,11 +206,11 @@ def test_only_a_runs_own_files_or_a_manifest_count_as_an_earlier_batch(tmp_path)
     out.mkdir()
     for unrelated in ("notes.txt", "k_00_45N_old.wav", "k_00_45", ".k_00_45N.wav.x.part"):
         (out / unrelated).write_bytes(b"")
-    batch._refuse_existing(sweep, out)  # none of these is NAME.* of a run
+    batch._refuse_existing(sweep, out, False)  # none of these is NAME.* of a run
     for earlier in ("k_00_45N.json", "k_00_45N.take.2.wav", batch.MANIFEST):
         (out / earlier).write_bytes(b"")
         with pytest.raises(batch.OutputExistsError, match=earlier.replace(".", r"\.")):
-            batch._refuse_existing(sweep, out)
+            batch._refuse_existing(sweep, out, False)
         (out / earlier).unlink()
 
 
@@ -218,10 +219,10 @@ def test_run_names_are_compared_as_text_not_as_glob_patterns(tmp_path):
                                "random": {"count": 1, "uniform": {"mass_kg": [0.02, 0.05]}}})
     assert sweep.runs[0].name == "k[0]"
     (tmp_path / "k0.wav").write_bytes(b"")  # what the pattern k[0].* would match
-    batch._refuse_existing(sweep, tmp_path)
+    batch._refuse_existing(sweep, tmp_path, False)
     (tmp_path / "k[0].wav").write_bytes(b"")
     with pytest.raises(batch.OutputExistsError, match=r"k\[0\]\.wav"):
-        batch._refuse_existing(sweep, tmp_path)
+        batch._refuse_existing(sweep, tmp_path, False)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -418,3 +419,98 @@ def test_a_sweep_nested_too_deeply_is_one_error(tmp_path, capsys):
 def test_manifest_text_a_spreadsheet_would_run_is_quoted():
     assert batch._cell("=cmd()") == "'=cmd()" and batch._cell("@x") == "'@x"
     assert batch._cell("k_0001") == "k_0001" and batch._cell(3) == 3
+
+
+PACK = """
+preset = "knuckle"
+seed = 5
+license = "CC-BY-4.0"
+[vary]
+count = 6
+[simulation]
+after_crack_s = 0.01
+[audio]
+level = "loudness"
+samplerate_hz = 16000
+pad_before_s = 0.01
+pad_after_s = 0.01
+"""
+
+
+def test_vary_draws_people_the_same_whatever_their_number():
+    six = batch.loads_sweep(PACK).runs
+    three = batch.loads_sweep(PACK.replace("count = 6", "count = 3")).runs
+    assert [r.swept for r in six[:3]] == [r.swept for r in three]
+    # Every person differs in every varied quantity, and each value is in its range
+    # (parse_sweep configured every run).
+    varied = {"area_m2", "stiffness_n_m", "rest_gap_m", "capsule.fluid_volume_m3",
+              "body.depth_m", "nucleation.pressure_pa", "loading.peak_force_n"}
+    assert set(six[0].swept) == varied
+    for name in varied:
+        assert len({r.swept[name] for r in six}) == 6, name
+    # No spread, no variation: every person is the preset (but the clamped nucleation).
+    still = batch.loads_sweep(PACK.replace(
+        "count = 6", "count = 2\narea_cv = 0\nstiffness_cv = 0\nrest_gap_cv = 0\n"
+                     "fluid_volume_cv = 0\ndepth_cv = 0\nnucleation_cv = 0\n"
+                     "thrust_force_cv = 0")).runs
+    assert still[0].swept == still[1].swept
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (PACK.replace("count = 6", "count = 6\n[random]\nuniform = { mass_kg = [0.02, 0.05] }"),
+     r"\[vary\]: \[vary\] and \[random\] both draw values; use one"),
+    (PACK.replace("count = 6", "count = 6\nspread = 2"),
+     r"\[vary\]: unknown key 'spread'; valid keys: area_cv, count,"),
+    (PACK.replace("count = 6", "area_cv = 0.1"), r"missing key 'count'"),
+    (PACK.replace("count = 6", "count = 6\narea_cv = 2.0"),
+     r"pack.toml: \[vary\]: area_cv = 2.0 is out of range; valid range: \[0, 0.5\]"),
+    (PACK.replace('"CC-BY-4.0"', '"my licence; rm"'), r"not an SPDX licence identifier"),
+])
+def test_a_bad_vary_table_is_one_error_naming_the_place(text, message):
+    with pytest.raises(batch.SweepError, match=message):
+        batch.loads_sweep(text, "pack.toml")
+
+
+def test_a_batch_folder_is_a_dataset(tmp_path):
+    sweep = batch.loads_sweep(PACK, "pack.toml")
+    out = tmp_path / "pack"
+    summary = batch.run(sweep, out, workers=1)
+    assert summary.failed == 0
+    # The sweep is copied; the manifest is flat and complete: every parameter, setting
+    # and figure in one row per file; metadata.csv lists the files for a loader.
+    assert (out / "sweep.toml").read_text() == PACK
+    import pandas
+
+    frame = batch.results(out, as_frame=True)
+    assert len(frame) == 6 and frame["status"].eq("ok").all()
+    for column in ("mass_kg", "capsule.compliance_m3_pa", "loading.ramp_time_s",
+                   "simulation.rtol", "listener.air_distance_m", "audio.level",
+                   "audio.loudness_lufs", "audio.gain_db", "gap_jump_m", "max_radius_m",
+                   "spectral_centroid_hz", "nucleation.pressure_pa"):
+        assert column in frame.columns, column
+    cracked = frame[frame["cracked"]]
+    assert len(cracked) >= 5
+    assert np.allclose(cracked["audio.loudness_lufs"], -35.0, atol=1e-6)
+    from_csv = pandas.read_csv(out / "manifest.csv")
+    assert list(from_csv.columns) == list(frame.columns)
+    metadata = pandas.read_csv(out / "metadata.csv")
+    assert list(metadata["file_name"]) == [f"knuckle_{i:04d}.wav" for i in range(6)]
+    assert all((out / name).exists() for name in metadata["file_name"])
+    # The README says what is in it, its licence, and how to make it again.
+    card = (out / "README.md").read_text()
+    assert "Licence of the sounds and tables: CC-BY-4.0." in card
+    assert "cavitation batch sweep.toml --out remade" in card
+    assert "| `capsule.compliance_m3_pa` | m^3/Pa |" in card
+    assert "| `audio.loudness_lufs` | LUFS | integrated loudness" in card
+    # And it is made again byte for byte from its own copy of the sweep.
+    again = batch.run(batch.load_sweep(out / "sweep.toml"), tmp_path / "again", workers=1)
+    assert again.failed == 0 and _files(tmp_path / "again") == _files(out)
+
+
+def test_a_users_own_readme_is_never_replaced(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "README.md").write_text("my notes")
+    with pytest.raises(batch.OutputExistsError, match=r"README.md, not written by a batch"):
+        batch.run(batch.loads_sweep(PACK), out, workers=1, resume=True)
+    assert (out / "README.md").read_text() == "my notes"
