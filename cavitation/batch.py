@@ -76,7 +76,7 @@ from .render import AudioSettings, hear, hearing_options, save
 from .simulation import check_options, simulate
 
 __all__ = ["BatchSummary", "Run", "Sweep", "SweepError", "load_sweep", "loads_sweep",
-           "parse_sweep", "results", "run", "write_dataset"]
+           "pack_sweep", "parse_sweep", "results", "run", "spread", "write_dataset"]
 
 MANIFEST = "manifest.csv"
 """Name of the manifest in the output folder."""
@@ -475,6 +475,56 @@ def _check_audio(settings: dict[str, Any], source: str) -> dict[str, Any]:
     except ValueError as err:
         raise _fail(where, str(err)) from None
     return settings
+
+
+def _toml_value(value: Any) -> str:
+    """A plain value as TOML: a string (JSON's escapes are TOML's), a number, a bool."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, int | float) and math.isfinite(value):
+        return repr(value)
+    raise ValueError(f"{value!r} cannot be written to a sweep")
+
+
+def pack_sweep(preset: str, count: int, *, seed: int = 0,
+               audio: Mapping[str, Any] | None = None, license: str = "CC0-1.0",
+               variation: Mapping[str, float] | None = None) -> Sweep:
+    """A sweep of ``count`` people about ``preset`` (a ``[vary]`` table), as
+    ``cavitation pack`` makes it; its text is the TOML that makes it again.
+
+    Parameters
+    ----------
+    preset : str
+        Preset name.
+    count : int
+        How many sounds, each a person drawn by :func:`cavitation.population.vary_joint`.
+    seed : int, optional
+        Seed of the people and of each run's noise.
+    audio : mapping, optional
+        The ``[audio]`` table (listener, sample rate, format, level...).
+    license : str, optional
+        SPDX identifier of the sounds' licence, for the dataset's README.
+    variation : mapping, optional
+        Spreads other than :class:`cavitation.population.Variation`'s defaults.
+
+    Raises
+    ------
+    SweepError
+        On any bad value, naming it.
+    """
+    get_preset(preset)  # an unknown preset or a count out of range: said plainly first
+    count = int(check_range("count", count, "1", 1, MAX_RUNS))
+    width = max(4, len(str(count - 1)))
+    lines = [f"preset = {_toml_value(preset)}", f"seed = {_toml_value(seed)}",
+             f"license = {_toml_value(license)}",
+             f"name = {_toml_value(f'{preset}_{{person:0{width}d}}')}", "", "[vary]",
+             f"count = {_toml_value(count)}",
+             *(f"{key} = {_toml_value(value)}" for key, value in (variation or {}).items()),
+             "", "[audio]",
+             *(f"{key} = {_toml_value(value)}" for key, value in (audio or {}).items())]
+    return loads_sweep("\n".join(lines) + "\n", "pack")
 
 
 def load_sweep(path: str | os.PathLike) -> Sweep:
@@ -1006,6 +1056,48 @@ def _pool_pass(sweep: Sweep, runs: list[Run], out: Path, executor: Executor | No
             executor.shutdown(wait=True, cancel_futures=True)
             _stop_leftovers(processes)
     return rows, orphans
+
+
+#: What :func:`spread` summarises: (column, label, unit, scale).
+SPREAD = (("audio.loudness_lufs", "loudness", "LUFS", 1.0),
+          ("audio.true_peak_dbtp", "true peak", "dBTP", 1.0),
+          ("peak_level_db", "peak level", "", 1.0),
+          ("dominant_frequency_hz", "dominant frequency", "Hz", 1.0),
+          ("spectral_centroid_hz", "spectral centroid", "Hz", 1.0),
+          ("duration_s", "duration", "ms", 1e3),
+          ("crack_time_s", "crack time", "s", 1.0))
+
+
+def spread(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How a set of sounds spreads, as a listener would hear it: of the runs that
+    cracked, the median and the 5th and 95th percentiles of each :data:`SPREAD` column
+    (scaled to its unit), and the counts.
+
+    Parameters
+    ----------
+    rows : list of dict
+        :func:`results` of a batch.
+
+    Returns
+    -------
+    dict
+        ``runs``, ``cracked``, ``silent`` (rendered without a crack), ``failed``, and
+        for each column of :data:`SPREAD` with values, ``(label, unit, p5, median,
+        p95)``, keyed by the column.
+    """
+    cracked = [row for row in rows if row["status"] == "ok" and row.get("cracked") is True]
+    summary: dict[str, Any] = {
+        "runs": len(rows), "cracked": len(cracked),
+        "silent": sum(1 for row in rows if row["status"] == "ok" and row.get("cracked")
+                      is not True),
+        "failed": sum(1 for row in rows if row["status"] != "ok")}
+    for column, label, unit, scale in SPREAD:
+        values = np.array([row[column] for row in cracked
+                           if isinstance(row.get(column), float) and math.isfinite(row[column])])
+        if values.size:
+            p5, median, p95 = np.percentile(values * scale, [5, 50, 95])
+            summary[column] = (label, unit, float(p5), float(median), float(p95))
+    return summary
 
 
 def results(out: str | os.PathLike, *, as_frame: bool = False) -> Any:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from . import __version__, audio, listener, radiation
 from .audio import ClippingError
@@ -22,6 +24,9 @@ from .io import OutputExistsError
 from .parameters import check_range, describe
 from .render import AudioSettings
 from .simulation import GEOMETRIES
+
+if TYPE_CHECKING:
+    from .batch import Sweep
 
 EXIT_USAGE = 2
 
@@ -184,6 +189,50 @@ def _build_parser() -> argparse.ArgumentParser:
                     " pip install 'cavitation[dask]')")
     bt.add_argument("--dry-run", action="store_true",
                     help="check the sweep, print how many runs and the first few, and exit")
+    pk = commands.add_parser(
+        "pack", help="render many different cracks of one preset: a labelled sound set",
+        description="Draw COUNT people about a preset (each joint's size, stiffness, fluid,"
+        " depth and\nnucleation tension, and the pull's force, varied by the spreads of"
+        " cavitation.population.Variation),\nrender each, and write a dataset into --out:"
+        " the sounds and their JSON, manifest.csv\n(every parameter and figure, one row per"
+        " file), metadata.csv (for a dataset loader),\nmanifest.parquet (with pyarrow),"
+        " sweep.toml (remakes it: cavitation batch sweep.toml)\nand README.md. Seeded and"
+        " resumable as a batch.",
+        epilog="example: cavitation pack --preset knuckle --count 500 --out knuckle_pack"
+        " --listen", formatter_class=argparse.RawDescriptionHelpFormatter)
+    pk.add_argument("--preset", default="knuckle", metavar="NAME",
+                    help="the median person's joint and pull (default: knuckle)")
+    pk.add_argument("--count", type=int, required=True, metavar="N",
+                    help="how many sounds, each a different person (1 to 1,000,000)")
+    pk.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    pk.add_argument("--seed", type=int, default=0,
+                    help="seed of the people and the noise (default 0); person i is the"
+                    " same whatever --count is")
+    pk.add_argument("--listener", choices=listener.LISTENERS, default="air",
+                    help="where the sound is heard (default: air)")
+    pk.add_argument("--distance", type=float, default=0.1, metavar="M",
+                    help="air listener's distance from the joint [m] (default 0.1)")
+    pk.add_argument("--samplerate", type=int, choices=audio.SAMPLERATES_HZ, default=48000,
+                    metavar="HZ", help="sample rate [Hz]: "
+                    + ", ".join(map(str, audio.SAMPLERATES_HZ)) + " (default 48000)")
+    pk.add_argument("--format", choices=("wav", "flac"), default="wav",
+                    help="audio file format (default: wav)")
+    pk.add_argument("--subtype", choices=("PCM_16", "PCM_24", "FLOAT"), default="PCM_24",
+                    help="sample format (default: PCM_24)")
+    pk.add_argument("--level", choices=audio.LEVELS, default="loudness",
+                    help="loudness: every crack at --lufs (default); normalised: true peak"
+                    " at -1 dBTP; calibrated: louder cracks are louder files")
+    pk.add_argument("--lufs", type=float, default=None, metavar="LUFS",
+                    help="with --level loudness: the files' loudness [LUFS] (default -35)")
+    pk.add_argument("--license", default="CC0-1.0", metavar="SPDX",
+                    help="licence of the sounds, for the dataset's README (default CC0-1.0)")
+    pk.add_argument("--workers", type=int, default=None, metavar="N",
+                    help="worker processes (default: all cores)")
+    pk.add_argument("--resume", action="store_true",
+                    help="finish an interrupted pack: skip the files that are complete")
+    pk.add_argument("--listen", action="store_true",
+                    help="then print how the set spreads (loudness, pitch, length) and"
+                    " write contact_sheet.png, the first 36 waveforms")
     pl = commands.add_parser(
         "pulls", help="pull one joint again and again over minutes: when does it crack?",
         description="Pull a preset joint at each of the given times (with its own loading)."
@@ -440,11 +489,21 @@ def _batch(args: argparse.Namespace) -> int:
         if len(sweep.runs) > 5:
             print(f"  ... and {len(sweep.runs) - 5} more")
         return 0
+    return _run_sweep(sweep, args, scheduler=args.scheduler)
+
+
+def _run_sweep(sweep: Sweep, args: argparse.Namespace, *, scheduler: str | None = None) -> int:
+    """Render a sweep as ``cavitation batch`` and ``cavitation pack`` do: with a progress
+    bar, SIGTERM taken as an interrupt, one summary line; status 1 if a run failed."""
+    from . import batch
+
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers = {args.workers} is out of range; valid: 1 or more")
     options = {"resume": args.resume, "progress": True}
     # SIGTERM (kill, a job scheduler) stops the batch as Ctrl-C does: files already
     # written are whole, the workers are shut down, and --resume finishes the sweep.
     signal.signal(signal.SIGTERM, _interrupt)
-    if args.scheduler is None:
+    if scheduler is None:
         summary = batch.run(sweep, args.out, workers=args.workers, **options)
     else:
         if args.workers is not None:
@@ -455,9 +514,9 @@ def _batch(args: argparse.Namespace) -> int:
         except ImportError:
             raise ValueError("--scheduler needs Dask: pip install 'cavitation[dask]'") from None
         try:
-            client = Client(args.scheduler, timeout="10s")
+            client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError, ValueError) as err:
-            raise ValueError(f"--scheduler {args.scheduler}: cannot connect ({err})") from None
+            raise ValueError(f"--scheduler {scheduler}: cannot connect ({err})") from None
         with client:
             summary = batch.run(sweep, args.out, executor=client.get_executor(), **options)
     rate = summary.rendered / summary.elapsed_s if summary.elapsed_s > 0 else 0.0
@@ -465,10 +524,67 @@ def _batch(args: argparse.Namespace) -> int:
           f" ({rate:.2f}/s), {summary.skipped} already complete, {summary.failed} failed;"
           f" manifest: {summary.manifest}")
     if summary.failed:
-        print(f"cavitation batch: {summary.failed} of {summary.total} runs failed; see the"
-              f" error column of {summary.manifest}", file=sys.stderr)
+        print(f"cavitation {args.command}: {summary.failed} of {summary.total} runs failed;"
+              f" see the error column of {summary.manifest}", file=sys.stderr)
         return 1
     return 0
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from . import batch
+
+    if args.lufs is not None and args.level != "loudness":
+        raise ValueError(f"--lufs sets the loudness level; it has no effect with --level"
+                         f" {args.level}")
+    sound = {"listener": args.listener, "air_distance_m": args.distance,
+             "samplerate_hz": args.samplerate, "format": args.format,
+             "subtype": args.subtype, "level": args.level}
+    if args.lufs is not None:
+        sound["target_loudness_lufs"] = args.lufs
+    sweep = batch.pack_sweep(args.preset, args.count, seed=args.seed, audio=sound,
+                             license=args.license)
+    status = _run_sweep(sweep, args)
+    if args.listen:
+        _listen(args.out, sweep.preset)
+    return status
+
+
+#: Waveforms on a pack's contact sheet.
+CONTACT_SHEET_SOUNDS = 36
+
+
+def _listen(out: str, preset: str) -> None:
+    """Print how a finished set of sounds spreads, and write its contact sheet."""
+    from pathlib import Path
+
+    from . import batch, plot
+    from .io import OutputSet, read_audio
+
+    rows = batch.results(out)
+    summary = batch.spread(rows)
+    print(f"{summary['runs']} sounds: {summary['cracked']} cracked, {summary['silent']}"
+          f" silent (no crack), {summary['failed']} failed. Of the cracks, median"
+          " (5th-95th percentile):")
+    for column, *_ in batch.SPREAD:
+        if column in summary:
+            label, unit, p5, median, p95 = summary[column]
+            unit = unit or next((r.get("audio.level_unit", "") for r in rows
+                                 if r["status"] == "ok"), "")
+            octaves = (f", {math.log2(p95 / p5):.1f} octaves" if unit == "Hz" and p5 > 0
+                       else "")
+            print(f"  {label:19s} {median:9.4g} {unit} ({p5:.4g} to {p95:.4g}{octaves})")
+    chosen = [row for row in rows if row["status"] == "ok" and row.get("cracked") is True]
+    sounds = []
+    for row in chosen[:CONTACT_SHEET_SOUNDS]:
+        samples, rate, _ = read_audio(Path(out) / row["audio_file"])
+        sounds.append((row["name"], samples, rate))
+    if sounds:
+        figure = plot.contact_sheet(sounds, title=f"{preset}: the first {len(sounds)} of"
+                                    f" {summary['cracked']} cracks, at the files' level")
+        path = Path(out) / "contact_sheet.png"
+        with OutputSet([path], overwrite=True) as outputs:
+            outputs.stage(path).write_bytes(plot.figure_bytes(figure, "png"))
+        print(f"  contact sheet: {path}")
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -494,10 +610,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         commands = {"presets": _presets, "batch": _batch, "render": _render,
-                    "pulls": _pulls, "validate": _validate}
+                    "pack": _pack, "pulls": _pulls, "validate": _validate}
         return commands[args.command](args)
     except KeyboardInterrupt:
-        again = " --resume finishes it." if args.command == "batch" else ""
+        again = " --resume finishes it." if args.command in ("batch", "pack") else ""
         print(f"\ncavitation {args.command}: interrupted; every file written is whole.{again}",
               file=sys.stderr)
         return 130

@@ -370,6 +370,48 @@ def figure_bytes(figure: Figure, file_format: str) -> bytes:
     return buffer.getvalue()
 
 
+def contact_sheet(sounds: list[tuple[str, np.ndarray, int]], *, columns: int = 6,
+                  title: str = "") -> Figure:
+    """Small waveforms of many sounds, one panel each, for a look at a whole set.
+
+    Parameters
+    ----------
+    sounds : list of (name, samples, samplerate_hz)
+        Each sound's name, its digital samples (mono, or the channels' mean) and its
+        rate [Hz].
+    columns : int, optional
+        Panels per row.
+    title : str, optional
+        The figure's title.
+
+    Returns
+    -------
+    Figure
+        Each panel: the samples against time in ms after the sound's loudest sample,
+        all on one amplitude scale (digital full scale), so louder sounds look louder.
+    """
+    rows = max(1, -(-len(sounds) // columns))
+    figure = Figure(figsize=(2.0 * columns, 1.2 * rows + 0.6), layout="constrained")
+    axes = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
+    for ax in axes.flat[len(sounds):]:
+        ax.set_axis_off()
+    for ax, (name, samples, rate) in zip(axes.flat, sounds, strict=False):
+        mono = samples if samples.ndim == 1 else samples.mean(axis=1)
+        t_ms = (np.arange(mono.size) - int(np.argmax(np.abs(mono)))) / rate * 1e3
+        ax.plot(t_ms, mono, lw=0.5, color="C0")
+        ax.set_title(name, fontsize=7)
+        ax.tick_params(labelsize=6)
+    axes[0, 0].set_xlim(-10.0, 30.0)
+    axes[0, 0].set_ylim(-1.0, 1.0)
+    for ax in axes[-1]:
+        ax.set_xlabel("ms after the peak", fontsize=7)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("digital", fontsize=7)
+    if title:
+        figure.suptitle(title, fontsize=9)
+    return figure
+
+
 SWEEP_FIGURES = (
     ("summary", "nucleation_force_n", "crack force [N]", 1.0),
     ("summary", "gap_jump_m", "gap jump [mm]", 1e3),

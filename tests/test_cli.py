@@ -1,6 +1,7 @@
 """The command line: files written, one-line errors with exit status 2, nothing lost."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -276,3 +277,50 @@ def test_name_chooses_the_files_name(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.json", "mine.png", "mine.wav"]
     assert main(["render", "--out", str(tmp_path), "--name", "a/b"]) == 2
     assert "--name 'a/b' is not a file name" in capsys.readouterr().err
+
+
+def test_pack_makes_a_varied_labelled_set_and_says_how_it_spreads(tmp_path, capsys):
+    out = tmp_path / "pack"
+    assert main(["pack", "--preset", "knuckle", "--count", "6", "--out", str(out),
+                 "--samplerate", "16000", "--workers", "1", "--seed", "4", "--listen"]) == 0
+    printed = capsys.readouterr().out
+    assert "6 sounds: 6 cracked, 0 silent (no crack), 0 failed." in printed
+    assert re.search(r"loudness +-35 LUFS \(-35 to -35\)", printed)
+    assert re.search(r"dominant frequency +\d+(\.\d+)? Hz \(\d+(\.\d+)? to \d+(\.\d+)?,"
+                     r" \d\.\d octaves\)", printed)
+    # The set is varied: six different sounds, each a different person.
+    from cavitation import batch
+
+    rows = batch.results(out)
+    assert len({r["audio_sha256"] for r in rows}) == 6
+    assert len({r["area_m2"] for r in rows}) == 6
+    sheet = out / "contact_sheet.png"
+    from matplotlib.image import imread
+
+    assert imread(sheet).shape[:2] == (180, 1200)  # one row of six panels, 100 dpi
+    # Resumed, it is the same set: nothing is rendered again.
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert main(["pack", "--count", "6", "--out", str(out), "--samplerate", "16000",
+                 "--workers", "1", "--seed", "4", "--resume"]) == 0
+    assert "0 rendered" in capsys.readouterr().out
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--preset", "nope"], "unknown preset 'nope'; valid choices: knuckle,"),
+    (["--count", "0"], "count = 0 is out of range; valid range: [1, 1e+06]"),
+    (["--level", "normalised", "--lufs", "-20"], "--lufs sets the loudness level"),
+    (["--lufs", "-90"], "target_loudness_lufs = -90.0 LUFS is out of range"),
+    (["--license", "my licence"], "license: 'my licence' is not an SPDX licence identifier"),
+])
+def test_pack_refuses_bad_input_in_one_line_and_writes_nothing(tmp_path, capsys, args,
+                                                               message):
+    base = {"--count": "3"}
+    argv = ["pack", "--out", str(tmp_path / "o"), "--workers", "1"]
+    for flag, value in base.items():
+        if flag not in args:
+            argv += [flag, value]
+    assert main(argv + args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
