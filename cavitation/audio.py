@@ -43,8 +43,10 @@ __all__ = [
     "features",
     "loudness_lufs",
     "pop_peaks",
+    "to_channels",
     "to_digital",
     "to_samplerate",
+    "trim",
     "true_peak_dbtp",
 ]
 
@@ -254,6 +256,62 @@ def to_samplerate(
     y = y[:n_out - k0]
     out[k0:k0 + y.size] = y
     return out
+
+
+#: Longest fade at the ends of a trimmed sound [s]: a raised cosine over the padding,
+#: at most this long, so the cut makes no click.
+TRIM_FADE_S = 5e-3
+
+
+def trim(x: np.ndarray, samplerate_hz: int, *, floor_db: float, before_s: float,
+         after_s: float) -> tuple[int, np.ndarray]:
+    """The part of ``x`` that holds the sound: from ``before_s`` [s] before it first
+    rises within ``floor_db`` [dB] of its peak to ``after_s`` [s] after it last falls
+    below, faded in and out (a raised cosine over the padding, at most
+    :data:`TRIM_FADE_S`). Returns ``(first sample kept, samples)``; a silent ``x`` is
+    returned whole.
+
+    Parameters
+    ----------
+    x : ndarray
+        Signal, mono ``(n,)`` or ``(n, channels)`` (the loudest channel decides).
+    samplerate_hz : int
+        Sample rate [Hz].
+    floor_db : float
+        How far below the peak the sound is followed [dB], more than 0.
+    before_s, after_s : float
+        Padding kept before and after [s].
+    """
+    magnitude = np.abs(x) if x.ndim == 1 else np.max(np.abs(x), axis=1)
+    peak = float(magnitude.max()) if magnitude.size else 0.0
+    if peak == 0.0:
+        return 0, x
+    above = np.flatnonzero(magnitude >= peak * 10.0 ** (-floor_db / 20.0))
+    first = max(int(above[0]) - round(before_s * samplerate_hz), 0)
+    last = min(int(above[-1]) + round(after_s * samplerate_hz) + 1, magnitude.size)
+    kept = np.array(x[first:last], dtype=float)
+    gain = np.ones(kept.shape[0])
+    for pad, ramp in ((int(above[0]) - first, slice(None)),
+                      (last - 1 - int(above[-1]), slice(None, None, -1))):
+        n = min(pad, round(TRIM_FADE_S * samplerate_hz))
+        if n > 0:
+            fade = 0.5 - 0.5 * np.cos(np.pi * np.arange(n) / n)
+            gain[ramp][:n] = fade
+    return first, kept * (gain if kept.ndim == 1 else gain[:, None])
+
+
+def to_channels(x: np.ndarray, channels: int) -> np.ndarray:
+    """``x`` with ``channels`` channels: 0 keeps it; a mono sound made stereo is placed
+    in the centre, at -3 dB on each side (the loudness of BS.1770 unchanged); a stereo
+    sound made mono is the channels' sum at -3 dB, which gives back a centred sound."""
+    if channels not in (0, 1, 2):
+        raise ValueError(f"channels = {channels!r} is not available; valid: 0 (as the"
+                         " sources are), 1 (mono) or 2 (stereo)")
+    if channels == 0 or (1 if x.ndim == 1 else x.shape[1]) == channels:
+        return x
+    if channels == 2:
+        return np.column_stack([x, x]) * math.sqrt(0.5)
+    return x.sum(axis=1) * math.sqrt(0.5)
 
 
 def add_noise(x: np.ndarray, rms: float, seed: int) -> np.ndarray:

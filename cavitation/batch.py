@@ -104,7 +104,8 @@ SIMULATION_KEYS = {"model": str, "source": str, "radiation_form": str, "distance
 AUDIO_KEYS = {"listener": str, "samplerate_hz": int, "format": str, "subtype": str,
               "level": str, "full_scale": float, "noise_rms_pa": float, "noise_rms_m_s2": float,
               "air_distance_m": float, "pad_before_s": float, "pad_after_s": float,
-              "target_loudness_lufs": float, "figures": list}
+              "target_loudness_lufs": float, "trim_db": float, "channels": int,
+              "figures": list}
 FEATURES = ("peak_level_db", "dominant_frequency_hz", "spectral_centroid_hz", "duration_s",
             "pop_count", "pop_duration_s")
 

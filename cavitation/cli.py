@@ -64,6 +64,35 @@ def parse_assignments(assignments: Sequence[str], values: dict[str, object]
     return changes
 
 
+#: A trimmed file follows the sound down to this far below its peak [dB].
+TRIM_DB = 60.0
+
+
+def _shape_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that shape a file: its padding, trimming and channels."""
+    parser.add_argument("--pad-ms", type=float, default=None, metavar="MS",
+                        help="silence kept before and after the sound [ms] (default 50)")
+    parser.add_argument("--trim", action="store_true",
+                        help=f"trim the file to the sound (down to {TRIM_DB:g} dB below its"
+                        " peak) plus the padding, faded in and out")
+    parser.add_argument("--channels", type=int, choices=(1, 2), default=None,
+                        help="1: mono; 2: stereo, a centred sound at -3 dB each side"
+                        " (default: as the sources are, stereo when a joint is on one side)")
+
+
+def _shape(args: argparse.Namespace) -> dict[str, float]:
+    """The AudioSettings of :func:`_shape_arguments`' options that were given."""
+    shape: dict[str, float] = {}
+    if args.pad_ms is not None:
+        pad_ms = check_range("--pad-ms", args.pad_ms, "ms", 0.0, 5000.0)
+        shape["pad_before_s"] = shape["pad_after_s"] = pad_ms / 1e3
+    if args.trim:
+        shape["trim_db"] = TRIM_DB
+    if args.channels is not None:
+        shape["channels"] = args.channels
+    return shape
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from .presets import PRESETS
 
@@ -122,6 +151,7 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--noise", type=float, default=0.0, metavar="X",
                    help="RMS of white background noise at the listener, in its unit [Pa or"
                    " m/s^2] (default 0)")
+    _shape_arguments(r)
     r.add_argument("--seed", type=int, default=0,
                    help="seed of the noise and, with --person, of the people (default 0)")
     r.add_argument("--geometry", choices=GEOMETRIES, default="confined",
@@ -224,6 +254,7 @@ def _build_parser() -> argparse.ArgumentParser:
                     " at -1 dBTP; calibrated: louder cracks are louder files")
     pk.add_argument("--lufs", type=float, default=None, metavar="LUFS",
                     help="with --level loudness: the files' loudness [LUFS] (default -35)")
+    _shape_arguments(pk)
     pk.add_argument("--license", default="CC0-1.0", metavar="SPDX",
                     help="licence of the sounds, for the dataset's README (default CC0-1.0)")
     pk.add_argument("--workers", type=int, default=None, metavar="N",
@@ -279,7 +310,8 @@ def _audio_settings(args: argparse.Namespace) -> AudioSettings:
     """The noise, in the listener's unit, and the microphone's distance."""
     noise = ("noise_rms_m_s2" if args.listener == "accelerometer" else "noise_rms_pa")
     loudness = {} if args.lufs is None else {"target_loudness_lufs": args.lufs}
-    return AudioSettings(**{noise: args.noise}, air_distance_m=args.distance, **loudness)
+    return AudioSettings(**{noise: args.noise}, air_distance_m=args.distance, **loudness,
+                         **_shape(args))
 
 
 def _scenario_names() -> list[str]:
@@ -541,6 +573,8 @@ def _pack(args: argparse.Namespace) -> int:
              "subtype": args.subtype, "level": args.level}
     if args.lufs is not None:
         sound["target_loudness_lufs"] = args.lufs
+    sound |= {key: int(value) if key == "channels" else value
+              for key, value in _shape(args).items()}
     sweep = batch.pack_sweep(args.preset, args.count, seed=args.seed, audio=sound,
                              license=args.license)
     status = _run_sweep(sweep, args)

@@ -129,6 +129,15 @@ class AudioSettings(Parameters):
                                                " 400 ms is measured as one block); the"
                                                " presets' cracks reach -27 to -32 under the"
                                                " -1 dBTP ceiling")
+    trim_db: float = quantity(0.0, unit="dB", low=0.0, high=120.0,
+                              doc="0 keeps the whole simulated window; else the file is"
+                                  " trimmed to where the sound is within this many dB of"
+                                  " its peak, plus the padding, faded in and out over 5 ms"
+                                  " at most")
+    channels: float = quantity(0, unit="1", low=0, high=2,
+                               doc="channels of the file: 1 mono, 2 stereo (a centred"
+                                   " sound at -3 dB each side), 0 as the sources are"
+                                   " (stereo when a joint is on one side)")
     accelerometer: listener.Accelerometer = field(default_factory=listener.Accelerometer)
 
     def noise_rms(self, listener_kind: str) -> float:
@@ -432,6 +441,13 @@ def hear(
     # few tens of dB down would otherwise stretch the -20 dB envelope over the file.
     features = audio.features(pressure, samplerate_hz,
                               reference=listener.LEVEL_REFERENCES[listener_kind])
+    if settings.trim_db > 0.0:
+        first, pressure = audio.trim(pressure, samplerate_hz, floor_db=settings.trim_db,
+                                     before_s=settings.pad_before_s,
+                                     after_s=settings.pad_after_s)
+        start_s += first / samplerate_hz
+    pressure = audio.to_channels(pressure, int(settings.channels)
+                                 if float(settings.channels).is_integer() else settings.channels)
     pressure = audio.add_noise(pressure, settings.noise_rms(listener_kind), seed)
     gain = audio.digital_gain(pressure, level=level, full_scale=full_scale,
                               unit=listener.UNITS[listener_kind], samplerate_hz=samplerate_hz,

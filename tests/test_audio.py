@@ -335,3 +335,43 @@ def test_character_tells_a_click_from_a_ringing_that_builds_up():
 def test_character_of_silence_is_nan():
     measured = audio.character(np.zeros(100), 48000)
     assert math.isnan(measured.quality_factor) and not measured.impulsive
+
+
+def test_trim_keeps_the_sound_and_its_padding_and_fades_the_cuts():
+    fs = 48000
+    x = np.zeros(fs)
+    n = round(0.01 * fs)
+    x[20000:20000 + n] = np.sin(2 * np.pi * 1000.0 * np.arange(n) / fs)
+    first, kept = audio.trim(x, fs, floor_db=60.0, before_s=0.02, after_s=0.02)
+    # 20 ms before the first sample within 60 dB of the peak, 20 ms after the last.
+    above = np.flatnonzero(np.abs(x) >= 1e-3 * np.max(np.abs(x)))
+    onset = int(above[0])  # 20001: sin(0) = 0 is below the floor
+    assert first == onset - 960
+    assert kept.shape[0] == int(above[-1]) + 960 + 1 - first
+    # The sound itself is untouched; the silence at the ends was faded (it is zero).
+    np.testing.assert_array_equal(kept[onset - first:onset - first + n - 1],
+                                  x[onset:onset + n - 1])
+    # Fades: a sound that fills the padding is brought to zero at the cuts, smoothly.
+    first, kept = audio.trim(np.ones(1000), fs, floor_db=6.0, before_s=0.0, after_s=0.0)
+    assert first == 0 and kept.shape[0] == 1000 and kept[0] == 1.0  # no padding: no fade
+    tone = np.sin(2 * np.pi * 1000.0 * np.arange(fs) / fs) * np.exp(-np.arange(fs) / 2000)
+    first, kept = audio.trim(np.concatenate([0.001 * np.ones(2000), tone]), fs,
+                             floor_db=20.0, before_s=0.01, after_s=0.01)
+    assert kept[0] == 0.0 and abs(kept[-1]) < 1e-12
+    assert np.all(np.abs(np.diff(kept[:240])) < 0.01)  # a 5 ms raised cosine, no step
+    first, kept = audio.trim(np.zeros(100), fs, floor_db=60.0, before_s=0.0, after_s=0.0)
+    assert first == 0 and kept.shape == (100,)
+
+
+@pytest.mark.parametrize("fs", [16000, 48000])
+def test_channels_change_the_layout_not_the_loudness(fs):
+    t = np.arange(fs) / fs
+    mono = 0.3 * np.sin(2 * np.pi * 1000.0 * t)
+    stereo = audio.to_channels(mono, 2)
+    assert stereo.shape == (fs, 2)
+    assert audio.loudness_lufs(stereo, fs) == pytest.approx(audio.loudness_lufs(mono, fs),
+                                                            abs=1e-9)
+    np.testing.assert_allclose(audio.to_channels(stereo, 1), mono, rtol=1e-12)
+    assert audio.to_channels(mono, 0) is mono and audio.to_channels(mono, 1) is mono
+    with pytest.raises(ValueError, match=r"channels = 3 is not available; valid: 0"):
+        audio.to_channels(mono, 3)

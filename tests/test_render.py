@@ -314,3 +314,22 @@ def test_loudness_level_is_recorded_with_its_gain(tmp_path):
     assert sound["gain_db"] + 20 * np.log10(np.max(np.abs(rendering.signal))) == \
         pytest.approx(peak_dbfs, abs=1e-9)
     assert sound["true_peak_dbtp"] <= -1.0
+
+
+def test_a_trimmed_stereo_file_holds_the_same_crack_at_the_same_time():
+    whole = cv.render(level="normalised")
+    short = cv.render(level="normalised",
+                      settings=AudioSettings(trim_db=60.0, pad_before_s=0.01,
+                                             pad_after_s=0.01, channels=2))
+    assert short.samples.shape[1] == 2 and short.samples.shape[0] < whole.samples.shape[0] / 2
+    # The same samples at the same simulation times (start_s moved by whole samples),
+    # each channel the centred sound at -3 dB. Normalised, each channel's true peak is
+    # then brought to -1 dBTP: two channels each as loud as the mono file, 3.01 LU more.
+    offset = round((short.start_s - whole.start_s) * whole.samplerate_hz)
+    assert offset > 0
+    inner = slice(480, short.samples.shape[0] - 480)  # inside the 10 ms fades
+    np.testing.assert_allclose(short.signal[inner, 0] * np.sqrt(2),
+                               whole.signal[offset:][inner], rtol=0,
+                               atol=1e-12 * np.max(np.abs(whole.signal)))
+    assert short.loudness_lufs - whole.loudness_lufs == pytest.approx(3.01, abs=0.05)
+    assert short.features == whole.features  # measured on the sound, before the file
