@@ -332,4 +332,8 @@ def test_a_trimmed_stereo_file_holds_the_same_crack_at_the_same_time():
                                whole.signal[offset:][inner], rtol=0,
                                atol=1e-12 * np.max(np.abs(whole.signal)))
     assert short.loudness_lufs - whole.loudness_lufs == pytest.approx(3.01, abs=0.05)
-    assert short.features == whole.features  # measured on the sound, before the file
+    # The features are measured on the sound before the file is shaped: the same, to
+    # rounding (the shorter padding changes the sums' lengths).
+    for key, value in whole.features.as_dict().items():
+        assert short.features.as_dict()[key] == (value if isinstance(value, str | int)
+                                                  else pytest.approx(value, rel=1e-12)), key
