@@ -63,9 +63,14 @@ def test_same_sweep_gives_byte_identical_files_in_and_out_of_process(tmp_path):
     assert len(manifest) == 5 and all(",ok," in row for row in manifest[1:])
 
 
-def test_example_sweep_is_valid():
-    sweep = batch.load_sweep(Path(__file__).parents[1] / "examples" / "knuckle_sweep.toml")
-    assert len(sweep.runs) == 12
+def test_example_sweeps_are_valid():
+    examples = Path(__file__).parents[1] / "examples"
+    assert len(batch.load_sweep(examples / "knuckle_sweep.toml").runs) == 12
+    people = batch.load_sweep(examples / "knuckle_people.toml").runs
+    assert len(people) == 100 and people[51].name == "knuckle_70N_001"
+    # The same person at both pull strengths: the same joint, a stronger pull.
+    same = {k: v for k, v in people[1].swept.items() if k != "loading.peak_force_n"}
+    assert same == {k: v for k, v in people[51].swept.items() if k != "loading.peak_force_n"}
 
 
 def test_killed_batch_resumes_to_the_same_files(tmp_path):
