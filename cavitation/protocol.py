@@ -117,6 +117,10 @@ def recrack_time_s(joint: Joint = KNUCKLE, loading: Loading | None = None, *,
     It is shorter than the time the gas takes to dissolve: a small residual bubble
     gives way, and the joint cracks, before the last of it is gone.
 
+    Its cost is bounded: ``2 + ceil(log2((longest_s - pull) / resolution_s))``
+    simulations (12 with the defaults), each within :func:`cavitation.simulate`'s
+    budget (:data:`cavitation.bubble.BUDGET_S` per phase, or an ``IntegrationError``).
+
     Parameters
     ----------
     joint, loading :
