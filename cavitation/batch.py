@@ -885,15 +885,17 @@ def _parquet_bytes(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
 def write_dataset(rows: list[dict[str, Any]], out: Path, sweep: Sweep) -> Path:
     """Write the folder's tables, all together and atomically: ``manifest.csv`` (one row
     per run in run order, with every column any row has, :func:`_row`),
-    ``metadata.csv`` (the rendered runs, ``file_name`` first), ``manifest.parquet``
+    ``metadata.csv`` (the rendered runs, ``file_name`` first, without the status and
+    error columns, which are the same for all), ``manifest.parquet``
     (where pyarrow is installed), ``sweep.toml`` (the sweep's text, if it has one) and
     ``README.md`` (the dataset card). Returns the manifest's path."""
     rows = [to_json(row) for row in sorted(rows, key=lambda r: r["run_id"])]
     columns = list(dict.fromkeys(key for row in rows for key in row))
     rendered = [{"file_name": row["audio_file"], **row} for row in rows
                 if row["status"] == "ok"]
+    listed = ["file_name", *(c for c in columns if c not in ("status", "error"))]
     files = {MANIFEST: _csv_text(rows, columns),
-             METADATA: _csv_text(rendered, ["file_name", *columns]),
+             METADATA: _csv_text(rendered, listed),
              CARD: _card(sweep, rows, columns)}
     if sweep.text:
         files[SWEEP_COPY] = sweep.text
