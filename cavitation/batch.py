@@ -779,7 +779,8 @@ def _cell(value: Any) -> Any:
 
 def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
     buffer = _io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", restval="")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", restval="",
+                            extrasaction="ignore")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: ("" if v is None else repr(v) if isinstance(v, float)
