@@ -68,6 +68,25 @@ def parse_assignments(assignments: Sequence[str], values: dict[str, object]
 TRIM_DB = 60.0
 
 
+def _sound_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that say how the sound is heard and stored: listener, distance,
+    sample rate, format and sample format."""
+    parser.add_argument("--listener", choices=listener.LISTENERS, default="air",
+                        help="air: microphone at --distance in air [Pa]; contact: microphone on"
+                        " the skin over the joint, read as the pressure in the tissue [Pa];"
+                        " accelerometer: accelerometer on the skin [m/s^2] (default: air)")
+    parser.add_argument("--distance", type=float, default=0.1, metavar="M",
+                        help="distance from the joint to the microphone [m], 0.01-100 (air"
+                        " listener; default 0.1)")
+    parser.add_argument("--samplerate", type=int, choices=audio.SAMPLERATES_HZ, default=48000,
+                        metavar="HZ", help="sample rate [Hz]: "
+                        + ", ".join(map(str, audio.SAMPLERATES_HZ)) + " (default 48000)")
+    parser.add_argument("--format", choices=("wav", "flac"), default="wav",
+                        help="audio file format (default: wav)")
+    parser.add_argument("--subtype", choices=("PCM_16", "PCM_24", "FLOAT"), default="PCM_24",
+                        help="sample format; FLAC holds PCM only (default: PCM_24)")
+
+
 def _shape_arguments(parser: argparse.ArgumentParser) -> None:
     """The options that shape a file: its padding, trimming and channels."""
     parser.add_argument("--pad-ms", type=float, default=None, metavar="MS",
@@ -121,20 +140,7 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--list-parameters", action="store_true",
                    help="print every parameter of the preset with its value, unit and"
                    " source, and exit")
-    r.add_argument("--listener", choices=listener.LISTENERS, default="air",
-                   help="air: microphone at --distance in air [Pa]; contact: microphone on"
-                   " the skin over the joint, read as the pressure in the tissue [Pa];"
-                   " accelerometer: accelerometer on the skin [m/s^2] (default: air)")
-    r.add_argument("--distance", type=float, default=0.1, metavar="M",
-                   help="distance from the joint to the microphone [m], 0.01-100 (air"
-                   " listener; default 0.1)")
-    r.add_argument("--samplerate", type=int, choices=audio.SAMPLERATES_HZ, default=48000,
-                   metavar="HZ", help="sample rate [Hz]: "
-                   + ", ".join(map(str, audio.SAMPLERATES_HZ)) + " (default 48000)")
-    r.add_argument("--format", choices=("wav", "flac"), default="wav",
-                   help="audio file format (default: wav)")
-    r.add_argument("--subtype", choices=("PCM_16", "PCM_24", "FLOAT"), default="PCM_24",
-                   help="sample format; FLAC holds PCM only (default: PCM_24)")
+    _sound_arguments(r)
     r.add_argument("--level", choices=audio.LEVELS, default="calibrated",
                    help="calibrated: --full-scale is digital full scale, so a louder"
                    " crack is a louder file; normalised: true peak at -1 dBTP; loudness:"
@@ -222,8 +228,8 @@ def _build_parser() -> argparse.ArgumentParser:
     pk = commands.add_parser(
         "pack", help="render many different cracks of one preset: a labelled sound set",
         description="Draw COUNT people about a preset (each joint's size, stiffness, fluid,"
-        " depth and\nnucleation tension, and the pull's force, varied by the spreads of"
-        " cavitation.population.Variation),\nrender each, and write a dataset into --out:"
+        " depth and\nnucleation tension, and the pull's force, varied by the spreads of\n"
+        "cavitation.population.Variation), render each, and write a dataset into --out:"
         " the sounds and their JSON, manifest.csv\n(every parameter and figure, one row per"
         " file), metadata.csv (for a dataset loader),\nmanifest.parquet (with pyarrow),"
         " sweep.toml (remakes it: cavitation batch sweep.toml)\nand README.md. Seeded and"
@@ -238,17 +244,7 @@ def _build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--seed", type=int, default=0,
                     help="seed of the people and the noise (default 0); person i is the"
                     " same whatever --count is")
-    pk.add_argument("--listener", choices=listener.LISTENERS, default="air",
-                    help="where the sound is heard (default: air)")
-    pk.add_argument("--distance", type=float, default=0.1, metavar="M",
-                    help="air listener's distance from the joint [m] (default 0.1)")
-    pk.add_argument("--samplerate", type=int, choices=audio.SAMPLERATES_HZ, default=48000,
-                    metavar="HZ", help="sample rate [Hz]: "
-                    + ", ".join(map(str, audio.SAMPLERATES_HZ)) + " (default 48000)")
-    pk.add_argument("--format", choices=("wav", "flac"), default="wav",
-                    help="audio file format (default: wav)")
-    pk.add_argument("--subtype", choices=("PCM_16", "PCM_24", "FLOAT"), default="PCM_24",
-                    help="sample format (default: PCM_24)")
+    _sound_arguments(pk)
     pk.add_argument("--level", choices=audio.LEVELS, default="loudness",
                     help="loudness: every crack at --lufs (default); normalised: true peak"
                     " at -1 dBTP; calibrated: louder cracks are louder files")
