@@ -229,10 +229,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "pack", help="render many different cracks of one preset: a labelled sound set",
         description="Draw COUNT people about a preset (each joint's size, stiffness, fluid,"
         " depth and\nnucleation tension, and the pull's force, varied by the spreads of\n"
-        "cavitation.population.Variation), render each, and write a dataset into --out:"
-        " the sounds and their JSON, manifest.csv\n(every parameter and figure, one row per"
-        " file), metadata.csv (for a dataset loader),\nmanifest.parquet (with pyarrow),"
-        " sweep.toml (remakes it: cavitation batch sweep.toml)\nand README.md. Seeded and"
+        "cavitation.population.Variation), render each, and write a dataset into --out:\n"
+        "the sounds and their JSON, manifest.csv (every parameter and figure, one row per"
+        " file),\nmetadata.csv (for a dataset loader), manifest.parquet (with pyarrow),"
+        " sweep.toml\n(remakes it: cavitation batch sweep.toml) and README.md. Seeded and"
         " resumable as a batch.",
         epilog="example: cavitation pack --preset knuckle --count 500 --out knuckle_pack"
         " --listen", formatter_class=argparse.RawDescriptionHelpFormatter)
