@@ -109,7 +109,8 @@ def _lowpass_taps(rate_hz: Fraction, pass_hz: float, stop_hz: float) -> np.ndarr
 
 
 def _first_factor(input_rate_hz: int, samplerate_hz: int) -> int:
-    """Whole factor of the first decimation: at most to ``FIRST_STAGE_MARGIN`` times the
+    """Whole factor of the first decimation from ``input_rate_hz`` to ``samplerate_hz``
+    [Hz]: at most to ``FIRST_STAGE_MARGIN`` times the
     output rate, and, of those, the one that leaves the smallest denominator to the
     exact ratio after it (the second filter's length grows with it), the largest on a
     tie. From 1 MHz to 22.05 kHz: by 10, leaving 441/2000 (by 11 would leave
@@ -301,16 +302,18 @@ def trim(x: np.ndarray, samplerate_hz: int, *, floor_db: float, before_s: float,
 
 
 def to_channels(x: np.ndarray, channels: int) -> np.ndarray:
-    """``x`` with ``channels`` channels: 0 keeps it; a mono sound made stereo is placed
-    in the centre, at -3 dB on each side (the loudness of BS.1770 unchanged); a stereo
-    sound made mono is the channels' sum at -3 dB, which gives back a centred sound."""
+    """``x`` with ``channels`` channels: 0 keeps it; a mono sound made stereo is the same
+    on both channels (dual mono: each channel the signal at the listener, so a
+    calibrated level holds per channel; BS.1770 reads it 3 LU louder); a stereo sound
+    made mono is the channels' sum at -3 dB, which gives back a sound panned to the
+    centre (-3 dB each side) and a one-sided sound 3 dB down."""
     if channels not in (0, 1, 2):
         raise ValueError(f"channels = {channels!r} is not available; valid: 0 (as the"
                          " sources are), 1 (mono) or 2 (stereo)")
     if channels == 0 or (1 if x.ndim == 1 else x.shape[1]) == channels:
         return x
     if channels == 2:
-        return np.column_stack([x, x]) * math.sqrt(0.5)
+        return np.column_stack([x, x])
     return x.sum(axis=1) * math.sqrt(0.5)
 
 
@@ -354,7 +357,8 @@ def loudness_lufs(samples: np.ndarray, samplerate_hz: int) -> float:
     and measured as that one block: a crack of a few milliseconds reads as its
     K-weighted energy spread over 400 ms, the standard's own integration time
     (``-0.691 + 10 log10(sum z^2 / (0.4 s x rate))``). A clip of 400 ms or more is
-    measured as it is.
+    measured with silence added at its end up to a whole 100 ms hop, so that the
+    meter's last block reaches its end (the added silence is gated out).
 
     Parameters
     ----------
@@ -369,10 +373,15 @@ def loudness_lufs(samples: np.ndarray, samplerate_hz: int) -> float:
     import pyloudnorm  # imported when used
 
     samples = np.asarray(samples, dtype=float)
-    short = math.ceil(LOUDNESS_BLOCK_S * samplerate_hz) - samples.shape[0]
-    if short > 0:
-        samples = np.pad(samples, [(short // 2, short - short // 2)]
-                         + [(0, 0)] * (samples.ndim - 1))
+    block = math.ceil(LOUDNESS_BLOCK_S * samplerate_hz)
+    hop = round(LOUDNESS_BLOCK_S * samplerate_hz / 4)
+    short = block - samples.shape[0]
+    # A shorter clip centred in one block; a longer one ends with silence up to a whole
+    # hop, so that its last block reaches its end (the meter counts whole hops only).
+    before, after = (short // 2, short - short // 2) if short > 0 \
+        else (0, -(samples.shape[0] - block) % hop)
+    if before or after:
+        samples = np.pad(samples, [(before, after)] + [(0, 0)] * (samples.ndim - 1))
     return float(pyloudnorm.Meter(samplerate_hz, block_size=LOUDNESS_BLOCK_S)
                  .integrated_loudness(samples))
 
@@ -428,7 +437,12 @@ def digital_gain(x: np.ndarray, *, level: str, full_scale: float, unit: str = "P
     target = check_range("target_lufs", target_lufs, "LUFS", -70.0, 0.0)
     if samplerate_hz is None:
         raise ValueError("the loudness level needs samplerate_hz")
-    gain = 10.0 ** ((target - loudness_lufs(x / peak, samplerate_hz)) / 20.0) / peak
+    measured = loudness_lufs(x / peak, samplerate_hz)
+    if not math.isfinite(measured):
+        raise ValueError("the sound is below BS.1770's absolute gate of -70 LUFS even at"
+                         " full scale, so it has no loudness to set; use level"
+                         " 'normalised'")
+    gain = 10.0 ** ((target - measured) / 20.0) / peak
     loudest = target + TRUE_PEAK_CEILING_DBTP - (20.0 * math.log10(gain * peak) - headroom_db)
     if loudest < target - 1e-9:
         raise ClippingError(

@@ -85,6 +85,10 @@ MANIFEST = "manifest.csv"
 #: (where pyarrow is installed), the sweep, and the dataset's README.
 METADATA, PARQUET, SWEEP_COPY, CARD = "metadata.csv", "manifest.parquet", "sweep.toml", \
     "README.md"
+#: The waveforms of ``cavitation pack --listen``.
+CONTACT_SHEET = "contact_sheet.png"
+#: The first line of the README a batch writes: a README without it is the user's.
+CARD_MARK = "<!-- written by cavitation batch: replaced when the batch is resumed -->"
 #: Most runs in one sweep: a sweep is checked before its runs are made.
 MAX_RUNS = 1_000_000
 #: Longest file name a template may give (a name also gets an extension and, while it is
@@ -128,12 +132,18 @@ class Run:
         The swept parameters' values, by name (SI units).
     seed : int
         Seed of this run's noise.
+    person : int or None
+        With ``[vary]``: which person (from 0), the same at every grid point.
+    point : dict
+        The grid point's values, by name, before a person varied them.
     """
 
     run_id: int
     name: str
     swept: dict[str, float]
     seed: int
+    person: int | None = None
+    point: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -369,7 +379,8 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
         fields = {"run": run_id, "preset": preset.name,
                   **({} if person is None else {"person": person}),
                   **{_field_name(k): v for k, v in (point if people else swept).items()}}
-        runs.append(Run(run_id, _file_name(template, fields, source), swept, seed + run_id))
+        runs.append(Run(run_id, _file_name(template, fields, source), swept, seed + run_id,
+                        person, point))
     names = [r.name for r in runs]
     if len(set(names)) != len(names):
         raise _fail(f"{source}: name", f"{template!r} gives the same file name to several"
@@ -378,13 +389,18 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
                  license=license_)
 
 
+#: Spreads of :class:`Variation` that concern several joints, not one: refused in
+#: ``[vary]``, where they would do nothing.
+NOT_FOR_ONE_JOINT = ("share_cv", "left_right_correlation")
+
+
 def _vary(data: Mapping[str, Any], source: str) -> tuple[int, Variation | None]:
     """The ``[vary]`` table: how many people (0 without it) and their spreads."""
     if "vary" not in data:
         return 0, None
     table = _table(data, "vary", source)
     where = f"{source}: [vary]"
-    spreads = {f.name for f in dataclasses.fields(Variation)}
+    spreads = {f.name for f in dataclasses.fields(Variation)} - set(NOT_FOR_ONE_JOINT)
     _check_keys(table, {"count", *spreads}, where)
     if "count" not in table:
         raise _fail(where, "missing key 'count': how many people to draw")
@@ -608,6 +624,9 @@ def _row(sweep: Sweep, run_: Run, status: str, error: str = "",
              "start_s": meta.get("audio_start_s")} | settings.get("audio", {})
     row = {"run_id": run_.run_id, "name": run_.name, "status": status, "error": error,
            "audio_file": audio_file, "audio_sha256": sha256,
+           **({} if run_.person is None else {"person": run_.person}),
+           **({f"grid.{k}": run_.point[k] for k in sorted(run_.point)}
+              if run_.person is not None else {}),
            **{k: run_.swept[k] for k in sorted(run_.swept)},
            "cracked": meta.get("cracked", ""), "crack_time_s": meta.get("crack_time_s", ""),
            **{k: features.get(k, "") for k in FEATURES}}
@@ -647,6 +666,13 @@ def _rendering(sweep: Sweep, swept: dict[str, float], seed: int, **simulation: f
                 level=settings.get("level", "calibrated"),
                 full_scale=settings.get("full_scale"), seed=seed,
                 settings=_audio_settings(settings))
+
+
+def render_centre(sweep: Sweep) -> None:
+    """Render the sweep's preset with its fixed changes only (a pack's median person),
+    writing nothing; raises what its runs would raise for it (a loudness target above
+    what the crack's true peak allows: ``ClippingError``)."""
+    _rendering(sweep, {}, 0)
 
 
 def _stop_leftovers(processes: list) -> None:
@@ -791,6 +817,7 @@ def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
 #: What a dataset's columns hold, for its README; parameters say it themselves.
 COLUMN_DOCS = {
     "run_id": "position in the sweep, from 0",
+    "person": "which person ([vary]), from 0: the same joint at every grid point",
     "name": "file stem", "status": "ok, or failed (see error)",
     "error": "why a run failed", "audio_file": "the sound, beside this table",
     "audio_sha256": "SHA-256 of the audio file",
@@ -833,7 +860,7 @@ def _card(sweep: Sweep, rows: list[dict[str, Any]], columns: list[str]) -> str:
     cracked = sum(1 for row in rows if row.get("cracked") is True)
     heard = sweep.audio.get("listener", "air")
     lines = [
-        f"# {preset.name}: {len(rows)} simulated joint cracks", "",
+        CARD_MARK, f"# {preset.name}: {len(rows)} simulated joint cracks", "",
         f"Synthetic sounds of a synovial joint cracking ({preset.description}), made by"
         f" cavitation {__version__}: each a physical simulation of a cavity that forms,"
         f" grows and collapses as the joint is pulled open, heard by the {heard} listener"
@@ -851,7 +878,8 @@ def _card(sweep: Sweep, rows: list[dict[str, Any]], columns: list[str]) -> str:
         "## Files", "",
         f"- `{MANIFEST}`: one row per run, every parameter and every figure"
         + (f"; `{PARQUET}`: the same as Parquet" if _has_pyarrow() else ""),
-        f"- `{METADATA}`: the rendered files only, first column `file_name`: a folder a"
+        f"- `{METADATA}`: the cracks only (not the silent files of pulls that did not"
+        " crack), first column `file_name`: a folder a"
         " dataset loader reads (Hugging Face `datasets`: `load_dataset(\"audiofolder\","
         " data_dir=...)`)", "",
         "## Columns", "",
@@ -886,14 +914,15 @@ def _parquet_bytes(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
 def write_dataset(rows: list[dict[str, Any]], out: Path, sweep: Sweep) -> Path:
     """Write the folder's tables, all together and atomically: ``manifest.csv`` (one row
     per run in run order, with every column any row has, :func:`_row`),
-    ``metadata.csv`` (the rendered runs, ``file_name`` first, without the status and
-    error columns, which are the same for all), ``manifest.parquet``
+    ``metadata.csv`` (the rendered cracks, ``file_name`` first, without the status and
+    error columns, which are the same for all; a pull that did not crack, a silent
+    file, is in the manifest only), ``manifest.parquet``
     (where pyarrow is installed), ``sweep.toml`` (the sweep's text, if it has one) and
     ``README.md`` (the dataset card). Returns the manifest's path."""
     rows = [to_json(row) for row in sorted(rows, key=lambda r: r["run_id"])]
     columns = list(dict.fromkeys(key for row in rows for key in row))
     rendered = [{"file_name": row["audio_file"], **row} for row in rows
-                if row["status"] == "ok"]
+                if row["status"] == "ok" and row.get("cracked") is True]
     listed = ["file_name", *(c for c in columns if c not in ("status", "error"))]
     files = {MANIFEST: _csv_text(rows, columns),
              METADATA: _csv_text(rendered, listed),
@@ -913,13 +942,19 @@ def write_dataset(rows: list[dict[str, Any]], out: Path, sweep: Sweep) -> Path:
 def _refuse_existing(sweep: Sweep, out: Path, resume: bool) -> None:
     """Raise ``OutputExistsError`` if ``out`` holds a file of a run (``NAME.*``) or of
     the dataset (a manifest, README...), unless ``resume``; and, even then, if it holds
-    a README or table that no batch wrote (no manifest beside it): the user's own. The
-    folder is listed once, not once per run."""
+    a README or table that no batch wrote (no manifest beside it, or a README without
+    :data:`CARD_MARK`): the user's own. The folder is listed once, not once per run."""
     names = sorted(entry.name for entry in os.scandir(out))
-    ours = [name for name in (MANIFEST, METADATA, PARQUET, SWEEP_COPY, CARD) if name in names]
+    ours = [name for name in (MANIFEST, METADATA, PARQUET, SWEEP_COPY, CARD, CONTACT_SHEET)
+            if name in names]
     if ours and MANIFEST not in names:
         raise OutputExistsError(f"{out} already holds {', '.join(ours)}, not written by a"
                                 " batch; choose another folder")
+    if CARD in names:
+        with open(out / CARD, encoding="utf-8", errors="replace") as handle:
+            if handle.readline().rstrip("\n") != CARD_MARK:
+                raise OutputExistsError(f"{out} already holds a {CARD} that no batch wrote;"
+                                        " choose another folder")
     if resume:
         return
     stems: dict[str, list[str]] = {}  # every prefix that ends before a dot

@@ -568,11 +568,14 @@ def _pack(args: argparse.Namespace) -> int:
              "samplerate_hz": args.samplerate, "format": args.format,
              "subtype": args.subtype, "level": args.level}
     if args.lufs is not None:
-        sound["target_loudness_lufs"] = args.lufs
+        sound["target_loudness_lufs"] = check_range("--lufs", args.lufs, "LUFS", -70.0, 0.0)
     sound |= {key: int(value) if key == "channels" else value
               for key, value in _shape(args).items()}
     sweep = batch.pack_sweep(args.preset, args.count, seed=args.seed, audio=sound,
                              license=args.license)
+    # The median person first, writing nothing: a level it cannot meet (a loudness above
+    # what its true peak allows) is one error now, not a failure in every run.
+    batch.render_centre(sweep)
     status = _run_sweep(sweep, args)
     if args.listen:
         _listen(args.out, sweep.preset)
@@ -611,7 +614,7 @@ def _listen(out: str, preset: str) -> None:
     if sounds:
         figure = plot.contact_sheet(sounds, title=f"{preset}: the first {len(sounds)} of"
                                     f" {summary['cracked']} cracks, at the files' level")
-        path = Path(out) / "contact_sheet.png"
+        path = Path(out) / batch.CONTACT_SHEET
         with OutputSet([path], overwrite=True) as outputs:
             outputs.stage(path).write_bytes(plot.figure_bytes(figure, "png"))
         print(f"  contact sheet: {path}")

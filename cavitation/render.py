@@ -135,9 +135,9 @@ class AudioSettings(Parameters):
                                   " its peak, plus the padding, faded in and out over 5 ms"
                                   " at most")
     channels: float = quantity(0, unit="1", low=0, high=2,
-                               doc="channels of the file: 1 mono, 2 stereo (a centred"
-                                   " sound at -3 dB each side), 0 as the sources are"
-                                   " (stereo when a joint is on one side)")
+                               doc="channels of the file: 1 mono (a stereo sound's sum"
+                                   " at -3 dB), 2 stereo (a mono sound on both), 0 as the"
+                                   " sources are (stereo when a joint is on one side)")
     accelerometer: listener.Accelerometer = field(default_factory=listener.Accelerometer)
 
     def noise_rms(self, listener_kind: str) -> float:
@@ -491,8 +491,12 @@ def metadata(rendering: Rendering, *, preset: str | None = None, file_format: st
             "loading": {"type": type(loading).__name__, **loading_params},
             "simulation": crack.settings,
             "listener": {"kind": rendering.listener, **rendering.settings.as_dict()},
-            "audio": {"level": rendering.level, "full_scale": rendering.full_scale,
-                      "gain_db": 20.0 * math.log10(rendering.gain),
+            "audio": {"level": rendering.level,
+                      "full_scale": (rendering.full_scale if rendering.level == "calibrated"
+                                     else None),
+                      "gain_db": (20.0 * math.log10(rendering.gain)
+                                  if rendering.level == "calibrated"
+                                  or np.any(rendering.signal) else None),
                       "target_loudness_lufs": (rendering.settings.target_loudness_lufs
                                                if rendering.level == "loudness" else None),
                       "loudness_lufs": rendering.loudness_lufs,

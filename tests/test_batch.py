@@ -466,6 +466,8 @@ def test_vary_draws_people_the_same_whatever_their_number():
      r"\[vary\]: \[vary\] and \[random\] both draw values; use one"),
     (PACK.replace("count = 6", "count = 6\nspread = 2"),
      r"\[vary\]: unknown key 'spread'; valid keys: area_cv, count,"),
+    (PACK.replace("count = 6", "count = 6\nshare_cv = 0.2"),
+     r"\[vary\]: unknown key 'share_cv'"),
     (PACK.replace("count = 6", "area_cv = 0.1"), r"missing key 'count'"),
     (PACK.replace("count = 6", "count = 6\narea_cv = 2.0"),
      r"pack.toml: \[vary\]: area_cv = 2.0 is out of range; valid range: \[0, 0.5\]"),
@@ -499,8 +501,9 @@ def test_a_batch_folder_is_a_dataset(tmp_path):
     from_csv = pandas.read_csv(out / "manifest.csv")
     assert list(from_csv.columns) == list(frame.columns)
     metadata = pandas.read_csv(out / "metadata.csv")
-    assert list(metadata["file_name"]) == [f"knuckle_{i:04d}.wav" for i in range(6)]
+    assert list(metadata["file_name"]) == list(cracked["audio_file"])  # no silent file
     assert all((out / name).exists() for name in metadata["file_name"])
+    assert "status" not in metadata.columns and "error" not in metadata.columns
     # The README says what is in it, its licence, and how to make it again.
     card = (out / "README.md").read_text()
     assert "Licence of the sounds and tables: CC-BY-4.0." in card
@@ -512,10 +515,39 @@ def test_a_batch_folder_is_a_dataset(tmp_path):
     assert again.failed == 0 and _files(tmp_path / "again") == _files(out)
 
 
-def test_a_users_own_readme_is_never_replaced(tmp_path):
+@pytest.mark.parametrize("mine", ["README.md", "contact_sheet.png"])
+def test_a_users_own_readme_is_never_replaced(tmp_path, mine):
     out = tmp_path / "mine"
     out.mkdir()
-    (out / "README.md").write_text("my notes")
-    with pytest.raises(batch.OutputExistsError, match=r"README.md, not written by a batch"):
+    (out / mine).write_text("my notes")
+    with pytest.raises(batch.OutputExistsError, match=rf"{mine}, not written by a batch"):
         batch.run(batch.loads_sweep(PACK), out, workers=1, resume=True)
-    assert (out / "README.md").read_text() == "my notes"
+    assert (out / mine).read_text() == "my notes"
+
+
+def test_a_readme_added_to_a_finished_batch_is_kept_on_resume(tmp_path):
+    # A batch folder (a manifest) where the user has since written their own README:
+    # only a README that a batch wrote (its first line says so) is replaced.
+    out = tmp_path / "o"
+    batch.run(batch.loads_sweep(PACK), out, workers=1)
+    assert (out / "README.md").read_text().startswith(batch.CARD_MARK)
+    (out / "README.md").write_text("my notes on this set")
+    with pytest.raises(batch.OutputExistsError, match=r"README.md that no batch wrote"):
+        batch.run(batch.loads_sweep(PACK), out, workers=1, resume=True)
+    assert (out / "README.md").read_text() == "my notes on this set"
+
+
+def test_people_on_a_grid_are_labelled_by_person_and_grid_point(tmp_path):
+    text = (PACK.replace("count = 6", "count = 2")
+            + '[grid]\n"loading.peak_force_n" = [45.0, 70.0]\n')
+    sweep = batch.loads_sweep(text)
+    assert [(r.person, r.point) for r in sweep.runs] == [
+        (0, {"loading.peak_force_n": 45.0}), (1, {"loading.peak_force_n": 45.0}),
+        (0, {"loading.peak_force_n": 70.0}), (1, {"loading.peak_force_n": 70.0})]
+    batch.run(sweep, tmp_path / "o", workers=1)
+    rows = batch.results(tmp_path / "o")
+    assert [r["person"] for r in rows] == [0, 1, 0, 1]
+    assert [r["grid.loading.peak_force_n"] for r in rows] == [45.0, 45.0, 70.0, 70.0]
+    # The drawn force varies about the grid's: person 0 pulls 70/45 as hard at 70 N.
+    assert rows[2]["loading.peak_force_n"] / rows[0]["loading.peak_force_n"] == \
+        pytest.approx(70.0 / 45.0)

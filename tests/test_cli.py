@@ -310,7 +310,9 @@ def test_pack_makes_a_varied_labelled_set_and_says_how_it_spreads(tmp_path, caps
     (["--preset", "nope"], "unknown preset 'nope'; valid choices: knuckle,"),
     (["--count", "0"], "count = 0 is out of range; valid range: [1, 1e+06]"),
     (["--level", "normalised", "--lufs", "-20"], "--lufs sets the loudness level"),
-    (["--lufs", "-90"], "target_loudness_lufs = -90.0 LUFS is out of range"),
+    (["--lufs", "-90"], "--lufs = -90.0 LUFS is out of range; valid range: [-70, 0] LUFS"),
+    (["--lufs", "nan"], "--lufs = nan LUFS is out of range"),
+    (["--lufs", "-20"], "valid for this sound: at most -27.5 LUFS"),
     (["--license", "my licence"], "license: 'my licence' is not an SPDX licence identifier"),
 ])
 def test_pack_refuses_bad_input_in_one_line_and_writes_nothing(tmp_path, capsys, args,

@@ -323,12 +323,12 @@ def test_a_trimmed_stereo_file_holds_the_same_crack_at_the_same_time():
                                              pad_after_s=0.01, channels=2))
     assert short.samples.shape[1] == 2 and short.samples.shape[0] < whole.samples.shape[0] / 2
     # The same samples at the same simulation times (start_s moved by whole samples),
-    # each channel the centred sound at -3 dB. Normalised, each channel's true peak is
-    # then brought to -1 dBTP: two channels each as loud as the mono file, 3.01 LU more.
+    # each channel the sound at the listener (dual mono). Normalised, each channel's true
+    # peak is at -1 dBTP: two channels each as loud as the mono file, 3.01 LU more.
     offset = round((short.start_s - whole.start_s) * whole.samplerate_hz)
     assert offset > 0
     inner = slice(480, short.samples.shape[0] - 480)  # inside the 10 ms fades
-    np.testing.assert_allclose(short.signal[inner, 0] * np.sqrt(2),
+    np.testing.assert_allclose(short.signal[inner, 0],
                                whole.signal[offset:][inner], rtol=0,
                                atol=1e-12 * np.max(np.abs(whole.signal)))
     assert short.loudness_lufs - whole.loudness_lufs == pytest.approx(3.01, abs=0.05)
