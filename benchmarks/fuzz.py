@@ -80,6 +80,12 @@ def _ranges(preset_name: str) -> dict[str, tuple[float, float]]:
     return ranges
 
 
+#: The file's shape, drawn over the ranges of AudioSettings: padding, trimming and the
+#: loudness target (used by the level "loudness"); channels apart.
+SHAPES = {"pad_before_s": (0.0, 5.0), "pad_after_s": (0.0, 5.0), "trim_db": (0.0, 120.0),
+          "target_loudness_lufs": (-70.0, 0.0)}
+
+
 def draw_case(rng: np.random.Generator) -> dict:
     """One case: a preset, its changes, and how it is heard and saved."""
     preset = str(rng.choice(list(PRESETS)))
@@ -87,12 +93,16 @@ def draw_case(rng: np.random.Generator) -> dict:
                if rng.random() < DRAWN}
     file_format = str(rng.choice(["wav", "flac"]))
     subtypes = ["PCM_16", "PCM_24"] + (["FLOAT"] if file_format == "wav" else [])
+    shape = {name: _draw(low, high, rng) for name, (low, high) in SHAPES.items()
+             if rng.random() < DRAWN}
+    if rng.random() < DRAWN:
+        shape["channels"] = int(rng.integers(0, 3))
     return {"preset": preset, "set": changes,
             "listener": str(rng.choice(listener.LISTENERS)),
             "distance_m": _draw(0.01, 100.0, rng),
             "samplerate_hz": int(rng.choice(audio.SAMPLERATES_HZ)),
             "level": str(rng.choice(audio.LEVELS)),
-            "format": file_format, "subtype": str(rng.choice(subtypes))}
+            "format": file_format, "subtype": str(rng.choice(subtypes)), "shape": shape}
 
 
 def run_case(case: dict) -> dict:
@@ -101,7 +111,8 @@ def run_case(case: dict) -> dict:
         joint, loading = configure(get_preset(case["preset"]), case["set"])
         rendering = render(joint, loading, listener_kind=case["listener"],
                            samplerate_hz=case["samplerate_hz"], level=case["level"],
-                           settings=AudioSettings(air_distance_m=case["distance_m"]))
+                           settings=AudioSettings(air_distance_m=case["distance_m"],
+                                                  **case.get("shape", {})))
         with tempfile.TemporaryDirectory() as out:
             save(rendering, out, "case", file_format=case["format"],
                  subtype=case["subtype"], figures=())
