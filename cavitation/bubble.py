@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,8 +53,10 @@ __all__ = [
     "BUDGET_S",
     "MODELS",
     "BubbleSolution",
+    "CompiledPathWarning",
     "IntegrationError",
     "check_model",
+    "compiled_path_status",
     "dissolution_time",
     "dissolving_radius",
     "empty_cavity_collapse_time",
@@ -114,14 +117,45 @@ def within_budget(fun: Callable, what: str, t_end: float, advice: str, *,
     return budgeted
 
 
+class CompiledPathWarning(RuntimeWarning):
+    """The compiled integrator is unavailable: every simulation runs on LSODA, tens of
+    times slower."""
+
+
+_slow_path_reason: str | None = None
+
+
 def compiled_path():
     """:mod:`cavitation._compiled`, imported now; None if numba is missing or cannot
-    cache its code (a read-only install): the callers then use LSODA."""
+    cache its code (a read-only install): the callers then use LSODA, and a
+    :class:`CompiledPathWarning` says so, once per process, with why and how to fix it."""
+    global _slow_path_reason
     try:
         from . import _compiled
-    except Exception:
+    except Exception as err:
+        first = _slow_path_reason is None
+        _slow_path_reason = f"{type(err).__name__}: {err}"
+        if first:
+            warnings.warn(
+                f"cavitation: the compiled integrator is unavailable ({_slow_path_reason});"
+                " every simulation falls back to LSODA, about 30 times slower."
+                " Fix: pip install numba (0.60 or newer), and if the package folder is"
+                " read-only, set NUMBA_CACHE_DIR to a writable folder",
+                CompiledPathWarning, stacklevel=2)
         return None
     return _compiled
+
+
+def compiled_path_status() -> str:
+    """One line: whether the compiled integrator is active, and with which numba."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CompiledPathWarning)
+        module = compiled_path()
+    if module is not None:
+        import numba
+
+        return f"compiled path active (numba {numba.__version__})"
+    return f"compiled path unavailable ({_slow_path_reason}): LSODA, about 30 times slower"
 
 
 def check_model(model: str) -> str:

@@ -112,12 +112,23 @@ def _shape(args: argparse.Namespace) -> dict[str, float]:
     return shape
 
 
+class _Version(argparse.Action):
+    """``--version``: the version, and whether the compiled integrator is active (found
+    only when asked: importing it costs a render's worth of time)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from .bubble import compiled_path_status
+
+        parser.exit(message=f"cavitation {__version__}; {compiled_path_status()}\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from .presets import PRESETS
 
     parser = _Parser(prog="cavitation", description="Simulate the crack of a synovial joint"
                      " and render it as sound, metadata and figures.")
-    parser.add_argument("--version", action="version", version=f"cavitation {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="print the version and whether the compiled path is active")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = commands.add_parser(
         "render", help="simulate one crack and write NAME.wav, NAME.json and NAME.png",

@@ -1,6 +1,7 @@
 """The cavity's equations against closed forms: Rayleigh, Minnaert, linear damping."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -305,10 +306,28 @@ def test_without_the_compiled_path_lsoda_answers(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "cavitation._compiled", None)
     monkeypatch.delattr(cavitation, "_compiled", raising=False)
+    monkeypatch.setattr(bubble, "_slow_path_reason", None)
     t = np.linspace(0.0, 1e-4, 11)
-    fallback = bubble.solve(1e-3, 1e-4, R_eq=5e-4, t_eval=t)
+    # Said once, with why and how to fix it; not again.
+    with pytest.warns(bubble.CompiledPathWarning,
+                      match=r"compiled integrator is unavailable \(\w*Error: .*\); every"
+                            r" simulation falls back to LSODA.*Fix: pip install numba"):
+        fallback = bubble.solve(1e-3, 1e-4, R_eq=5e-4, t_eval=t)
     lsoda = bubble.solve(1e-3, 1e-4, R_eq=5e-4, t_eval=t, method="lsoda")
     np.testing.assert_array_equal(fallback.R, lsoda.R)
+    bubble.solve(1e-3, 1e-4, R_eq=5e-4, t_eval=t)  # no second warning (an error here)
+    assert bubble.compiled_path_status().startswith("compiled path unavailable (ModuleNotFoundError")
+
+
+def test_version_says_whether_the_compiled_path_is_active(capsys):
+    from cavitation.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    out = capsys.readouterr()
+    assert re.fullmatch(r"cavitation \S+; compiled path active \(numba \S+\)\n",
+                        out.out + out.err)
 
 
 def _published_keller_miksis(p_inf, dp_inf_dt, *, rho, mu, sigma, c, kappa, p_gas_ref, R_ref):
