@@ -613,8 +613,8 @@ def _row(sweep: Sweep, run_: Run, status: str, error: str = "",
     meta = meta or {}
     features, summary = meta.get("features", {}), meta.get("summary", {})
     joint, loading = configure(get_preset(sweep.preset), sweep.fixed | run_.swept)
-    parameters = {name: value for name, value, _, _ in describe(joint)}
-    parameters |= {f"loading.{name}": value for name, value, _, _ in describe(loading)}
+    parameters = {row.name: row.value for row in describe(joint)}
+    parameters |= {f"loading.{row.name}": row.value for row in describe(loading)}
     settings = meta.get("parameters", {})
     heard = settings.get("listener") or {"kind": sweep.audio.get("listener", "air"),
                                          **_audio_settings(sweep.audio).as_dict()}
@@ -852,10 +852,9 @@ def _card(sweep: Sweep, rows: list[dict[str, Any]], columns: list[str]) -> str:
     from . import __version__
 
     preset = get_preset(sweep.preset)
-    docs = {name: (unit, doc) for name, _, unit, doc in describe(preset.joint)}
-    docs |= {f"loading.{name}": (unit, doc) for name, _, unit, doc in describe(preset.loading)}
-    docs |= {f"listener.{name}": (unit, doc)
-             for name, _, unit, doc in describe(AudioSettings())}
+    docs = {row.name: (row.unit, row.doc) for row in describe(preset.joint)}
+    docs |= {f"loading.{row.name}": (row.unit, row.doc) for row in describe(preset.loading)}
+    docs |= {f"listener.{row.name}": (row.unit, row.doc) for row in describe(AudioSettings())}
     ok = sum(1 for row in rows if row["status"] == "ok")
     cracked = sum(1 for row in rows if row.get("cracked") is True)
     heard = sweep.audio.get("listener", "air")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from . import __version__, audio, listener, radiation
 from .audio import ClippingError
 from .bubble import MODELS
-from .io import OutputExistsError
+from .io import OutputExistsError, to_json
 from .parameters import check_range, describe
 from .render import AudioSettings
 from .simulation import GEOMETRIES
@@ -149,8 +149,10 @@ def _build_parser() -> argparse.ArgumentParser:
                    " name (mass_kg, capsule.compliance_m3_pa, fluid.viscosity_pa_s, ...),"
                    " the loading's as loading.NAME (loading.peak_force_n)")
     r.add_argument("--list-parameters", action="store_true",
-                   help="print every parameter of the preset with its value, unit and"
-                   " source, and exit")
+                   help="print every parameter of the preset (with the --set changes): name,"
+                   " value, unit, valid range and source, and exit")
+    r.add_argument("--json", action="store_true",
+                   help="with --list-parameters: print them as JSON")
     _sound_arguments(r)
     r.add_argument("--level", choices=audio.LEVELS, default="calibrated",
                    help="calibrated: --full-scale is digital full scale, so a louder"
@@ -342,12 +344,48 @@ def _presets(args: argparse.Namespace) -> int:
         return 0
     preset = get_preset(args.name)
     print(f"{preset.name}: {preset.description}")
-    for name, value, unit, _ in describe(preset.joint):
-        print(f"  {name:32s} {value!s:>12} {unit:9s} {preset.source(name)}")
-    for name, value, unit, doc in describe(preset.loading):
-        print(f"  loading.{name:24s} {value!s:>12} {unit:9s} {doc}")
-    print(f"  loading source: {preset.sources.get('loading', '')}")
+    print(_parameter_table(parameter_rows(preset, preset.joint, preset.loading)))
+    print(f"loading source: {preset.sources.get('loading', '')}")
     return 0
+
+
+def parameter_rows(preset, joint, loading) -> list[dict[str, object]]:
+    """Every parameter of ``joint`` and ``loading`` (a preset's, changed or not): name
+    (as ``--set`` takes it), value, unit, valid range (text, and its ends) and source."""
+    rows = [row._asdict() | {"source": preset.source(row.name)} for row in describe(joint)]
+    rows += [row._asdict() | {"name": f"loading.{row.name}", "source": row.doc}
+             for row in describe(loading)]
+    for row in rows:
+        del row["doc"]
+    return rows
+
+
+#: Width of a parameter table [characters].
+TABLE_WIDTH = 100
+
+
+def _parameter_table(rows: list[dict[str, object]]) -> str:
+    """Aligned columns (name, value, unit, valid range, source) within
+    :data:`TABLE_WIDTH`; the source wraps onto lines of its own column."""
+    import textwrap
+
+    def number(value: object) -> str:
+        return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+    cells = [(str(r["name"]), number(r["value"]), str(r["unit"]), str(r["valid"])) for r in rows]
+    widths = [max(len(c[i]) for c in [*cells, ("name", "value", "unit", "valid range")])
+              for i in range(4)]
+    lead = sum(widths) + 8
+    source_width = max(TABLE_WIDTH - lead, 20)
+    header = ("name", "value", "unit", "valid range")
+    lines = [f"{header[0]:{widths[0]}s}  {header[1]:>{widths[1]}s}  {header[2]:{widths[2]}s}"
+             f"  {header[3]:{widths[3]}s}  source"]
+    for (name, value, unit, valid), row in zip(cells, rows, strict=True):
+        source = textwrap.wrap(str(row["source"]), source_width) or [""]
+        lines.append(f"{name:{widths[0]}s}  {value:>{widths[1]}s}  {unit:{widths[2]}s}"
+                     f"  {valid:{widths[3]}s}  {source[0]}")
+        lines.extend(" " * lead + more for more in source[1:])
+    return "\n".join(lines)
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -374,11 +412,11 @@ def _render(args: argparse.Namespace) -> int:
         raise ValueError("--turn, --rotate, --spasm and --person need --scenario")
     preset = get_preset("knuckle" if args.preset is None else args.preset)
     joint, loading = configure(preset, parse_assignments(args.set, parameter_values(preset)))
+    if args.json and not args.list_parameters:
+        raise ValueError("--json prints the parameters; it needs --list-parameters")
     if args.list_parameters:
-        for name, value, unit, doc in [*describe(joint),
-                                       *((f"loading.{n}", v, u, d)
-                                         for n, v, u, d in describe(loading))]:
-            print(f"{name:34s} {value!s:>12} {unit:9s} {doc}")
+        rows = parameter_rows(preset, joint, loading)
+        print(json.dumps(to_json(rows), indent=1) if args.json else _parameter_table(rows))
         return 0
     stem = _stem(args, preset.name)  # a bad --name is refused before the work
     settings = _audio_settings(args)
@@ -402,8 +440,8 @@ def _render(args: argparse.Namespace) -> int:
 
 
 #: Options of ``cavitation render`` that do not change the sound or its files' contents.
-_NOT_IN_NAME = ("out", "overwrite", "svg", "name", "list_parameters", "preset", "scenario",
-                "turn", "rotate", "spasm", "command")
+_NOT_IN_NAME = ("out", "overwrite", "svg", "name", "list_parameters", "json", "preset",
+                "scenario", "turn", "rotate", "spasm", "command")
 
 
 def _number_or_text(text: str) -> float | str:

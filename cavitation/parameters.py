@@ -13,10 +13,10 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, NamedTuple, Self, TypeVar
 
-__all__ = ["Parameters", "check_choice", "check_range", "describe", "names", "quantity", "renamed",
-           "replace"]
+__all__ = ["Parameters", "Row", "check_choice", "check_range", "clamp", "describe", "names",
+           "quantity", "renamed", "replace"]
 
 P = TypeVar("P", bound="Parameters")
 
@@ -226,17 +226,44 @@ def renamed(err: ValueError, params: Parameters, name: str) -> ValueError:
                       else text)
 
 
-def describe(params: Parameters) -> list[tuple[str, Any, str, str]]:
-    """Rows ``(name, value, unit, description)`` for every field of ``params``.
+class Row(NamedTuple):
+    """One parameter as :func:`describe` gives it."""
+
+    name: str
+    """Settable name, dotted for a nested set (``capsule.compliance_m3_pa``)."""
+    value: Any
+    """Its value, in ``unit``."""
+    unit: str
+    """SI unit (``""`` for a field that is not a quantity: a name, a law)."""
+    doc: str
+    """What it is, and where its value comes from."""
+    valid: str
+    """Its valid range as text (``"[0.001, 10]"``; ``"(0, inf)"`` with open ends), or
+    ``""``."""
+    low: float | None
+    """Lower end of the valid range, in ``unit``; None for a field that is not a quantity."""
+    high: float | None
+    """Upper end of the valid range, in ``unit``; None for a field that is not a quantity."""
+
+
+def describe(params: Parameters) -> list[Row]:
+    """A :class:`Row` (name, value, unit, description, valid range) for every field of
+    ``params``.
 
     Nested parameter sets are flattened with dotted names; a field that is not a
-    quantity (a name, a law) has an empty unit.
+    quantity (a name, a law) has an empty unit and no range.
     """
-    rows: list[tuple[str, Any, str, str]] = []
+    rows: list[Row] = []
     for f in dataclasses.fields(params):
         value = getattr(params, f.name)
         if isinstance(value, Parameters):
-            rows.extend((f"{f.name}.{n}", v, u, d) for n, v, u, d in describe(value))
-        else:
-            rows.append((f.name, value, f.metadata.get("unit", ""), f.metadata.get("doc", "")))
+            rows.extend(row._replace(name=f"{f.name}.{row.name}") for row in describe(value))
+            continue
+        meta = f.metadata
+        quantity_ = "low" in meta
+        rows.append(Row(f.name, value, meta.get("unit", ""), meta.get("doc", ""),
+                        _range_text(meta["low"], meta["high"], meta["low_open"],
+                                    meta["high_open"], "") if quantity_ else "",
+                        meta["low"] if quantity_ else None,
+                        meta["high"] if quantity_ else None))
     return rows

@@ -55,7 +55,7 @@ class Preset:
         """Where the value of parameter ``name`` (dotted for nested) comes from."""
         if name in self.sources:
             return self.sources[name]
-        docs = {n: d for n, _, _, d in describe(self.joint)}
+        docs = {row.name: row.doc for row in describe(self.joint)}
         shared = self.sources.get("fluid, nucleation")
         if shared and name.split(".")[0] in ("fluid", "nucleation"):
             return f"{shared}: {docs.get(name, '')}"
@@ -217,10 +217,10 @@ def get_preset(name: str) -> Preset:
 
 def parameter_values(preset: Preset) -> dict[str, object]:
     """Every settable name of a preset and its value: joint fields, and ``loading.X``."""
-    values = {name: value for name, value, _, _ in describe(preset.joint)}
+    values = {row.name: row.value for row in describe(preset.joint)}
     loading = preset.loading
     if hasattr(loading, "as_dict"):
-        values |= {f"loading.{n}": v for n, v, _, _ in describe(loading)}
+        values |= {f"loading.{row.name}": row.value for row in describe(loading)}
     return values
 
 

@@ -316,7 +316,8 @@ def test_without_the_compiled_path_lsoda_answers(monkeypatch):
     lsoda = bubble.solve(1e-3, 1e-4, R_eq=5e-4, t_eval=t, method="lsoda")
     np.testing.assert_array_equal(fallback.R, lsoda.R)
     bubble.solve(1e-3, 1e-4, R_eq=5e-4, t_eval=t)  # no second warning (an error here)
-    assert bubble.compiled_path_status().startswith("compiled path unavailable (ModuleNotFoundError")
+    assert bubble.compiled_path_status().startswith(
+        "compiled path unavailable (ModuleNotFoundError")
 
 
 def test_version_says_whether_the_compiled_path_is_active(capsys):

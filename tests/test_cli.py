@@ -101,11 +101,24 @@ def test_help_explains_every_option_with_units(capsys):
         assert needle in text, needle
 
 
-def test_list_parameters_shows_units_and_sources(capsys):
-    assert main(["render", "--list-parameters"]) == 0
-    text = capsys.readouterr().out
+def test_list_parameters_is_a_table_of_units_ranges_and_sources(capsys):
+    assert main(["render", "--list-parameters", "--set", "mass_kg=0.04"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"name +value +unit +valid range +source", lines[0])
+    assert max(map(len, lines)) <= 100
+    row = next(line for line in lines if line.startswith("mass_kg "))
+    assert re.fullmatch(r"mass_kg +0\.04 +kg +\[0\.001, 20\] +effective mass.*", row)
+    text = "\n".join(lines)
     assert "capsule.compliance_m3_pa" in text and "m^3/Pa" in text
     assert "loading.peak_force_n" in text and "Wood" in text
+    # The same as JSON, with the range's ends as numbers.
+    assert main(["render", "--list-parameters", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert (rows["mass_kg"]["unit"], rows["mass_kg"]["low"], rows["mass_kg"]["high"]) == \
+        ("kg", 0.001, 20.0)
+    assert rows["loading.peak_force_n"]["source"] and rows["name"]["low"] is None
+    assert main(["render", "--json"]) == 2
+    assert "--json prints the parameters; it needs --list-parameters" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(shutil.which("cavitation") is None, reason="console script not installed")
@@ -127,7 +140,7 @@ def test_presets_lists_every_preset_and_scenario(capsys):
 
 def test_presets_shows_one_in_full_with_sources(capsys):
     assert main(["presets", "atlanto-axial"]) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # the source column wraps
     assert "17.5 x 15.0 mm" in out and "Kawchuk, Herzog" in out and "m^3/Pa" in out
 
 

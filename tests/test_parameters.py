@@ -21,11 +21,19 @@ from cavitation.parameters import describe, names
 
 
 def test_every_quantity_has_unit_range_and_a_stated_source_or_assumption():
-    for name, _value, unit, doc in describe(KNUCKLE):
-        if name in ("name", "capsule.law"):
+    for row in describe(KNUCKLE):
+        if row.name in ("name", "capsule.law"):
+            assert row.low is None and row.valid == ""
             continue
-        assert unit, name
-        assert len(doc) > 20, name  # says where the default comes from
+        assert row.unit, row.name
+        assert len(row.doc) > 20, row.name  # says where the default comes from
+        # The range describe() gives is the one the value is checked against.
+        assert row.low <= row.value <= row.high, row.name
+        assert row.valid.startswith(("[", "(")) and row.valid.endswith(("]", ")")), row.name
+    rows = {row.name: row for row in describe(KNUCKLE)}
+    assert rows["capsule.compliance_m3_pa"].unit == "m^3/Pa"
+    assert (rows["mass_kg"].low, rows["mass_kg"].high, rows["mass_kg"].valid) == \
+        (0.001, 20.0, "[0.001, 20]")
 
 
 def test_parameter_sets_are_frozen():

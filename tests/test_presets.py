@@ -16,8 +16,8 @@ CERVICAL = ["atlanto-occipital", "atlanto-axial", "mid-cervical"]
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_changed_parameter_of_a_preset_states_its_source(name):
     preset = get_preset(name)
-    knuckle = {n: v for n, v, _, _ in describe(KNUCKLE_PRESET.joint)}
-    for field, value, _, _ in describe(preset.joint):
+    knuckle = {row.name: row.value for row in describe(KNUCKLE_PRESET.joint)}
+    for field, value, *_ in describe(preset.joint):
         if field != "name" and value != knuckle[field]:
             assert field in preset.sources, f"{name}: {field} has no source"
     valid = set(knuckle) | {"loading", "fluid, nucleation"}
