@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any, NamedTuple, Self, TypeVar
+from typing import Any, NamedTuple, Self, TypeVar, dataclass_transform
 
 __all__ = ["Parameters", "Row", "check_choice", "check_range", "clamp", "describe", "names",
            "quantity", "renamed", "replace"]
@@ -114,10 +114,12 @@ def check_range(
     return number
 
 
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, quantity))
 class Parameters:
     """Base of every parameter set: checks each :func:`quantity` field when built.
 
-    Subclasses are made frozen dataclasses automatically.
+    Subclasses are made frozen dataclasses automatically (declared to type checkers with
+    ``typing.dataclass_transform``, so that they know the fields and the keywords).
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
