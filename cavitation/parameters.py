@@ -114,7 +114,7 @@ def check_range(
     return number
 
 
-@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, quantity))
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))
 class Parameters:
     """Base of every parameter set: checks each :func:`quantity` field when built.
 
