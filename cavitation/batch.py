@@ -69,7 +69,7 @@ from .io import (
     remove_stale_parts,
     to_json,
 )
-from .parameters import check_range, describe
+from .parameters import Parameters, check_range, describe
 from .population import Variation, vary_joint
 from .presets import PRESETS, configure, get_preset, parameter_values
 from .render import AudioSettings, hear, hearing_options, save
@@ -356,6 +356,7 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
         if ranges else [{}]
     points = [dict(zip(axes, combo, strict=True))
               for combo in itertools.product(*axes.values())] or [{}]
+    combos: list[tuple[dict[str, float], dict[str, float], int | None]]
     if people:  # each grid point's people: the same person i at every point
         combos = [(point, person, index) for point in points
                   for index, person in enumerate(
@@ -614,7 +615,8 @@ def _row(sweep: Sweep, run_: Run, status: str, error: str = "",
     features, summary = meta.get("features", {}), meta.get("summary", {})
     joint, loading = configure(get_preset(sweep.preset), sweep.fixed | run_.swept)
     parameters = {row.name: row.value for row in describe(joint)}
-    parameters |= {f"loading.{row.name}": row.value for row in describe(loading)}
+    if isinstance(loading, Parameters):
+        parameters |= {f"loading.{row.name}": row.value for row in describe(loading)}
     settings = meta.get("parameters", {})
     heard = settings.get("listener") or {"kind": sweep.audio.get("listener", "air"),
                                          **_audio_settings(sweep.audio).as_dict()}
@@ -853,7 +855,9 @@ def _card(sweep: Sweep, rows: list[dict[str, Any]], columns: list[str]) -> str:
 
     preset = get_preset(sweep.preset)
     docs = {row.name: (row.unit, row.doc) for row in describe(preset.joint)}
-    docs |= {f"loading.{row.name}": (row.unit, row.doc) for row in describe(preset.loading)}
+    if isinstance(preset.loading, Parameters):
+        docs |= {f"loading.{row.name}": (row.unit, row.doc)
+                 for row in describe(preset.loading)}
     docs |= {f"listener.{row.name}": (row.unit, row.doc) for row in describe(AudioSettings())}
     ok = sum(1 for row in rows if row["status"] == "ok")
     cracked = sum(1 for row in rows if row.get("cracked") is True)
@@ -1019,8 +1023,8 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
             own = executor is None
             if own and todo:
                 _warm_up(sweep)
-            done, orphans = _pool_pass(sweep, todo, out, executor, workers, bar)
-            rows.extend(done)
+            finished, orphans = _pool_pass(sweep, todo, out, executor, workers, bar)
+            rows.extend(finished)
             if own and orphans:  # a worker died: its unfinished runs get a new one
                 _retry(sweep, [r for r, _ in orphans], out, workers, bar, rows)
             else:
@@ -1070,7 +1074,7 @@ def _pool_pass(sweep: Sweep, runs: list[Run], out: Path, executor: Executor | No
     rows: list[dict[str, Any]] = []
     orphans: list[tuple[Run, str]] = []
     try:
-        if own:
+        if executor is None:
             executor = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
         futures = {executor.submit(render_runs, shared, chunk, str(out)): chunk
                    for chunk in chunks}

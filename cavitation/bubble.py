@@ -404,9 +404,10 @@ def solve(
                 t_eval[0] < 0.0 or t_eval[-1] > t_end):
             raise ValueError(f"t_eval must be strictly increasing times [s] within [0,"
                              f" t_end = {t_end:g}] s, at least one")
+    far_field: float | Callable[[float], float] | tuple[np.ndarray, np.ndarray] = p_inf
     if callable(p_inf) and method == "compiled":  # sampled, so that it runs compiled
-        p_inf = _sample(p_inf, np.linspace(0.0, t_end, FAR_FIELD_SAMPLES))
-    p_inf_of_t, p_inf_rate, samples = _far_field(p_inf, t_end)
+        far_field = _sample(p_inf, np.linspace(0.0, t_end, FAR_FIELD_SAMPLES))
+    p_inf_of_t, p_inf_rate, samples = _far_field(far_field, t_end)
     p_inf_0 = float(p_inf_of_t(0.0)) if p_inf_of_t is not None else check_range(
         "p_inf", p_inf, "Pa", -1e8, 1e9)
 
@@ -436,8 +437,8 @@ def solve(
         def collapsed(t: float, y: np.ndarray) -> float:
             return y[0] - EMPTY_COLLAPSE_FRACTION * R0
 
-        collapsed.terminal = True
-        collapsed.direction = -1
+        collapsed.terminal = True  # type: ignore[attr-defined]
+        collapsed.direction = -1  # type: ignore[attr-defined]
         events.append(collapsed)
 
     velocity_scale = math.sqrt(max(abs(p_inf_0), 1.0) / rho)
@@ -476,7 +477,7 @@ def solve(
         p = np.array([p_inf_of_t(ti) for ti in t])
         rate = np.array([p_inf_rate(ti) for ti in t])
         Rddot = radial_acceleration(R, Rdot, p, dp_inf_dt=rate, **liquid)
-    return BubbleSolution(t=t, R=R, Rdot=Rdot, Rddot=Rddot, collapsed=status == 1,
+    return BubbleSolution(t=t, R=R, Rdot=Rdot, Rddot=np.asarray(Rddot), collapsed=status == 1,
                           model=model)
 
 
@@ -529,14 +530,14 @@ def _far_field(p_inf, t_end: float) -> tuple:
     def value(t):  # loading_force's law, on arrays too
         return np.interp(t, times, values) if np.ndim(t) else loading_force(t, packed)
 
-    def rate(t):
+    def sampled_rate(t):
         if not np.ndim(t):
             return loading_rate(t, packed)
         inside = (t >= times[0]) & (t < times[-1])
         return np.where(inside, slopes[np.clip(np.searchsorted(times, t, "right") - 1, 0,
                                                times.size - 1)], 0.0)
 
-    return value, rate, packed
+    return value, sampled_rate, packed
 
 
 def empty_cavity_collapse_time(R0: float, rho: float, delta_p: float) -> float:
@@ -624,11 +625,11 @@ def _epstein_plesset(R0: float, s_end: float, *, p_liquid: float, gas_tension: f
     def gone(s: float, y: np.ndarray) -> float:
         return y[0] - level
 
-    gone.terminal = True
-    def rate(s: float, y: np.ndarray) -> list[float]:
+    gone.terminal = True  # type: ignore[attr-defined]
+    def dissolving(s: float, y: np.ndarray) -> list[float]:
         return [epstein_plesset_rate(y[0], s, *args)]
 
-    sol = solve_ivp(within_budget(rate, "dissolution", s_end, _STIFF_DISSOLVING,
+    sol = solve_ivp(within_budget(dissolving, "dissolution", s_end, _STIFF_DISSOLVING,
                                   variable="sqrt(t) = ", unit="s^0.5"), (0.0, s_end),
                     [R0], method="LSODA", rtol=rtol, atol=atol, events=gone)
     if sol.status < 0:

@@ -319,8 +319,8 @@ def _audio_settings(args: argparse.Namespace) -> AudioSettings:
     """The noise, in the listener's unit, and the microphone's distance."""
     noise = ("noise_rms_m_s2" if args.listener == "accelerometer" else "noise_rms_pa")
     loudness = {} if args.lufs is None else {"target_loudness_lufs": args.lufs}
-    return AudioSettings(**{noise: args.noise}, air_distance_m=args.distance, **loudness,
-                         **_shape(args))
+    return AudioSettings.from_dict({noise: args.noise, "air_distance_m": args.distance,
+                                    **loudness, **_shape(args)})
 
 
 def _scenario_names() -> list[str]:

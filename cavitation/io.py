@@ -16,7 +16,7 @@ import os
 import re
 import socket
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -219,7 +219,7 @@ class OutputSet:
         Replace files that already exist.
     """
 
-    def __init__(self, finals: list[str | os.PathLike], *, overwrite: bool = False) -> None:
+    def __init__(self, finals: Sequence[str | os.PathLike], *, overwrite: bool = False) -> None:
         self.finals = [Path(p) for p in finals]
         self.overwrite = overwrite
         self._staged: dict[Path, Path] = {}

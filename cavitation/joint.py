@@ -51,7 +51,10 @@ __all__ = [
 class Loading(Protocol):
     """A distraction force history: ``force_n(t)`` [N] for ``0 <= t <= duration_s`` [s]."""
 
-    duration_s: float
+    @property
+    def duration_s(self) -> float:
+        """How long the loading lasts [s]."""
+        ...
 
     def force_n(self, t: float) -> float:
         """Distraction force [N] at time ``t`` [s]."""

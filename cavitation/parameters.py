@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any, NamedTuple, Self, TypeVar, dataclass_transform
+from typing import Any, ClassVar, NamedTuple, Self, TypeVar, cast, dataclass_transform
 
 __all__ = ["Parameters", "Row", "check_choice", "check_range", "clamp", "describe", "names",
            "quantity", "renamed", "replace"]
@@ -122,6 +122,10 @@ class Parameters:
     ``typing.dataclass_transform``, so that they know the fields and the keywords).
     """
 
+    #: Set on each subclass by ``dataclasses.dataclass``: it makes every parameter set a
+    #: dataclass instance to a type checker too.
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(frozen=True)(cls)
@@ -157,7 +161,7 @@ class Parameters:
 
 def names(params: Parameters) -> list[str]:
     """Every settable name of ``params``; nested parameter sets as ``"capsule.law"``."""
-    out = []
+    out: list[str] = []
     for f in dataclasses.fields(params):
         value = getattr(params, f.name)
         if isinstance(value, Parameters):
@@ -213,7 +217,7 @@ def replace(params: P, **changes: Any) -> P:
             direct[head] = replace(inner, **sub)
         except ValueError as err:
             raise renamed(err, inner, head) from None
-    return dataclasses.replace(params, **direct)
+    return cast(P, dataclasses.replace(params, **direct))
 
 
 def renamed(err: ValueError, params: Parameters, name: str) -> ValueError:

@@ -304,7 +304,7 @@ def _scenario_dashboard(rendering: Rendering) -> Figure:
         ax.set_ylim(-1.1 * top, 1.1 * top)
         ax.set_ylabel(f"{side} {_quantity(rendering)} [{rendering.unit}]")
         ax.set_title(f"{side} channel, {rendering.listener} listener")
-    if any(c.cracked for c in rendering.cracks):
+    if first is not None and any(c.cracked for c in rendering.cracks):
         first.set_xlim(*_heard_window_ms(rendering))
     ax.set_xlabel("time after the first crack [ms]")
     plot_spectrum(rendering, figure.add_subplot(grid[1, 1]))
@@ -499,7 +499,7 @@ def plot_pops_per_thrust(counts: np.ndarray, ax: Axes | None = None, *,
     ax.bar(bins - 0.2, share, width=0.4, color="tab:green", label=f"model, {counts.size} people")
     if published_counts:
         total = sum(published_counts.values())
-        ax.bar(bins + 0.2, [100.0 * published_counts.get(k, 0) / total for k in bins],
+        ax.bar(bins + 0.2, [100.0 * published_counts.get(int(k), 0) / total for k in bins],
                width=0.4, fill=False, edgecolor="k", label="published")
     ax.axvline(counts.mean(), color="tab:green", lw=1.5,
                label=f"model mean {counts.mean():.2f}")

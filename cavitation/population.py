@@ -26,6 +26,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -190,8 +191,9 @@ def draw_person(scenario: Scenario, rng: np.random.Generator,
     fields = [*(cv for _, cv in _JOINT_FIELDS), "nucleation_cv", "share_cv"]
     scores = _scores(rng, levels, sites, rho, len(fields))
     loading_changes = _loading_changes(scenario.loading, rng, variation)
-    loading = replace(scenario.loading, **loading_changes) if loading_changes \
-        else scenario.loading
+    loading = scenario.loading
+    if loading_changes and isinstance(loading, Parameters):
+        loading = replace(loading, **loading_changes)
     people_sites = []
     for site, z in zip(sites, scores, strict=True):
         f = {name: _factor(getattr(variation, name), zi)
@@ -280,10 +282,10 @@ def vary_joint(joint: Joint, loading: object, count: int, *, seed: int = 0,
         rng = np.random.default_rng(stream)
         factors = {name: _factor(getattr(variation, name), z)
                    for name, z in zip(fields, rng.standard_normal(len(fields)), strict=True)}
-        pull = _loading_changes(loading, rng, variation)
+        pull = _loading_changes(loading, rng, variation)  # of a Thrust or RampAndHold
         people.append({name: clamp(joint, name, value)
                        for name, value in _joint_changes(joint, factors).items()}
-                      | {f"loading.{name}": clamp(loading, name, value)
+                      | {f"loading.{name}": clamp(cast(Parameters, loading), name, value)
                          for name, value in pull.items()})
     return people
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .joint import KNUCKLE, Joint, Loading, RampAndHold, Thrust
-from .parameters import describe, renamed, replace
+from .parameters import Parameters, describe, renamed, replace
 
 __all__ = ["PRESETS", "Preset", "configure", "get_preset", "parameter_values"]
 
@@ -219,7 +219,7 @@ def parameter_values(preset: Preset) -> dict[str, object]:
     """Every settable name of a preset and its value: joint fields, and ``loading.X``."""
     values = {row.name: row.value for row in describe(preset.joint)}
     loading = preset.loading
-    if hasattr(loading, "as_dict"):
+    if isinstance(loading, Parameters):
         values |= {f"loading.{row.name}": row.value for row in describe(loading)}
     return values
 
@@ -245,9 +245,10 @@ def configure(preset: Preset, changes: Mapping[str, object]) -> tuple[Joint, Loa
             loading_changes[name.removeprefix("loading.")] = value
         else:
             joint_changes[name] = value
-    try:
-        loading = replace(preset.loading, **loading_changes) if loading_changes \
-            else preset.loading
-    except ValueError as err:
-        raise renamed(err, preset.loading, "loading") from None
+    loading = preset.loading
+    if loading_changes and isinstance(loading, Parameters):  # else none is settable
+        try:
+            loading = replace(loading, **loading_changes)
+        except ValueError as err:
+            raise renamed(err, loading, "loading") from None
     return replace(preset.joint, **joint_changes), loading

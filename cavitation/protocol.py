@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from . import bubble
 from .fluid import dissolved_gases
@@ -55,7 +56,7 @@ def repeated_pulls(
     start_times_s: list[float],
     joint: Joint = KNUCKLE,
     loading: Loading | None = None,
-    **simulate_options: object,
+    **simulate_options: Any,
 ) -> list[Pull]:
     """Pull the same joint at each of ``start_times_s`` [s] and say what happens.
 
@@ -108,7 +109,7 @@ def _gas_left(joint: Joint, moles: tuple, elapsed_s: float) -> tuple[tuple, floa
 
 def recrack_time_s(joint: Joint = KNUCKLE, loading: Loading | None = None, *,
                    resolution_s: float = 30.0, longest_s: float = 6.0 * 3600.0,
-                   **simulate_options: object) -> float:
+                   **simulate_options: Any) -> float:
     """How long after a crack the joint cracks again [s]: the refractory period as it
     is observed (Unsworth 1971 pulled again until the joint cracked).
 

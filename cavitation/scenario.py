@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -348,7 +349,7 @@ class ScenarioResult:
         return sides.pop() if len(sides) == 1 else "both"
 
 
-def simulate_scenario(scenario: Scenario, **simulate_options: object) -> ScenarioResult:
+def simulate_scenario(scenario: Scenario, **simulate_options: Any) -> ScenarioResult:
     """Simulate every joint of ``scenario`` under its share of the loading.
 
     ``simulate_options`` go to :func:`cavitation.simulate` for every joint.
@@ -358,7 +359,7 @@ def simulate_scenario(scenario: Scenario, **simulate_options: object) -> Scenari
     return ScenarioResult(scenario, cracks)
 
 
-def render_scenario(result: ScenarioResult, **hear_options: object) -> Rendering:
+def render_scenario(result: ScenarioResult, **hear_options: Any) -> Rendering:
     """Hear all the joints of a simulated scenario: left and right channels when sided.
 
     ``hear_options`` go to :func:`cavitation.render.hear` (listener, sample rate,

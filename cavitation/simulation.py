@@ -267,7 +267,7 @@ class _ResidualBubble:
     def capsule_side(self, h: float, hdot: float, R: float) -> float:
         """Capsule pressure [Pa] with the bubble at radius ``R`` [m]."""
         deformation = self.area * (h - self.h0) - (4.0 / 3.0 * math.pi * R**3 - self.V_r)
-        return capsule_pressure(deformation, self.capsule, self.area * hdot)
+        return float(capsule_pressure(deformation, self.capsule, self.area * hdot))
 
     def radius(self, h: float, hdot: float) -> float:
         """The stable equilibrium radius [m]; ``R_max`` once there is none."""
@@ -340,7 +340,7 @@ def _opening_lsoda(joint: Joint, loading: Loading, residual: _ResidualBubble | N
 
     def opening_pressure(h: float, hdot: float) -> float:
         if residual is None:
-            return capsule_pressure(A * (h - h0), capsule, A * hdot)
+            return float(capsule_pressure(A * (h - h0), capsule, A * hdot))
         return residual.capsule_side(h, hdot, residual.radius(h, hdot))
 
     def opening(t: float, y: np.ndarray) -> list[float]:
@@ -355,8 +355,8 @@ def _opening_lsoda(joint: Joint, loading: Loading, residual: _ResidualBubble | N
         return residual.instability(y[0], y[1]) if residual is not None else 1.0
 
     for event in (reaches_threshold, residual_gives_way):
-        event.terminal = True
-        event.direction = -1
+        event.terminal = True  # type: ignore[attr-defined]
+        event.direction = -1  # type: ignore[attr-defined]
     pre = _stiff_solve(opening, (0.0, loading.duration_s), [h0, 0.0], phase="opening",
                        rtol=rtol, atol=[rtol * GAP_SCALE_M, rtol * SPEED_SCALE_M_S],
                        events=[reaches_threshold, residual_gives_way], dense_output=True)
@@ -368,7 +368,7 @@ def _opening_lsoda(joint: Joint, loading: Loading, residual: _ResidualBubble | N
     return True, by_residual, float(pre.t_events[which][0]), pre.sol
 
 
-def _sphere_deformation(joint: Joint, V_ref: float, h, hdot, R, Rdot) -> tuple:
+def _sphere_deformation(joint: Joint, V_ref: float, h, hdot, R, Rdot) -> tuple[float, float]:
     """The capsule's deformation [m^3] around a spherical cavity, and its rate [m^3/s]:
     the opening less the cavity's growth (``V_ref`` [m^3]: the volume a residual bubble
     already held)."""
@@ -398,7 +398,7 @@ def _sphere_rates(joint: Joint, loading: Loading, cavity: dict, V_ref: float, t:
                                              dp_inf_drddot=per_rddot, **cavity)
 
 
-def _confined_rates(joint: Joint, loading: Loading, t: float, y: np.ndarray,
+def _confined_rates(joint: Joint, loading: Loading, t: float, y: np.ndarray | list[float],
                     nucleus: _Nucleus | None = None) -> tuple:
     """``(h'', V'', capsule pressure [Pa], film and recess viscosities [Pa s])`` of a
     confined state; the gas and reference volume of ``nucleus`` (a fresh nucleus when
@@ -455,8 +455,8 @@ def _confined_opening_lsoda(joint: Joint, loading: Loading, rtol: float) -> tupl
             joint.recess_gap_m, joint.capsule.recess_length_m)
         return centre - joint.nucleation.pressure_pa
 
-    reaches_threshold.terminal = True
-    reaches_threshold.direction = -1
+    reaches_threshold.terminal = True  # type: ignore[attr-defined]
+    reaches_threshold.direction = -1  # type: ignore[attr-defined]
     pre = _stiff_solve(opening, (0.0, loading.duration_s), [joint.rest_gap_m, 0.0],
                        phase="opening", rtol=rtol,
                        atol=[rtol * GAP_SCALE_M, rtol * film_speed_scale(joint)],
@@ -481,7 +481,7 @@ def _confined_crack_lsoda(joint: Joint, loading: Loading, nucleus: _Nucleus, y0:
     def collapsed(time: float, y: np.ndarray) -> float:
         return y[2] - COLLAPSED_FRACTION * y0[2]
 
-    collapsed.terminal, collapsed.direction = True, -1.0
+    collapsed.terminal, collapsed.direction = True, -1.0  # type: ignore[attr-defined]
     # LSODA fails on its first step with a volume tolerance below about 1e-22 m^3 (a
     # nucleus of 0.1 um at rtol 1e-8): its floor is rtol times a sphere of 13 um.
     atol = atol.copy()
@@ -838,6 +838,7 @@ def _crack_phase(joint: Joint, loading: Loading, nucleus: _Nucleus, fast: _Compi
         rows = _sphere_crack_lsoda(joint, loading, nucleus, y0, t_n, t_stop, t, rtol, atol)
     if geometry == "confined":
         rows = _as_sphere(rows)
+    assert rows is not None  # every branch above integrated the crack
     names = ("gap_m", "gap_rate_m_s", "radius_m", "radius_rate_m_s", "pressure_pa", "force_n",
              "radius_accel_m_s2")
     return {"t_s": t[:rows.shape[1]], **dict(zip(names, rows, strict=True))}

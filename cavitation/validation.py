@@ -20,6 +20,7 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -439,7 +440,7 @@ def population_figure(people: int = PEOPLE, seed: int = PEOPLE_SEED, *, figure=N
 
     if figure is None:
         figure = Figure(figsize=(14, 4), layout="constrained")
-    published = {
+    published: dict[str, dict[str, Any]] = {
         "dunning-2013": {"published_mean": 3.57, "published_interval": (3.19, 3.94)},
         "reggars-1996": {"published_counts": REGGARS_COUNTS, "published_mean": 2.46},
         "mourad-2019": {"published_mean": 5.27, "published_range": (2, 9)},
@@ -547,7 +548,7 @@ def measure(preset: Preset, geometry: str) -> Measured:
     joint, loading = preset.joint, preset.loading
     near = AudioSettings(air_distance_m=0.01)  # Chandran Suja & Barakat: < 1 cm
     # The report reads the pressure in pascals; a normalised level cannot clip.
-    heard = {"geometry": geometry, "level": "normalised"}
+    heard: dict[str, Any] = {"geometry": geometry, "level": "normalised"}
     return Measured(
         preset=preset, geometry=geometry, crack=simulate(joint, loading, geometry=geometry),
         at_skin=render(joint, loading, listener_kind="contact", **heard),
@@ -556,7 +557,8 @@ def measure(preset: Preset, geometry: str) -> Measured:
         accelerometer=render(joint, loading, listener_kind="accelerometer", **heard))
 
 
-def _fitted(target: Target, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _fitted(target: Target | ThrustFigure, name: str
+            ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The constants fitted to ``target`` for ``name``, and those fitted to another
     figure that set it (:attr:`Target.set_by`)."""
     fitted = tuple(f.parameter for f in FITTED if f.target == target.key and name in f.presets)
@@ -658,7 +660,8 @@ def fitted_table() -> str:
     """:data:`FITTED` as a Markdown table."""
     lines = ["| constant | presets | fitted to | how |", "|---|---|---|---|"]
     for f in FITTED:
-        target = next(t for t in (*TARGETS, *THRUST_FIGURES) if t.key == f.target)
+        targets: list[Target | ThrustFigure] = [*TARGETS, *THRUST_FIGURES]
+        target = next(t for t in targets if t.key == f.target)
         presets = "all" if set(f.presets) == set(PRESETS) else ", ".join(f.presets)
         lines.append(f"| `{f.parameter}` | {presets} | {target.quantity}: {target.published}"
                      f" ({target.source}) | {f.how} |")
