@@ -54,6 +54,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ from .io import (
     remove_stale_parts,
     to_json,
 )
-from .parameters import Parameters, check_range, describe
+from .parameters import Parameters, check_choice, check_range, describe
 from .population import Variation, vary_joint
 from .presets import PRESETS, configure, get_preset, parameter_values
 from .render import AudioSettings, hear, hearing_options, save
@@ -774,8 +775,11 @@ class BatchSummary:
     elapsed_s: float = 0.0
 
 
-def _worker_setup() -> None:
-    """In each worker: leave Ctrl-C to the main process, and die with it (Linux).
+def _worker_setup(warm: Sweep | None = None) -> None:
+    """In each worker: leave Ctrl-C to the main process, and die with it (Linux); and,
+    where the worker did not fork from a warmed main process (``spawn``,
+    ``forkserver``), warm itself up on ``warm`` once (:func:`_warm_up`), rather than
+    paying for the imports and the compiled code's loading in its first run.
 
     A forked worker inherits the main process's handlers; SIGTERM goes back to its
     default, so that the parent-death signal really ends the worker.
@@ -788,6 +792,8 @@ def _worker_setup() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: a killed parent may leave workers
         pass
+    if warm is not None:
+        _warm_up(warm)
 
 
 def _bar(total: int, initial: int, enabled: bool):
@@ -973,8 +979,8 @@ def _refuse_existing(sweep: Sweep, out: Path, resume: bool) -> None:
 
 
 def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = None,
-        workers: int | None = None, resume: bool = False, progress: bool = False
-        ) -> BatchSummary:
+        workers: int | None = None, resume: bool = False, progress: bool = False,
+        start_method: str | None = None) -> BatchSummary:
     """Render every run of ``sweep`` into ``out`` and write ``manifest.csv``.
 
     Parameters
@@ -994,11 +1000,24 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
         without it, a folder that already holds this batch's files is refused.
     progress : bool, optional
         Show a progress bar (count, rate, ETA) on stderr.
+    start_method : {"fork", "spawn", "forkserver"}, optional
+        How the default pool starts its workers (``multiprocessing``); the platform's
+        default if not given. Forked workers inherit this process's warm-up, a fork
+        server's workers the server's (:mod:`cavitation._warm`); spawned workers warm
+        themselves up once each.
 
     Returns
     -------
     BatchSummary
     """
+    import multiprocessing
+
+    if start_method is not None:
+        check_choice("start_method", start_method,
+                     tuple(multiprocessing.get_all_start_methods()))
+    context = multiprocessing.get_context(start_method)
+    if context.get_start_method() == "forkserver":  # the server warms up once, for all
+        context.set_forkserver_preload(["cavitation._warm"])
     start = time.perf_counter()
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -1021,12 +1040,12 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
                 bar.update(1)
         else:
             own = executor is None
-            if own and todo:
-                _warm_up(sweep)
-            finished, orphans = _pool_pass(sweep, todo, out, executor, workers, bar)
+            if own and todo and context.get_start_method() == "fork":
+                _warm_up(sweep)  # the forked workers inherit it
+            finished, orphans = _pool_pass(sweep, todo, out, executor, workers, bar, context)
             rows.extend(finished)
             if own and orphans:  # a worker died: its unfinished runs get a new one
-                _retry(sweep, [r for r, _ in orphans], out, workers, bar, rows)
+                _retry(sweep, [r for r, _ in orphans], out, workers, bar, rows, context)
             else:
                 rows.extend(_row(sweep, r, "failed", err) for r, err in orphans)
                 bar.update(len(orphans))
@@ -1037,12 +1056,12 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
 
 
 def _retry(sweep: Sweep, runs: list[Run], out: Path, workers: int, bar,
-           rows: list[dict[str, Any]]) -> None:
+           rows: list[dict[str, Any]], context: Any = None) -> None:
     """Render runs whose worker died, in a new pool. If a worker dies again, the runs
     left are split in halves, each retried in a pool of its own, until a run that
     kills its worker alone is found: it is recorded as failed. One such run among
     ``n`` costs about ``2 log2(n)`` pools, and every other run is rendered."""
-    done, orphans = _pool_pass(sweep, runs, out, None, workers, bar)
+    done, orphans = _pool_pass(sweep, runs, out, None, workers, bar, context)
     rows.extend(done)
     if not orphans:
         return
@@ -1055,12 +1074,14 @@ def _retry(sweep: Sweep, runs: list[Run], out: Path, workers: int, bar,
     half = (len(left) + 1) // 2
     for part in (left[:half], left[half:]):
         if part:
-            _retry(sweep, part, out, min(workers, len(part)), bar, rows)
+            _retry(sweep, part, out, min(workers, len(part)), bar, rows, context)
 
 
 def _pool_pass(sweep: Sweep, runs: list[Run], out: Path, executor: Executor | None,
-               workers: int, bar) -> tuple[list[dict[str, Any]], list[tuple[Run, str]]]:
-    """Render ``runs`` on ``executor`` (a new process pool of ``workers`` if None).
+               workers: int, bar, context: Any = None
+               ) -> tuple[list[dict[str, Any]], list[tuple[Run, str]]]:
+    """Render ``runs`` on ``executor`` (a new process pool of ``workers`` started by the
+    ``multiprocessing`` ``context``, if None).
 
     Returns the rows of the runs that ended (rendered or failed), and the runs whose
     worker died before they were whole on disk, with the error that said so.
@@ -1075,9 +1096,18 @@ def _pool_pass(sweep: Sweep, runs: list[Run], out: Path, executor: Executor | No
     orphans: list[tuple[Run, str]] = []
     try:
         if executor is None:
-            executor = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
-        futures = {executor.submit(render_runs, shared, chunk, str(out)): chunk
-                   for chunk in chunks}
+            forked = context is None or context.get_start_method() == "fork"
+            executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                           initializer=_worker_setup,
+                                           initargs=(None if forked else shared,))
+        futures = {}
+        for index, chunk in enumerate(chunks):
+            try:
+                futures[executor.submit(render_runs, shared, chunk, str(out))] = chunk
+            except BrokenProcessPool as err:  # a worker died before every chunk was sent
+                orphans.extend((run_, f"{type(err).__name__}: {err}")
+                               for rest in chunks[index:] for run_ in rest)
+                break
         for future in as_completed(futures):
             try:
                 done = future.result()

@@ -68,6 +68,15 @@ def parse_assignments(assignments: Sequence[str], values: dict[str, object]
 TRIM_DB = 60.0
 
 
+def _start_method_argument(parser: argparse.ArgumentParser) -> None:
+    import multiprocessing
+
+    parser.add_argument("--start-method", choices=multiprocessing.get_all_start_methods(),
+                        default=None, help="how worker processes start (default: the"
+                        " platform's; fork on Linux before Python 3.14, spawn on macOS and"
+                        " Windows); each warms up once")
+
+
 def _sound_arguments(parser: argparse.ArgumentParser) -> None:
     """The options that say how the sound is heard and stored: listener, distance,
     sample rate, format and sample format."""
@@ -233,6 +242,7 @@ def _build_parser() -> argparse.ArgumentParser:
                     " process)")
     bt.add_argument("--resume", action="store_true",
                     help="skip runs whose files are complete and verified, render the rest")
+    _start_method_argument(bt)
     bt.add_argument("--scheduler", default=None, metavar="ADDRESS",
                     help="run on an existing Dask cluster, e.g. tcp://HOST:8786 (needs"
                     " pip install 'cavitation[dask]')")
@@ -270,6 +280,7 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="worker processes (default: all cores)")
     pk.add_argument("--resume", action="store_true",
                     help="finish an interrupted pack: skip the files that are complete")
+    _start_method_argument(pk)
     pk.add_argument("--listen", action="store_true",
                     help="then print how the set spreads (loudness, pitch, length) and"
                     " write contact_sheet.png, the first 36 waveforms")
@@ -577,6 +588,11 @@ def _run_sweep(sweep: Sweep, args: argparse.Namespace, *, scheduler: str | None 
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers = {args.workers} is out of range; valid: 1 or more")
     options = {"resume": args.resume, "progress": True}
+    if args.start_method is not None:
+        if scheduler is not None:
+            raise ValueError("--start-method sets how local workers start; with --scheduler"
+                             " the cluster's workers run the sweep")
+        options["start_method"] = args.start_method
     # SIGTERM (kill, a job scheduler) stops the batch as Ctrl-C does: files already
     # written are whole, the workers are shut down, and --resume finishes the sweep.
     signal.signal(signal.SIGTERM, _interrupt)

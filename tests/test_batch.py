@@ -255,16 +255,21 @@ def test_count_without_ranges_and_dotted_keys(tmp_path):
     assert sweep.fixed == {"fluid.viscosity_pa_s": 0.05}
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_pool_stops_cleanly_and_resumes_to_the_same_files(tmp_path, sig):
+@pytest.mark.parametrize(("sig", "method"), [(signal.SIGINT, "fork"), (signal.SIGTERM, "fork"),
+                                           (signal.SIGTERM, "spawn"),
+                                           (signal.SIGINT, "forkserver")])
+def test_interrupted_pool_stops_cleanly_and_resumes_to_the_same_files(tmp_path, sig, method):
     # A figure per run makes a run take tenths of a second, so the signal lands while
-    # the pool works (bare runs take milliseconds: the batch would be over).
+    # the pool works (bare runs take milliseconds: the batch would be over). Under
+    # every start method: Linux's fork, macOS's and Windows' spawn, and forkserver
+    # (Linux's default from Python 3.14).
     sweep_path = _write(tmp_path, SMALL + 'figures = ["png"]\n')
     batch.run(batch.load_sweep(sweep_path), tmp_path / "whole", workers=1)
     out = tmp_path / "cut"
     proc = subprocess.Popen([sys.executable, "-m", "cavitation", "batch", str(sweep_path),
-                             "--out", str(out), "--workers", "2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             "--out", str(out), "--workers", "2", "--start-method", method],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     deadline = time.monotonic() + 120
     while not list(out.glob("*.json")) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -273,8 +278,29 @@ def test_interrupted_pool_stops_cleanly_and_resumes_to_the_same_files(tmp_path, 
     assert proc.returncode in (130, 0)  # 0 if the last runs were already finishing
     if proc.returncode == 130:
         assert "interrupted; every file written is whole. --resume finishes it." in err
+    # No worker (nor a fork server) outlives the batch: its process group is empty.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"processes of the {method} batch outlived it")
     assert main(["batch", str(sweep_path), "--out", str(out), "--resume"]) == 0
     assert _files(out) == _files(tmp_path / "whole")
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_every_start_method_gives_the_same_files(tmp_path, method):
+    sweep = batch.load_sweep(_write(tmp_path, SMALL))
+    batch.run(sweep, tmp_path / "fork", workers=2, start_method="fork")
+    summary = batch.run(sweep, tmp_path / method, workers=2, start_method=method)
+    assert summary.failed == 0 and summary.rendered == 4
+    assert _files(tmp_path / method) == _files(tmp_path / "fork")
+    with pytest.raises(ValueError, match=r"unknown start_method 'thread'; valid choices: fork,"):
+        batch.run(sweep, tmp_path / "x", workers=2, start_method="thread")
 
 
 def test_resume_re_renders_runs_of_a_changed_sweep(tmp_path):
