@@ -775,11 +775,25 @@ class BatchSummary:
     elapsed_s: float = 0.0
 
 
+def _preload_warm_up() -> None:
+    """Have the fork server import :mod:`cavitation._warm` (a warm-up render) before it
+    forks a worker, beside whatever it already preloads. The preload list is the whole
+    process's: it takes effect only if the server has not started yet."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    current = list(getattr(server, "_preload_modules", None) or [])
+    if "cavitation._warm" not in current:
+        forkserver.set_forkserver_preload([*current, "cavitation._warm"])
+
+
 def _worker_setup(warm: Sweep | None = None) -> None:
     """In each worker: leave Ctrl-C to the main process, and die with it (Linux); and,
-    where the worker did not fork from a warmed main process (``spawn``,
+    where the worker did not fork from the warmed main process (``spawn``,
     ``forkserver``), warm itself up on ``warm`` once (:func:`_warm_up`), rather than
-    paying for the imports and the compiled code's loading in its first run.
+    paying for the imports and the compiled code's loading in its first run. (A fork
+    server's worker starts warm from :mod:`cavitation._warm`; this then costs it only
+    the sweep's own filters, at its rate and listener, a few milliseconds.)
 
     A forked worker inherits the main process's handlers; SIGTERM goes back to its
     default, so that the parent-death signal really ends the worker.
@@ -1016,8 +1030,8 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
         check_choice("start_method", start_method,
                      tuple(multiprocessing.get_all_start_methods()))
     context = multiprocessing.get_context(start_method)
-    if context.get_start_method() == "forkserver":  # the server warms up once, for all
-        context.set_forkserver_preload(["cavitation._warm"])
+    if executor is None and context.get_start_method() == "forkserver":
+        _preload_warm_up()
     start = time.perf_counter()
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)

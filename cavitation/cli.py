@@ -14,6 +14,7 @@ import math
 import os
 import signal
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -128,7 +129,8 @@ class _Version(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None) -> None:
         from .bubble import compiled_path_status
 
-        parser.exit(message=f"cavitation {__version__}; {compiled_path_status()}\n")
+        print(f"cavitation {__version__}; {compiled_path_status()}")
+        parser.exit()
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -356,7 +358,8 @@ def _presets(args: argparse.Namespace) -> int:
     preset = get_preset(args.name)
     print(f"{preset.name}: {preset.description}")
     print(_parameter_table(parameter_rows(preset, preset.joint, preset.loading)))
-    print(f"loading source: {preset.sources.get('loading', '')}")
+    print(textwrap.fill(f"loading source: {preset.sources.get('loading', '')}", TABLE_WIDTH,
+                        subsequent_indent="    "))
     return 0
 
 
@@ -376,26 +379,25 @@ TABLE_WIDTH = 100
 
 
 def _parameter_table(rows: list[dict[str, object]]) -> str:
-    """Aligned columns (name, value, unit, valid range, source) within
-    :data:`TABLE_WIDTH`; the source wraps onto lines of its own column."""
-    import textwrap
-
+    """Aligned columns (name, value, unit, valid range) and each source wrapped on
+    indented lines below its row, all within :data:`TABLE_WIDTH` (a source column
+    beside names of 30 characters and ranges of 16 would be 20 characters wide)."""
     def number(value: object) -> str:
         return f"{value:.6g}" if isinstance(value, float) else str(value)
 
     cells = [(str(r["name"]), number(r["value"]), str(r["unit"]), str(r["valid"])) for r in rows]
-    widths = [max(len(c[i]) for c in [*cells, ("name", "value", "unit", "valid range")])
-              for i in range(4)]
-    lead = sum(widths) + 8
-    source_width = max(TABLE_WIDTH - lead, 20)
     header = ("name", "value", "unit", "valid range")
-    lines = [f"{header[0]:{widths[0]}s}  {header[1]:>{widths[1]}s}  {header[2]:{widths[2]}s}"
-             f"  {header[3]:{widths[3]}s}  source"]
-    for (name, value, unit, valid), row in zip(cells, rows, strict=True):
-        source = textwrap.wrap(str(row["source"]), source_width) or [""]
-        lines.append(f"{name:{widths[0]}s}  {value:>{widths[1]}s}  {unit:{widths[2]}s}"
-                     f"  {valid:{widths[3]}s}  {source[0]}")
-        lines.extend(" " * lead + more for more in source[1:])
+    widths = [max(len(c[i]) for c in [*cells, header]) for i in range(4)]
+
+    def line(name: str, value: str, unit: str, valid: str) -> str:
+        return (f"{name:{widths[0]}s}  {value:>{widths[1]}s}  {unit:{widths[2]}s}"
+                f"  {valid:{widths[3]}s}").rstrip()
+
+    lines = [line(*header), "    source"]
+    for cell, row in zip(cells, rows, strict=True):
+        lines.append(line(*cell))
+        lines.extend(textwrap.wrap(str(row["source"]), TABLE_WIDTH, initial_indent="    ",
+                                   subsequent_indent="    "))
     return "\n".join(lines)
 
 

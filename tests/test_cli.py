@@ -10,6 +10,7 @@ import pytest
 
 from cavitation.cli import main
 from cavitation.io import read_audio
+from cavitation.presets import PRESETS
 
 
 def _files(folder):
@@ -104,10 +105,11 @@ def test_help_explains_every_option_with_units(capsys):
 def test_list_parameters_is_a_table_of_units_ranges_and_sources(capsys):
     assert main(["render", "--list-parameters", "--set", "mass_kg=0.04"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert re.fullmatch(r"name +value +unit +valid range +source", lines[0])
-    assert max(map(len, lines)) <= 100
-    row = next(line for line in lines if line.startswith("mass_kg "))
-    assert re.fullmatch(r"mass_kg +0\.04 +kg +\[0\.001, 20\] +effective mass.*", row)
+    assert re.fullmatch(r"name +value +unit +valid range", lines[0])
+    assert lines[1] == "    source" and max(map(len, lines)) <= 100
+    at = next(i for i, line in enumerate(lines) if line.startswith("mass_kg "))
+    assert re.fullmatch(r"mass_kg +0\.04 +kg +\[0\.001, 20\]", lines[at])
+    assert lines[at + 1].startswith("    effective mass of the moving bone")
     text = "\n".join(lines)
     assert "capsule.compliance_m3_pa" in text and "m^3/Pa" in text
     assert "loading.peak_force_n" in text and "Wood" in text
@@ -136,6 +138,14 @@ def test_presets_lists_every_preset_and_scenario(capsys):
     for name in ("knuckle", "atlanto-occipital", "atlanto-axial", "mid-cervical",
                  "lumbar-facet", "upper-cervical"):
         assert name in out
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_parameter_tables_fit_100_characters(capsys, name):
+    assert main(["presets", name]) == 0
+    assert main(["render", "--preset", name, "--list-parameters"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 100 and len(lines) > 40
 
 
 def test_presets_shows_one_in_full_with_sources(capsys):
