@@ -301,12 +301,13 @@ def trim(x: np.ndarray, samplerate_hz: int, *, floor_db: float, before_s: float,
     return first, kept * (gain if kept.ndim == 1 else gain[:, None])
 
 
-def to_channels(x: np.ndarray, channels: int) -> np.ndarray:
+def to_channels(x: np.ndarray, channels: float) -> np.ndarray:
     """``x`` with ``channels`` channels: 0 keeps it; a mono sound made stereo is the same
     on both channels (dual mono: each channel the signal at the listener, so a
     calibrated level holds per channel; BS.1770 reads it 3 LU louder); a stereo sound
     made mono is the channels' sum at -3 dB, which gives back a sound panned to the
-    centre (-3 dB each side) and a one-sided sound 3 dB down."""
+    centre (-3 dB each side) and a one-sided sound 3 dB down. ``channels`` is 0, 1 or 2
+    (a whole float, as :class:`~cavitation.render.AudioSettings` holds it, will do)."""
     if channels not in (0, 1, 2):
         raise ValueError(f"channels = {channels!r} is not available; valid: 0 (as the"
                          " sources are), 1 (mono) or 2 (stereo)")

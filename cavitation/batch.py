@@ -72,7 +72,7 @@ from .io import (
 )
 from .parameters import Parameters, check_choice, check_range, describe
 from .population import Variation, vary_joint
-from .presets import PRESETS, configure, get_preset, parameter_values
+from .presets import PRESETS, configure, get_preset, parameter_values, settable_values
 from .render import AudioSettings, hear, hearing_options, save
 from .simulation import check_options, simulate
 
@@ -615,9 +615,7 @@ def _row(sweep: Sweep, run_: Run, status: str, error: str = "",
     meta = meta or {}
     features, summary = meta.get("features", {}), meta.get("summary", {})
     joint, loading = configure(get_preset(sweep.preset), sweep.fixed | run_.swept)
-    parameters = {row.name: row.value for row in describe(joint)}
-    if isinstance(loading, Parameters):
-        parameters |= {f"loading.{row.name}": row.value for row in describe(loading)}
+    parameters = settable_values(joint, loading)
     settings = meta.get("parameters", {})
     heard = settings.get("listener") or {"kind": sweep.audio.get("listener", "air"),
                                          **_audio_settings(sweep.audio).as_dict()}

@@ -408,9 +408,7 @@ def _render(args: argparse.Namespace) -> int:
     if args.full_scale is not None and args.level != "calibrated":
         raise ValueError("--full-scale sets the calibrated level; it has no effect with"
                          f" --level {args.level}")
-    if args.lufs is not None and args.level != "loudness":
-        raise ValueError(f"--lufs sets the loudness level; it has no effect with --level"
-                         f" {args.level}")
+    _check_lufs(args)
     if args.spasm is None and (args.spasm_force is not None
                                or args.spasm_stiffness is not None):
         raise ValueError("--spasm-force and --spasm-stiffness need --spasm SIDE")
@@ -625,12 +623,17 @@ def _run_sweep(sweep: Sweep, args: argparse.Namespace, *, scheduler: str | None 
     return 0
 
 
-def _pack(args: argparse.Namespace) -> int:
-    from . import batch
-
+def _check_lufs(args: argparse.Namespace) -> None:
+    """``--lufs`` applies to the loudness level only: given with another, it is refused."""
     if args.lufs is not None and args.level != "loudness":
         raise ValueError(f"--lufs sets the loudness level; it has no effect with --level"
                          f" {args.level}")
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from . import batch
+
+    _check_lufs(args)
     sound = {"listener": args.listener, "air_distance_m": args.distance,
              "samplerate_hz": args.samplerate, "format": args.format,
              "subtype": args.subtype, "level": args.level}

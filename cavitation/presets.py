@@ -217,8 +217,13 @@ def get_preset(name: str) -> Preset:
 
 def parameter_values(preset: Preset) -> dict[str, object]:
     """Every settable name of a preset and its value: joint fields, and ``loading.X``."""
-    values = {row.name: row.value for row in describe(preset.joint)}
-    loading = preset.loading
+    return settable_values(preset.joint, preset.loading)
+
+
+def settable_values(joint: Joint, loading: Loading) -> dict[str, object]:
+    """Every settable name of a joint and its loading (``loading.X``, where the loading
+    is a parameter set), and its value, as ``--set`` names them."""
+    values = {row.name: row.value for row in describe(joint)}
     if isinstance(loading, Parameters):
         values |= {f"loading.{row.name}": row.value for row in describe(loading)}
     return values

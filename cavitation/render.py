@@ -446,11 +446,7 @@ def hear(
                                      before_s=settings.pad_before_s,
                                      after_s=settings.pad_after_s)
         start_s += first / samplerate_hz
-    channels = settings.channels
-    if not float(channels).is_integer():
-        raise ValueError(f"channels = {channels!r} is not available; valid: 0 (as the"
-                         " sources are), 1 (mono) or 2 (stereo)")
-    pressure = audio.to_channels(pressure, int(channels))
+    pressure = audio.to_channels(pressure, settings.channels)
     pressure = audio.add_noise(pressure, settings.noise_rms(listener_kind), seed)
     gain = audio.digital_gain(pressure, level=level, full_scale=full_scale,
                               unit=listener.UNITS[listener_kind], samplerate_hz=samplerate_hz,
