@@ -30,6 +30,7 @@ def _signal():
 
 __all__ = [
     "LEVELS",
+    "LISTENING_LUFS",
     "OCTAVE_CENTRES_HZ",
     "SAMPLERATES_HZ",
     "Character",
@@ -41,6 +42,7 @@ __all__ = [
     "digital_gain",
     "envelope",
     "features",
+    "listening_gain",
     "loudness_lufs",
     "pop_peaks",
     "to_channels",
@@ -452,6 +454,52 @@ def digital_gain(x: np.ndarray, *, level: str, full_scale: float, unit: str = "P
             f" {TRUE_PEAK_CEILING_DBTP:g} dBTP; valid for this sound: at most {loudest:.1f}"
             " LUFS (a click is loud in its peak, quiet over 400 ms)")
     return gain
+
+
+#: A comfortable level to listen at [LUFS]: loud enough on laptop speakers and
+#: headphones at an ordinary volume (streaming services play at -14 to -16, speech in
+#: broadcast at -23), quiet enough that a click's true peak stays under the -1 dBTP
+#: ceiling for every preset (their loudest: -27 to -32 LUFS).
+LISTENING_LUFS = -30.0
+
+
+def listening_gain(x: np.ndarray, samplerate_hz: int,
+                   target_lufs: float = LISTENING_LUFS) -> tuple[float, str]:
+    """Digital gain to play a sound at a comfortable level, and what that level is.
+
+    For listening, not for measuring: the level of the file (calibrated, normalised or
+    loudness) is what a study measures; this is what a player needs. The sound is set to
+    ``target_lufs``, or as loud as the -1 dBTP ceiling allows if that is quieter.
+
+    Parameters
+    ----------
+    x : ndarray
+        The signal, in any unit, mono ``(n,)`` or ``(n, channels)``.
+    samplerate_hz : int
+        Sample rate [Hz].
+    target_lufs : float, optional
+        Loudness to play at [LUFS], in [-70, 0].
+
+    Returns
+    -------
+    gain : float
+        Digital full scale per unit of ``x``.
+    description : str
+        What the player plays, e.g. ``"listening level: -30 LUFS"`` or ``"listening
+        level: true peak -1 dBTP (-33.2 LUFS)"``; ``"listening level: silence"`` for a silent sound.
+    """
+    check_range("target_lufs", target_lufs, "LUFS", -70.0, 0.0)
+    if not np.any(x):
+        return 1.0, "listening level: silence"
+    try:
+        gain = digital_gain(x, level="loudness", full_scale=1.0, samplerate_hz=samplerate_hz,
+                            target_lufs=target_lufs)
+        return gain, f"listening level: {target_lufs:g} LUFS"
+    except (ClippingError, ValueError):  # too peaky for the target, or under the gate
+        gain = digital_gain(x, level="normalised", full_scale=1.0)
+        loudness = loudness_lufs(x * gain, samplerate_hz)
+        heard = f", {loudness:.1f} LUFS" if math.isfinite(loudness) else ""
+        return gain, f"listening level: true peak {TRUE_PEAK_CEILING_DBTP:g} dBTP{heard}"
 
 
 def to_digital(x: np.ndarray, *, level: str, full_scale: float, unit: str = "Pa",

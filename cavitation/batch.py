@@ -73,7 +73,7 @@ from .io import (
 from .parameters import Parameters, check_choice, check_range, describe
 from .population import Variation, vary_joint
 from .presets import PRESETS, configure, get_preset, parameter_values, settable_values
-from .render import AudioSettings, hear, hearing_options, save
+from .render import FIGURE_FORMATS, AudioSettings, hear, hearing_options, save
 from .simulation import check_options, simulate
 
 __all__ = ["BatchSummary", "Run", "Sweep", "SweepError", "load_sweep", "loads_sweep",
@@ -484,8 +484,9 @@ def _check_audio(settings: dict[str, Any], source: str) -> dict[str, Any]:
         _audio_settings(settings).noise_rms(settings.get("listener", "air"))
         figures = settings.get("figures", [])
         for kind in figures:
-            if kind not in ("png", "svg"):
-                raise ValueError(f"figure format {kind!r} is not one of png, svg")
+            if kind not in FIGURE_FORMATS:
+                raise ValueError(f"figure format {kind!r} is not one of"
+                                 f" {', '.join(FIGURE_FORMATS)}")
         if len(set(figures)) != len(figures):
             raise ValueError(f"figures {figures!r} names a format twice")
         if "full_scale" in settings:

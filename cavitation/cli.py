@@ -215,7 +215,9 @@ def _build_parser() -> argparse.ArgumentParser:
                    " (default 4: delays that side's pops; about 10 silences them)")
     r.add_argument("--spasm-stiffness", type=float, default=None, metavar="X",
                    help="with --spasm: factor on the stiffness of that side [-] (default 1)")
-    r.add_argument("--svg", action="store_true", help="also write NAME.svg")
+    r.add_argument("--svg", action="store_true", help="also write the dashboard as NAME.svg")
+    r.add_argument("--pdf", action="store_true",
+                   help="also write the dashboard as NAME.pdf (vector, for a paper)")
     r.add_argument("--out", default="outputs", metavar="DIR",
                    help="output folder, created if needed (default: outputs)")
     r.add_argument("--name", default=None, metavar="NAME",
@@ -435,7 +437,7 @@ def _render(args: argparse.Namespace) -> int:
                        samplerate_hz=args.samplerate, level=args.level,
                        full_scale=args.full_scale, seed=args.seed, settings=settings,
                        model=args.model, geometry=args.geometry, source=args.source)
-    figures = ("png", "svg") if args.svg else ("png",)
+    figures = _figures(args)
     _remove_stale_parts(args.out)
     paths = save(rendering, args.out, stem, file_format=args.format,
                  subtype=args.subtype, figures=figures, preset=preset.name,
@@ -451,7 +453,12 @@ def _render(args: argparse.Namespace) -> int:
 
 
 #: Options of ``cavitation render`` that do not change the sound or its files' contents.
-_NOT_IN_NAME = ("out", "overwrite", "svg", "name", "list_parameters", "json", "preset",
+def _figures(args: argparse.Namespace) -> tuple[str, ...]:
+    """The dashboard's formats a render writes: PNG, and SVG and PDF if asked for."""
+    return ("png", *(kind for kind in ("svg", "pdf") if getattr(args, kind)))
+
+
+_NOT_IN_NAME = ("out", "overwrite", "svg", "pdf", "name", "list_parameters", "json", "preset",
                 "scenario", "turn", "rotate", "spasm", "command")
 
 
@@ -519,7 +526,7 @@ def _render_scenario(args: argparse.Namespace) -> int:
                                 samplerate_hz=args.samplerate, level=args.level,
                                 full_scale=args.full_scale, seed=args.seed,
                                 settings=settings)
-    figures = ("png", "svg") if args.svg else ("png",)
+    figures = _figures(args)
     _remove_stale_parts(args.out)
     paths = save(rendering, args.out, stem, file_format=args.format,
                  subtype=args.subtype, figures=figures, overwrite=args.overwrite,
@@ -686,7 +693,7 @@ def _listen(out: str, preset: str) -> None:
                                     f" {summary['cracked']} cracks, at the files' level")
         path = Path(out) / batch.CONTACT_SHEET
         with OutputSet([path], overwrite=True) as outputs:
-            outputs.stage(path).write_bytes(plot.figure_bytes(figure, "png"))
+            outputs.stage(path).write_bytes(plot.figure_bytes(figure, "png", dpi=100))
         print(f"  contact sheet: {path}")
 
 

@@ -1,15 +1,24 @@
 """Figures of a crack: each plot takes a result, draws on an optional ``ax``, returns it.
 
-The only module that imports matplotlib. It uses ``matplotlib.figure.Figure``
-directly, never ``pyplot``, so it needs no display and never calls ``show()``.
-:func:`dashboard` builds the whole story in one Figure.
+The only module that imports matplotlib. It uses :class:`RichFigure`, a
+``matplotlib.figure.Figure`` that shows itself in any notebook (JupyterLab, classic
+Notebook, VS Code, nbconvert's HTML) with no ``pyplot`` and no ``%matplotlib inline``,
+so it needs no display and never calls ``show()``. :func:`dashboard` builds the whole
+story in one figure the width of a journal's double column.
+
+Every time axis of a crack has one origin: its nucleation (the first joint's, for
+several joints), in milliseconds; a pull that does not crack is timed from its start.
 """
 
 from __future__ import annotations
 
+import functools
 import io as _io
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 import matplotlib as mpl
+import matplotlib.ticker
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -17,15 +26,27 @@ from scipy import signal
 
 from . import confined, detection, listener
 from .parameters import check_choice
-from .render import Rendering, travel_time_s
+from .render import FIGURE_FORMATS, Rendering, travel_time_s
 from .simulation import CrackResult
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 __all__ = [
+    "COLLAPSE_FALL",
+    "DOUBLE_COLUMN_IN",
     "FIGURE_FORMATS",
     "SIDE_COLOURS",
+    "SOURCE_WORDS",
+    "STYLE",
     "SWEEP_FIGURES",
+    "RichFigure",
+    "collapses_and_rebounds",
+    "contact_sheet",
     "dashboard",
     "figure_bytes",
+    "listener_words",
+    "new_figure",
     "plot_load_and_gap",
     "plot_pops_per_thrust",
     "plot_pressure",
@@ -38,15 +59,91 @@ __all__ = [
     "plot_waveform",
 ]
 
-FIGURE_FORMATS = ("png", "svg")
-"""Formats :func:`figure_bytes` writes."""
+FIGURE_FORMATS = FIGURE_FORMATS
+"""Formats :func:`figure_bytes` writes (:data:`cavitation.render.FIGURE_FORMATS`)."""
 
 #: How much of the crack the zoomed plots show after nucleation [s].
 ZOOM_S = 15e-3
 
+DOUBLE_COLUMN_IN = 7.2
+"""Width of the dashboard [in]: a journal's double column (174-183 mm)."""
+
+STYLE: dict[str, Any] = {"font.size": 8.0, "axes.titlesize": 8.0, "axes.labelsize": 8.0,
+         "xtick.labelsize": 7.0, "ytick.labelsize": 7.0, "legend.fontsize": 6.5,
+         "figure.titlesize": 9.0, "lines.linewidth": 1.0}
+"""Font sizes [pt] of every figure: 7-9 pt, legible at a journal column's width."""
+
+
+class RichFigure(Figure):
+    """A ``matplotlib.figure.Figure`` that a notebook shows as its PNG, with no pyplot.
+
+    IPython asks an object for ``_repr_png_``; a plain Figure shows as its text
+    ``<Figure size ...>`` unless pyplot's inline backend happens to be active.
+    """
+
+    def _repr_png_(self) -> bytes:
+        return figure_bytes(self, "png")
+
+
+def new_figure(width_in: float, height_in: float) -> RichFigure:
+    """An empty :class:`RichFigure` of that size [in], laid out by matplotlib's
+    constrained layout."""
+    return RichFigure(figsize=(width_in, height_in), layout="constrained")
+
 
 def _axes(ax: Axes | None) -> Axes:
-    return ax if ax is not None else Figure(figsize=(6, 3.5), layout="constrained").add_subplot()
+    return ax if ax is not None else new_figure(3.5, 2.6).add_subplot()
+
+
+def _styled(draw: Callable[P, T]) -> Callable[P, T]:
+    """``draw`` with the package's :data:`STYLE`: matplotlib reads font sizes when
+    a text is made, so the whole drawing runs inside it."""
+
+    @functools.wraps(draw)
+    def styled(*args: P.args, **kwargs: P.kwargs) -> T:
+        with mpl.rc_context(STYLE):  # type: ignore[arg-type]  # str keys, not Literal
+            drawn = draw(*args, **kwargs)
+        # Tick labels are made when the figure is drawn, after the context: set theirs.
+        figure = drawn if isinstance(drawn, Figure) else getattr(drawn, "figure", None)
+        for ax in figure.axes if isinstance(figure, Figure) else ():
+            ax.tick_params(labelsize=STYLE["xtick.labelsize"])
+        return drawn
+
+    return styled
+
+
+#: Ticks of a logarithmic frequency axis [Hz]: labelled plainly ("2k"), which reads
+#: better than 10^3 and draws faster than mathtext.
+FREQUENCY_TICKS_HZ = (20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000)
+
+
+def _frequency_axis(ax: Axes, which: str, low_hz: float, high_hz: float) -> None:
+    """A logarithmic frequency axis (``which``: "x" or "y") from ``low_hz`` to
+    ``high_hz`` [Hz], plainly labelled at :data:`FREQUENCY_TICKS_HZ`, no minor ticks."""
+    ticks = [f for f in FREQUENCY_TICKS_HZ if low_hz <= f <= high_hz]
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    (ax.set_xlim if which == "x" else ax.set_ylim)(low_hz, high_hz)
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    axis.set_major_locator(mpl.ticker.FixedLocator(ticks))
+    axis.set_major_formatter(mpl.ticker.FuncFormatter(
+        lambda f, _: f"{f / 1000:g}k" if f >= 1000 else f"{f:g}"))
+    axis.set_minor_locator(mpl.ticker.NullLocator())
+
+
+def _panel(ax: Axes, letter: str, title: str) -> None:
+    """The panel's title at its left, after its letter in bold."""
+    ax.set_title("")
+    ax.set_title(f"$\\bf{{{letter}}}$  {title}", loc="left")
+
+
+def _origin_s(cracks: Sequence[CrackResult]) -> tuple[float, str]:
+    """The one time origin of every figure [s] and the time axis's label: the first
+    nucleation, or the start of the pull if no joint cracked."""
+    times = [c.summary.crack_time_s for c in cracks if c.cracked]
+    if not times:
+        return 0.0, "time from the start of the pull [ms]"
+    return min(times), ("time after nucleation [ms]" if len(cracks) == 1 else
+                        "time after the first nucleation [ms]")
 
 
 def _mono(rendering: Rendering) -> np.ndarray:
@@ -56,87 +153,147 @@ def _mono(rendering: Rendering) -> np.ndarray:
 
 
 def _ms_after_crack(result: CrackResult) -> tuple[np.ndarray, np.ndarray]:
-    """Time since nucleation [ms] and the mask of the zoom window."""
-    t0 = result.summary.crack_time_s if result.cracked else result.t_s[-1]
+    """Time after nucleation [ms] and the mask of the zoom window: the whole pull if it
+    did not crack."""
+    t0, _ = _origin_s([result])
     t_ms = (result.t_s - t0) * 1e3
+    if not result.cracked:
+        return t_ms, np.ones(t_ms.shape, bool)
     return t_ms, (t_ms >= -1.0) & (t_ms <= ZOOM_S * 1e3)
 
 
+@_styled
 def plot_load_and_gap(result: CrackResult, ax: Axes | None = None) -> Axes:
     """Distraction force [N] and joint gap [mm] over the whole pull."""
     ax = _axes(ax)
-    ax.plot(result.t_s, result.force_n, color="tab:blue")
-    ax.set_xlabel("time [s]")
-    ax.set_ylabel("distraction force [N]", color="tab:blue")
+    t0, time_label = _origin_s([result])
+    t_ms = (result.t_s - t0) * 1e3
+    ax.plot(t_ms, result.force_n, color="tab:blue")
+    ax.set_xlabel(time_label)
+    ax.set_ylabel("pulling force [N]", color="tab:blue")
     gap = ax.twinx()
-    gap.plot(result.t_s, result.gap_m * 1e3, color="tab:orange")
-    gap.set_ylabel("gap [mm]", color="tab:orange")
+    gap.plot(t_ms, result.gap_m * 1e3, color="tab:orange")
+    gap.set_ylabel("gap between the surfaces [mm]", color="tab:orange")
     if result.cracked:
-        ax.axvline(result.summary.crack_time_s, color="0.5", lw=0.8, ls=":")
-    ax.set_title("load and gap")
+        ax.axvline(0.0, color="0.5", lw=0.8, ls=":")
+    ax.set_title("the pull: force and gap")
     return ax
 
 
+@_styled
 def plot_pressure(result: CrackResult, ax: Axes | None = None) -> Axes:
-    """Absolute fluid pressure [kPa] around the crack, with the nucleation threshold."""
+    """Absolute fluid pressure [kPa] in the capsule, with the nucleation threshold.
+
+    Around the crack if it cracked; over the whole pull if not, with how far short of
+    the threshold the pressure fell.
+    """
     ax = _axes(ax)
     t_ms, zoom = _ms_after_crack(result)
-    ax.plot(t_ms[zoom], result.pressure_pa[zoom] / 1e3, color="tab:purple")
+    _, time_label = _origin_s([result])
+    kpa = result.pressure_pa / 1e3
+    ax.plot(t_ms[zoom], kpa[zoom], color="tab:purple", label="capsule's fluid")
+    threshold_kpa = result.joint.nucleation.pressure_pa / 1e3
     confined_cavity = result.settings.get("geometry") == "confined"
-    ax.axhline(result.joint.nucleation.pressure_pa / 1e3, color="tab:red", ls="--", lw=1,
-               label="nucleation threshold" + (" (at the film's centre)" if confined_cavity
-                                               else ""))
+    ax.axhline(threshold_kpa, color="tab:red", ls="--", lw=1,
+               label="nucleation threshold" + (" (film's centre)" if confined_cavity else ""))
     ax.axhline(result.joint.fluid.vapour_pressure_pa / 1e3, color="0.5", ls=":", lw=1,
                label="vapour pressure")
-    ax.set_xlabel("time after nucleation [ms]")
-    ax.set_ylabel("capsule's fluid pressure [kPa, absolute]")
-    ax.legend(loc="lower right", fontsize="small")
-    ax.set_title("synovial fluid pressure in the capsule")
+    if not result.cracked:
+        lowest = float(kpa.min())
+        ax.annotate(f"no crack: lowest {lowest:.0f} kPa,\n{lowest - threshold_kpa:.0f} kPa"
+                    " short of the threshold",
+                    (float(t_ms[np.argmin(kpa)]), lowest), xytext=(0.97, 0.95),
+                    textcoords="axes fraction", ha="right", va="top", color="tab:red",
+                    arrowprops={"arrowstyle": "->", "color": "tab:red"})
+    ax.set_xlabel(time_label)
+    ax.set_ylabel("pressure [kPa, absolute]")
+    ax.legend(loc="center right" if result.cracked else "lower left", fontsize="small")
+    ax.set_title("synovial fluid pressure")
     return ax
 
 
+COLLAPSE_FALL = 0.25
+"""A minimum of the cavity's volume is drawn as a collapse when the volume falls by at
+least this share of the maximum before it, and the maximum after a collapse as a
+rebound; smaller swings are the cavity ringing, and are not marked."""
+
+
+def collapses_and_rebounds(result: CrackResult) -> tuple[np.ndarray, np.ndarray]:
+    """Times [s] of the collapses and of the rebounds (:data:`COLLAPSE_FALL`).
+
+    The first maximum ends the growth; every later maximum that follows a collapse is
+    a rebound.
+    """
+    maxima, minima = result.events.max_radius_s, result.events.collapse_s
+    volume = np.interp(minima, result.t_s, result.cavity_volume_m3)
+    before = np.array([np.interp(maxima[maxima < t][-1], result.t_s, result.cavity_volume_m3)
+                       if np.any(maxima < t) else np.nan for t in minima])
+    collapses = minima[volume <= (1.0 - COLLAPSE_FALL) * before]
+    rebounds = np.array([t for t in maxima[1:] if np.any((collapses < t)
+                         & (collapses > maxima[maxima < t][-1]))] if maxima.size else [])
+    return collapses, rebounds
+
+
+@_styled
 def plot_radius(result: CrackResult, ax: Axes | None = None) -> Axes:
-    """The cavity [mm] in the gap around the crack, with its maxima and minima marked.
+    """The cavity [mm] in the gap around the crack, with its collapses and rebounds.
 
     A confined cavity is drawn by its in-plane radius against the contact radius (the
     disc it spreads in); a spherical one by its radius. The gap between the articular
     surfaces is drawn with either, so a sphere wider than its gap shows as one.
+    Collapses and rebounds are marked as :func:`collapses_and_rebounds` finds them.
     """
     ax = _axes(ax)
     t_ms, zoom = _ms_after_crack(result)
+    _, time_label = _origin_s([result])
     confined_cavity = result.settings.get("geometry") == "confined"
     if confined_cavity:
         a = np.sqrt(result.joint.area_m2 / np.pi)
         extent = confined.in_plane_radius(result.cavity_volume_m3, result.gap_m, a)
         ax.plot(t_ms[zoom], extent[zoom] * 1e3, color="tab:green",
-                label="cavity: in-plane radius")
+                label="cavity's in-plane radius")
         ax.axhline(a * 1e3, color="tab:green", ls="--", lw=0.8, label="contact radius")
     else:
         extent = result.radius_m
-        ax.plot(t_ms[zoom], extent[zoom] * 1e3, color="tab:green", label="cavity: radius")
+        ax.plot(t_ms[zoom], extent[zoom] * 1e3, color="tab:green", label="cavity's radius")
     ax.plot(t_ms[zoom], result.gap_m[zoom] * 1e3, color="tab:orange", label="gap")
     if result.cracked:
         t0 = result.summary.crack_time_s
-        for times, marker, label in ((result.events.max_radius_s, "^", "volume maximum"),
-                                     (result.events.collapse_s, "v", "volume minimum")):
+        growth_end = result.events.max_radius_s[:1]
+        collapses, rebounds = collapses_and_rebounds(result)
+        for times, marker, label in ((growth_end, "^", "end of growth"),
+                                     (collapses, "v", "collapse"),
+                                     (rebounds, "o", "rebound")):
             shown = times[times - t0 <= ZOOM_S]
-            ax.plot((shown - t0) * 1e3, np.interp(shown, result.t_s, extent) * 1e3, marker,
-                    ms=4, ls="none", label=label)
+            if shown.size:
+                ax.plot((shown - t0) * 1e3, np.interp(shown, result.t_s, extent) * 1e3,
+                        marker, ms=4, ls="none", label=label)
+    else:
+        ax.text(0.5, 0.5, "no cavity: the pull did not crack", transform=ax.transAxes,
+                ha="center")
     ax.legend(loc="lower right", fontsize="small")
-    ax.set_xlabel("time after nucleation [ms]")
-    ax.set_ylabel("cavity and gap [mm]")
-    ax.set_title(f"{'confined' if confined_cavity else 'spherical'} cavity in the gap")
+    ax.set_xlabel(time_label)
+    ax.set_ylabel("size [mm]")
+    ax.set_title(f"the {'confined' if confined_cavity else 'spherical'} cavity in the gap")
     return ax
 
 
+SOURCE_WORDS = {"full": "its formation and collapse", "formation": "its formation only",
+                "collapse": "its collapse only"}
+"""What each ``source`` choice of :func:`cavitation.simulate` sounds, in words."""
+
+
+@_styled
 def plot_radiated(result: CrackResult, ax: Axes | None = None) -> Axes:
-    """Radiated pressure in the fluid at the simulation's distance [kPa], zoomed."""
+    """Pressure [kPa] the cavity radiates into the fluid at the simulation's distance,
+    around the crack."""
     ax = _axes(ax)
     t_ms, zoom = _ms_after_crack(result)
+    _, time_label = _origin_s([result])
     ax.plot(t_ms[zoom], result.radiated_pressure_pa[zoom] / 1e3, color="tab:brown", lw=0.8)
-    ax.set_xlabel("time after nucleation [ms]")
-    ax.set_ylabel(f"pressure at {result.settings['distance_m'] * 1e3:g} mm [kPa]")
-    ax.set_title(f"radiated pressure ({result.settings['source']})")
+    ax.set_xlabel(time_label)
+    ax.set_ylabel(f"pressure {result.settings['distance_m'] * 1e3:g} mm away [kPa]")
+    ax.set_title(f"radiated by {SOURCE_WORDS[result.settings['source']]}")
     return ax
 
 
@@ -147,23 +304,43 @@ WAVEFORM_AFTER_S = 25e-3
 
 
 def _heard_window_ms(rendering: Rendering) -> tuple[float, float]:
-    """Where the sound is, in ms after the first crack: from a little before its first
-    crack reaches the listener (a microphone 100 m away hears it 0.29 s later) to a
-    while after its last crack does."""
+    """Where the sound is, in ms after the first nucleation: from a little before its
+    first crack reaches the listener (a microphone 100 m away hears it 0.29 s later) to
+    a while after its last crack does."""
     cracked = [c for c in rendering.cracks if c.cracked]
-    t0 = _first_crack_s(rendering)
+    t0, _ = _origin_s(rendering.cracks)
     delays = [travel_time_s(c, rendering.listener, rendering.settings) for c in cracked]
     first = min(delays)
     last = max(c.summary.crack_time_s - t0 + d for c, d in zip(cracked, delays, strict=True))
     return ((first - WAVEFORM_BEFORE_S) * 1e3, (last + WAVEFORM_AFTER_S) * 1e3)
 
 
+def _arrival_note(rendering: Rendering) -> str:
+    """How long after it leaves the joint the sound reaches the listener, in words."""
+    cracked = [c for c in rendering.cracks if c.cracked]
+    if not cracked:
+        return ""
+    delay_ms = travel_time_s(cracked[0], rendering.listener, rendering.settings) * 1e3
+    return f", heard {delay_ms:.2g} ms after it leaves the joint"
+
+
+def listener_words(rendering: Rendering) -> str:
+    """Who listens, where, in words: ``"a microphone in air at 10 cm"``."""
+    if rendering.listener == "air":
+        return f"a microphone in air at {rendering.settings.air_distance_m * 100:g} cm"
+    depth_mm = rendering.crack.joint.body.depth_m * 1e3
+    sensor = "a microphone" if rendering.listener == "contact" else "an accelerometer"
+    return f"{sensor} on the skin, {depth_mm:g} mm over the joint"
+
+
+@_styled
 def plot_waveform(rendering: Rendering, ax: Axes | None = None) -> Axes:
     """The listener's signal (pressure [Pa] or acceleration [m/s^2]) around the cracks,
-    at the audio rate."""
+    at the audio rate, against time after nucleation."""
     ax = _axes(ax)
     cracked = any(c.cracked for c in rendering.cracks)
-    t_ms = (rendering.t_s - _first_crack_s(rendering)) * 1e3
+    t0, time_label = _origin_s(rendering.cracks)
+    t_ms = (rendering.t_s - t0) * 1e3
     if cracked:
         ax.set_xlim(*_heard_window_ms(rendering))
     if rendering.signal.ndim == 1:
@@ -173,10 +350,11 @@ def plot_waveform(rendering: Rendering, ax: Axes | None = None) -> Axes:
             ax.plot(t_ms, rendering.signal[:, channel], color=SIDE_COLOURS[name], lw=0.6,
                     label=name, alpha=0.8)
         ax.legend(loc="upper right", fontsize="small")
-    ax.set_xlabel("time after the first crack [ms]" if cracked else "time [ms]")
-    ax.set_ylabel(f"{_quantity(rendering)} at the {rendering.listener} listener"
-                  f" [{rendering.unit}]")
-    ax.set_title(f"waveform, {rendering.samplerate_hz / 1e3:g} kHz")
+    if not cracked:
+        ax.text(0.5, 0.5, "silence: no crack", transform=ax.transAxes, ha="center")
+    ax.set_xlabel(time_label)
+    ax.set_ylabel(f"{_quantity(rendering)} [{rendering.unit}]")
+    ax.set_title(f"the sound at the listener{_arrival_note(rendering)}")
     return ax
 
 
@@ -184,10 +362,23 @@ def plot_waveform(rendering: Rendering, ax: Axes | None = None) -> Axes:
 #: (a 2 ms frame's 500 Hz bins could not), and smears a 3 ms pop over a frame.
 SPECTROGRAM_FRAME_S = 8e-3
 
+#: The spectrogram shows this many dB below its loudest cell [dB] ...
+SPECTROGRAM_RANGE_DB = 60.0
+#: ... and frequencies up to this factor above the highest one within that range, at
+#: least :data:`SPECTROGRAM_MIN_TOP_HZ` [Hz].
+SPECTROGRAM_HEADROOM = 1.5
+SPECTROGRAM_MIN_TOP_HZ = 1000.0
 
+
+@_styled
 def plot_spectrogram(rendering: Rendering, ax: Axes | None = None) -> Axes:
     """Spectrogram [dB re the listener's reference] of the sound at the listener, on a
-    logarithmic frequency axis, against time after the first crack as the waveform."""
+    logarithmic frequency axis, against time after nucleation, zoomed to the event.
+
+    It shows the :data:`SPECTROGRAM_RANGE_DB` below its loudest cell, over the time the
+    waveform shows and up to the highest frequency that reaches that range. The cells
+    are drawn as an image inside a vector file (PDF, SVG), so the file stays small.
+    """
     ax = _axes(ax)
     fs = rendering.samplerate_hz
     nperseg = round(SPECTROGRAM_FRAME_S * fs)
@@ -197,20 +388,28 @@ def plot_spectrogram(rendering: Rendering, ax: Axes | None = None) -> Axes:
     reference, reference_text = listener.LEVEL_REFERENCES[rendering.listener]
     level = 10.0 * np.log10(np.maximum(power, 1e-30) / reference**2)
     top = level.max()
-    t0 = _first_crack_s(rendering) - rendering.start_s  # spectrogram times start at 0
-    keep = f >= 20.0
-    mesh = ax.pcolormesh((t - t0) * 1e3, f[keep], level[keep], vmin=top - 80, vmax=top,
-                         shading="auto", cmap="magma")
-    ax.set_yscale("log")
-    if any(c.cracked for c in rendering.cracks):
-        ax.set_xlim(*_heard_window_ms(rendering))
+    t0, time_label = _origin_s(rendering.cracks)
+    t_ms = (t + rendering.start_s - t0) * 1e3  # spectrogram times start at the first sample
+    low_ms, high_ms = ((float(t_ms[0]), float(t_ms[-1])) if not any(
+        c.cracked for c in rendering.cracks) else _heard_window_ms(rendering))
+    near = (t_ms >= low_ms - SPECTROGRAM_FRAME_S * 1e3) & (t_ms <= high_ms
+                                                           + SPECTROGRAM_FRAME_S * 1e3)
+    loud = f[np.any(level >= top - SPECTROGRAM_RANGE_DB, axis=1)]
+    top_hz = min(fs / 2.0, max(SPECTROGRAM_MIN_TOP_HZ, SPECTROGRAM_HEADROOM * loud.max()))
+    keep = (f >= 20.0) & (f <= top_hz)
+    mesh = ax.pcolormesh(t_ms[near], f[keep], level[np.ix_(keep, near)],
+                         vmin=top - SPECTROGRAM_RANGE_DB, vmax=top, shading="auto",
+                         cmap="magma", rasterized=True)
+    _frequency_axis(ax, "y", 20.0, top_hz)
+    ax.set_xlim(low_ms, high_ms)
     ax.figure.colorbar(mesh, ax=ax, label=f"level [dB re {reference_text}]")
-    ax.set_xlabel("time after the first crack [ms]")
+    ax.set_xlabel(time_label)
     ax.set_ylabel("frequency [Hz]")
-    ax.set_title(f"spectrogram ({SPECTROGRAM_FRAME_S * 1e3:g} ms frames)")
+    ax.set_title(f"spectrogram, {SPECTROGRAM_FRAME_S * 1e3:g} ms frames")
     return ax
 
 
+@_styled
 def plot_spectrum(rendering: Rendering, ax: Axes | None = None) -> Axes:
     """Magnitude spectrum [dB re its peak] with the dominant frequency marked.
 
@@ -225,13 +424,14 @@ def plot_spectrum(rendering: Rendering, ax: Axes | None = None) -> Axes:
     keep = f >= 20.0
     top = float(spectrum[keep].max()) if np.any(keep) else 0.0
     ax.set_xlabel("frequency [Hz]")
-    ax.set_ylabel("magnitude [dB re peak]")
-    ax.set_title("spectrum")
+    ax.set_ylabel("magnitude [dB re its peak]")
+    ax.set_title("spectrum of the sound")
     if top == 0.0:  # nothing cracked: nothing to draw, and no log of zero
         ax.text(0.5, 0.5, "silence: no crack", transform=ax.transAxes, ha="center")
         return ax
-    ax.semilogx(f[keep], 20.0 * np.log10(np.maximum(spectrum[keep], 1e-30 * top) / top),
-                color="tab:blue", lw=0.8)
+    ax.plot(f[keep], 20.0 * np.log10(np.maximum(spectrum[keep], 1e-30 * top) / top),
+            color="tab:blue", lw=0.8)
+    _frequency_axis(ax, "x", 20.0, fs / 2.0)
     ax.set_ylim(-100.0, 5.0)  # 100 dB: below that, only the resampling filter's floor
     dominant = rendering.features.dominant_frequency_hz
     if np.isfinite(dominant):
@@ -245,53 +445,56 @@ SIDE_COLOURS = {"left": "tab:blue", "right": "tab:red", "center": "k"}
 """The colour of each side in every figure."""
 
 
-def _first_crack_s(rendering: Rendering) -> float:
-    """When the first joint cracked [s]; the first sample's time if none did."""
-    times = [c.summary.crack_time_s for c in rendering.cracks if c.cracked]
-    return min(times) if times else rendering.t_s[0]
-
-
 def _quantity(rendering: Rendering) -> str:
     """What the listener's signal is: ``"pressure"`` or ``"acceleration"``."""
     return "acceleration" if rendering.unit == "m/s^2" else "pressure"
 
 
+@_styled
 def plot_sites(rendering: Rendering, ax: Axes | None = None) -> Axes:
     """When each joint cracked, one row per joint, with the pops heard above them.
 
     Filled markers: a joint's crack, in its side's colour. Open triangles on the top
     row: the pops the detector (:func:`cavitation.detection.detect`) hears on each
-    side's channel. Time is after the first crack [ms].
+    side's channel. Time is after the first nucleation [ms].
     """
     ax = _axes(ax)
-    t0 = _first_crack_s(rendering)
+    t0, time_label = _origin_s(rendering.cracks)
     labels = list(rendering.labels)
     for row, (crack, side) in enumerate(zip(rendering.cracks, rendering.sides, strict=True)):
         if crack.cracked:
-            ax.plot((crack.summary.crack_time_s - t0) * 1e3, row, "o", ms=8,
+            ax.plot((crack.summary.crack_time_s - t0) * 1e3, row, "o", ms=6,
                     color=SIDE_COLOURS[side])
     pops = detection.detect(rendering.signal, rendering.samplerate_hz, rendering.start_s)
     heard_row = len(labels)
     for side in dict.fromkeys(pops.sides):
         times = [t for t, s in zip(pops.times_s, pops.sides, strict=True) if s == side]
         offset = {"left": -0.2, "right": 0.2}.get(side, 0.0)  # both visible at one time
-        ax.plot((np.array(times) - t0) * 1e3, [heard_row + offset] * len(times), "v", ms=9,
+        ax.plot((np.array(times) - t0) * 1e3, [heard_row + offset] * len(times), "v", ms=7,
                 mfc="none", color=SIDE_COLOURS[side], label=f"heard, {side}")
     ax.set_yticks(range(heard_row + 1), [*labels, f"pops heard ({pops.count})"])
     ax.set_ylim(heard_row + 0.7, -0.7)
     ax.grid(axis="x", color="0.9")
-    ax.set_xlabel("time after the first crack [ms]")
+    ax.set_xlabel(time_label)
     ax.set_title(f"cracks per joint ({sum(c.cracked for c in rendering.cracks)} of"
                  f" {len(labels)}) and pops heard")
     return ax
 
 
-def _scenario_dashboard(rendering: Rendering) -> Figure:
+def _title(rendering: Rendering) -> str:
+    """The dashboard's title: what cracked, heard by whom, where."""
+    what = (", ".join(rendering.labels) if len(rendering.labels) <= 3
+            else f"{len(rendering.labels)} joints")
+    return f"{what}, heard by {listener_words(rendering)}"
+
+
+def _scenario_dashboard(rendering: Rendering) -> RichFigure:
     """Several joints: the raster of their cracks, each side's waveform, the spectrum."""
-    figure = Figure(figsize=(12, 9), layout="constrained")
+    figure = new_figure(DOUBLE_COLUMN_IN, 7.0)
     grid = figure.add_gridspec(3, 2, height_ratios=(1.3, 1, 1))
-    plot_sites(rendering, figure.add_subplot(grid[0, :]))
-    t0 = _first_crack_s(rendering)
+    plot_sites(rendering, sites := figure.add_subplot(grid[0, :]))
+    _panel(sites, "a", sites.get_title())
+    t0, time_label = _origin_s(rendering.cracks)
     t_ms = (rendering.t_s - t0) * 1e3
     sides = ("left", "right") if rendering.signal.ndim == 2 else ("center",)
     top = float(np.max(np.abs(rendering.signal))) or 1.0
@@ -302,74 +505,125 @@ def _scenario_dashboard(rendering: Rendering) -> Figure:
         x = rendering.signal if side == "center" else rendering.signal[:, row]
         ax.plot(t_ms, x, color=SIDE_COLOURS[side], lw=0.6)
         ax.set_ylim(-1.1 * top, 1.1 * top)
-        ax.set_ylabel(f"{side} {_quantity(rendering)} [{rendering.unit}]")
-        ax.set_title(f"{side} channel, {rendering.listener} listener")
+        ax.set_ylabel(f"{_quantity(rendering)} [{rendering.unit}]")
+        _panel(ax, "bc"[row], f"{'the sound' if side == 'center' else side + ' channel'}"
+               " at the listener")
     if first is not None and any(c.cracked for c in rendering.cracks):
         first.set_xlim(*_heard_window_ms(rendering))
-    ax.set_xlabel("time after the first crack [ms]")
-    plot_spectrum(rendering, figure.add_subplot(grid[1, 1]))
-    plot_spectrogram(rendering, figure.add_subplot(grid[2, 1]))
+    ax.set_xlabel(time_label)
+    letters = "cd" if len(sides) == 1 else "de"
+    for letter, draw, cell in ((letters[0], plot_spectrum, grid[1, 1]),
+                               (letters[1], plot_spectrogram, grid[2, 1])):
+        panel = draw(rendering, figure.add_subplot(cell))
+        _panel(panel, letter, panel.get_title())
+    figure.suptitle(_title(rendering))
     return figure
 
 
-def dashboard(rendering: Rendering) -> Figure:
-    """The whole crack in one Figure: load, pressure, cavity, radiation and sound.
+def _no_crack_dashboard(rendering: Rendering) -> RichFigure:
+    """A pull that did not crack: the pull, and the pressure falling short of the
+    threshold; the listener hears silence."""
+    figure = new_figure(DOUBLE_COLUMN_IN, 3.0)
+    axes = figure.subplots(1, 3, width_ratios=(1.0, 1.0, 0.6))
+    for letter, draw, ax in (("a", plot_load_and_gap, axes[0]), ("b", plot_pressure, axes[1])):
+        draw(rendering.crack, ax)
+        _panel(ax, letter, ax.get_title())
+    axes[2].axis("off")
+    _panel(axes[2], "c", "key figures")
+    axes[2].text(0.0, 1.0, _key_figures(rendering), va="top", ha="left",
+                 transform=axes[2].transAxes)
+    figure.suptitle(f"{_title(rendering)}: no crack")
+    return figure
 
-    For several joints (a scenario), the cracks of every joint, each side's waveform,
-    the spectrum and the spectrogram.
+
+def _key_figures(rendering: Rendering) -> str:
+    """The crack's main figures, as lines of text with units."""
+    crack = rendering.crack
+    s, f = crack.summary, rendering.features
+    if not s.cracked:
+        lowest = float(crack.pressure_pa.min())
+        return "\n".join([
+            "no crack",
+            f"pull: at most {float(crack.force_n.max()):.0f} N",
+            f"lowest capsule pressure: {lowest / 1e3:.0f} kPa",
+            f"threshold: {crack.joint.nucleation.pressure_pa / 1e3:.0f} kPa",
+            "the listener hears silence"])
+    collapses, _ = collapses_and_rebounds(crack)
+    first_collapse = ("no collapse in the window" if collapses.size == 0 else
+                      f"first collapse {(collapses[0] - s.crack_time_s) * 1e3:.2f} ms after"
+                      " nucleation")
+    lines = [f"nucleation {s.crack_time_s:.3f} s into the pull, at {s.nucleation_force_n:.1f} N",
+             f"gap jump {s.gap_jump_m * 1e3:.2f} mm",
+             f"{'spherical' if crack.settings.get('geometry') == 'sphere' else 'confined'}"
+             " cavity: at most"
+             f" {4.0 / 3.0 * np.pi * s.max_radius_m**3 * 1e9:.0f} mm$^3$",
+             first_collapse,
+             f"gas left: a bubble {2 * s.residual_radius_m * 1e3:.2f} mm across,",
+             f"  {100 * s.residual_co2_fraction:.0f} % CO2, dissolved in"
+             f" {s.refractory_time_s / 60:.0f} min",
+             "",
+             f"peak {f.peak_level_db:.1f} {rendering.level_unit}",
+             f"dominant {f.dominant_frequency_hz:.0f} Hz,"
+             f" centroid {f.spectral_centroid_hz:.0f} Hz",
+             f"{f.duration_s * 1e3:.1f} ms long (to -20 dB)",
+             f"pops heard: {f.pop_count}, {f.pop_duration_s * 1e3:.1f} ms each"]
+    return "\n".join(lines)
+
+
+@_styled
+def dashboard(rendering: Rendering) -> RichFigure:
+    """The whole crack in one figure: the pull, pressure, cavity, radiation and sound.
+
+    A journal's double column wide (:data:`DOUBLE_COLUMN_IN`), with a title naming the
+    joint and the listener, lettered panels, and one time origin (nucleation) for every
+    time axis. For several joints (a scenario): the cracks of every joint, each side's
+    waveform, the spectrum and the spectrogram.
     """
     if len(rendering.cracks) > 1:
         return _scenario_dashboard(rendering)
-    figure = Figure(figsize=(12, 11), layout="constrained")
+    if not rendering.crack.cracked:
+        return _no_crack_dashboard(rendering)
+    figure = new_figure(DOUBLE_COLUMN_IN, 8.4)
     axes = figure.subplots(4, 2)
     crack = rendering.crack
-    plot_load_and_gap(crack, axes[0, 0])
-    plot_pressure(crack, axes[0, 1])
-    plot_radius(crack, axes[1, 0])
-    plot_radiated(crack, axes[1, 1])
-    plot_waveform(rendering, axes[2, 0])
-    plot_spectrum(rendering, axes[2, 1])
-    plot_spectrogram(rendering, axes[3, 0])
+    for letter, (draw, thing, ax) in zip("abcdefg", (
+            (plot_load_and_gap, crack, axes[0, 0]), (plot_pressure, crack, axes[0, 1]),
+            (plot_radius, crack, axes[1, 0]), (plot_radiated, crack, axes[1, 1]),
+            (plot_waveform, rendering, axes[2, 0]), (plot_spectrum, rendering, axes[2, 1]),
+            (plot_spectrogram, rendering, axes[3, 0])), strict=False):
+        draw(thing, ax)  # type: ignore[operator]
+        _panel(ax, letter, ax.get_title())
     axes[3, 1].axis("off")
-    s, f = crack.summary, rendering.features
-    label = rendering.labels[rendering.cracks.index(crack)]
-    lines = [f"joint: {label}" + (f" (first of {len(rendering.cracks)} joints;"
-                                  f" {sum(c.cracked for c in rendering.cracks)} cracked)"
-                                  if len(rendering.cracks) > 1 else ""),
-             f"cracked: {s.cracked}"]
-    if s.cracked:
-        lines += [f"crack at {s.crack_time_s:.4f} s, {s.nucleation_force_n:.1f} N",
-                  f"gap jump {s.gap_jump_m * 1e3:.2f} mm",
-                  f"{crack.settings.get('geometry', 'sphere')} cavity: at most"
-                  f" {2 * s.max_radius_m * 1e3:.2f} mm across as a sphere",
-                  "first volume minimum " + (
-                      "none in the window" if np.isnan(s.first_collapse_time_s) else
-                      f"{(s.first_collapse_time_s - s.crack_time_s) * 1e3:.2f} ms after"
-                      " nucleation"),
-                  f"gas left {s.residual_radius_m * 1e3:.2f} mm"
-                  f" ({100 * s.residual_co2_fraction:.0f} % CO2), dissolved in"
-                  f" {s.refractory_time_s / 60:.0f} min"]
-    lines += [f"listener: {rendering.listener}",
-              f"peak {f.peak_level_db:.1f} {rendering.level_unit}",
-              f"dominant {f.dominant_frequency_hz:.0f} Hz,"
-              f" centroid {f.spectral_centroid_hz:.0f} Hz",
-              f"duration (-20 dB) {f.duration_s * 1e3:.1f} ms; pops heard: {f.pop_count},"
-              f" {f.pop_duration_s * 1e3:.1f} ms each"]
-    axes[3, 1].text(0.0, 1.0, "\n".join(lines), va="top", family="monospace", fontsize=9)
+    _panel(axes[3, 1], "h", "key figures")
+    axes[3, 1].text(0.0, 1.0, _key_figures(rendering), va="top", ha="left",
+                    transform=axes[3, 1].transAxes)
+    figure.suptitle(_title(rendering))
     return figure
 
 
-def figure_bytes(figure: Figure, file_format: str) -> bytes:
-    """The figure as PNG or SVG bytes; the same figure gives the same bytes."""
+def figure_bytes(figure: Figure, file_format: str, *, dpi: float = 150.0) -> bytes:
+    """The figure as PNG, SVG or PDF bytes; the same figure gives the same bytes.
+
+    Parameters
+    ----------
+    figure : Figure
+        Any matplotlib figure.
+    file_format : {"png", "svg", "pdf"}
+        PDF and SVG are vector files, with a spectrogram inside as an image.
+    dpi : float, optional
+        Resolution of the PNG, and of the images inside a PDF or SVG [dots per inch].
+    """
     check_choice("figure format", file_format, FIGURE_FORMATS)
     buffer = _io.BytesIO()
     # No date in the file, and fixed SVG element ids: reproducible output.
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None},
+                "png": {}}[file_format]
     with mpl.rc_context({"svg.hashsalt": "cavitation"}):
-        metadata = {"Date": None} if file_format == "svg" else {}
-        figure.savefig(buffer, format=file_format, dpi=100, metadata=metadata)
+        figure.savefig(buffer, format=file_format, dpi=dpi, metadata=metadata)
     return buffer.getvalue()
 
 
+@_styled
 def contact_sheet(sounds: list[tuple[str, np.ndarray, int]], *, columns: int = 6,
                   title: str = "") -> Figure:
     """Small waveforms of many sounds, one panel each, for a look at a whole set.
@@ -391,7 +645,7 @@ def contact_sheet(sounds: list[tuple[str, np.ndarray, int]], *, columns: int = 6
         all on one amplitude scale (digital full scale), so louder sounds look louder.
     """
     rows = max(1, -(-len(sounds) // columns))
-    figure = Figure(figsize=(2.0 * columns, 1.2 * rows + 0.6), layout="constrained")
+    figure = new_figure(2.0 * columns, 1.2 * rows + 0.6)
     axes = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
     for ax in axes.flat[len(sounds):]:
         ax.set_axis_off()
@@ -421,6 +675,7 @@ SWEEP_FIGURES = (
 """What :func:`plot_sweep` draws: (section, key, axis label with unit, scale)."""
 
 
+@_styled
 def plot_sweep(rows: list[dict], parameter: str, *, label: str | None = None,
                scale: float = 1.0, references: dict[str, tuple[float, str]] | None = None
                ) -> Figure:
@@ -448,7 +703,7 @@ def plot_sweep(rows: list[dict], parameter: str, *, label: str | None = None,
     """
     ok = [r for r in rows if r["status"] == "ok"]
     x = np.array([r[parameter] for r in ok]) * scale
-    figure = Figure(figsize=(15, 3.4), layout="constrained")
+    figure = new_figure(DOUBLE_COLUMN_IN, 2.2)
     axes = figure.subplots(1, len(SWEEP_FIGURES))
     for ax, (section, key, unit, k) in zip(axes, SWEEP_FIGURES, strict=True):
         y = np.array([np.nan if r[section][key] is None else r[section][key] * k for r in ok])
@@ -469,6 +724,7 @@ def plot_sweep(rows: list[dict], parameter: str, *, label: str | None = None,
     return figure
 
 
+@_styled
 def plot_pops_per_thrust(counts: np.ndarray, ax: Axes | None = None, *,
                          published_counts: dict[int, int] | None = None,
                          published_mean: float | None = None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import math
 from dataclasses import dataclass, field
@@ -25,9 +26,9 @@ from .joint import KNUCKLE, Joint, Loading, RampAndHold
 from .parameters import Parameters, check_choice, check_range, quantity
 from .simulation import CrackResult, simulate
 
-__all__ = ["FULL_SCALE", "HEARING_RTOL", "OVERSAMPLING", "SIDES", "AudioSettings", "Rendering",
-           "crack_step_s", "file_tags", "grid_factor", "hear", "hearing_options", "metadata",
-           "render", "save", "travel_time_s"]
+__all__ = ["FIGURE_FORMATS", "FULL_SCALE", "HEARING_RTOL", "OVERSAMPLING", "SIDES",
+           "AudioSettings", "Player", "Rendering", "crack_step_s", "file_tags", "grid_factor",
+           "hear", "hearing_options", "metadata", "render", "save", "travel_time_s"]
 
 #: Default calibration per listener: the signal that is digital full scale, in the
 #: listener's unit (:data:`cavitation.listener.UNITS`). Air: 20 Pa = 120 dB SPL, a
@@ -151,6 +152,9 @@ class AudioSettings(Parameters):
         return getattr(self, own)
 
 
+FIGURE_FORMATS = ("png", "svg", "pdf")
+"""Formats of the dashboard that :func:`save` writes: PNG, and the vector SVG and PDF."""
+
 SIDES = ("center", "left", "right")
 """Where a joint's sound goes: both channels, the left or the right."""
 
@@ -243,21 +247,87 @@ class Rendering:
         """Simulation time of each audio sample [s]."""
         return self.start_s + np.arange(self.signal.shape[0]) / self.samplerate_hz
 
-    def _repr_html_(self) -> str:
-        """In a notebook: the dashboard figure and an audio player."""
-        from . import io, plot  # soundfile and matplotlib only when displayed
+    def listening(self, target_lufs: float = audio.LISTENING_LUFS) -> tuple[np.ndarray, str]:
+        """The sound at a comfortable level for a player, and what that level is.
 
-        figure = plot.dashboard(self)
-        png = base64.b64encode(plot.figure_bytes(figure, "png")).decode("ascii")
-        wav = base64.b64encode(io.audio_bytes(self.samples, self.samplerate_hz)).decode("ascii")
+        Not the file's level (:attr:`level`): :func:`cavitation.audio.listening_gain`
+        of :attr:`signal`, at ``target_lufs`` [LUFS] or the -1 dBTP ceiling.
+
+        Returns
+        -------
+        samples : ndarray
+            Digital samples in [-1, 1], shaped as :attr:`signal`.
+        description : str
+            Which level the samples are at, for the player's caption.
+        """
+        gain, description = audio.listening_gain(self.signal, self.samplerate_hz, target_lufs)
+        return self.signal * gain, description
+
+    def player(self, target_lufs: float = audio.LISTENING_LUFS) -> Player:
+        """An audio player for a notebook, at a comfortable listening level.
+
+        Parameters
+        ----------
+        target_lufs : float, optional
+            Loudness to play at [LUFS] (:meth:`listening`).
+
+        Returns
+        -------
+        Player
+            Shows itself in a notebook as a player with a caption that says what is
+            heard and at which level it plays.
+        """
+        from . import plot  # matplotlib only for a notebook
+
+        samples, played = self.listening(target_lufs)
         f = self.features
-        caption = (f"{', '.join(self.labels)}, {self.listener} listener: peak"
-                   f" {f.peak_level_db:.1f} {self.level_unit},"
-                   f" dominant {f.dominant_frequency_hz:.0f} Hz,"
-                   f" duration {f.duration_s * 1e3:.1f} ms, pops {f.pop_count}")
-        return (f'<figure><img src="data:image/png;base64,{png}"/>'
-                f"<figcaption>{caption}</figcaption>"
-                f'<audio controls src="data:audio/wav;base64,{wav}"></audio></figure>')
+        heard = (f"peak {f.peak_level_db:.1f} {self.level_unit}, dominant"
+                 f" {f.dominant_frequency_hz:.0f} Hz, {f.duration_s * 1e3:.1f} ms long,"
+                 f" pops {f.pop_count}" if any(c.cracked for c in self.cracks)
+                 else "no crack: silence")
+        return Player(samples, self.samplerate_hz,
+                      f"{', '.join(self.labels)}, heard by {plot.listener_words(self)}:"
+                      f" {heard}. The player plays at the {played}; the file's level is"
+                      f" {self.level}.")
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the dashboard, and a player at a comfortable listening level.
+
+        Any front end shows it (JupyterLab, classic Notebook, VS Code, nbconvert's HTML):
+        the figure is an inline PNG, the sound an inline WAV. The player's level is not
+        the file's: the caption says which it plays (:meth:`player`).
+        """
+        from . import plot  # matplotlib only when displayed
+
+        png = base64.b64encode(plot.figure_bytes(plot.dashboard(self), "png", dpi=100))
+        return (f'<figure><img src="data:image/png;base64,{png.decode("ascii")}"'
+                f' alt="dashboard of the crack"/>{self.player()._repr_html_()}</figure>')
+
+
+@dataclass(frozen=True)
+class Player:
+    """A sound for a notebook's audio player, with a caption.
+
+    Attributes
+    ----------
+    samples : ndarray
+        Digital samples in [-1, 1], mono ``(n,)`` or ``(n, 2)``.
+    samplerate_hz : int
+        Sample rate [Hz].
+    caption : str
+        What is heard, and at which level it plays.
+    """
+
+    samples: np.ndarray
+    samplerate_hz: int
+    caption: str
+
+    def _repr_html_(self) -> str:
+        from . import io  # soundfile only when displayed
+
+        wav = base64.b64encode(io.audio_bytes(self.samples, self.samplerate_hz))
+        return (f"<div><audio controls src=\"data:audio/wav;base64,{wav.decode('ascii')}\">"
+                f"</audio><div>{html.escape(self.caption)}</div></div>")
 
 
 def render(
@@ -597,7 +667,7 @@ def save(
         Audio container.
     subtype : {"PCM_16", "PCM_24", "FLOAT"}, optional
         Sample format (FLAC: PCM only).
-    figures : tuple of {"png", "svg"}, optional
+    figures : tuple of {"png", "svg", "pdf"}, optional
         Dashboard figure formats; empty for none.
     preset : str, optional
         Preset name, recorded in the JSON.
@@ -629,7 +699,7 @@ def save(
     io.check_format(file_format, subtype)
     _check_resolution(rendering, subtype)
     for kind in figures:
-        check_choice("figure format", kind, ("png", "svg"))
+        check_choice("figure format", kind, FIGURE_FORMATS)
     out = Path(out_dir)
     audio_path = out / f"{name}.{file_format}"
     json_path = out / f"{name}.json"

@@ -431,15 +431,13 @@ def distribution_table(people: int = PEOPLE, seed: int = PEOPLE_SEED) -> str:
 
 def population_figure(people: int = PEOPLE, seed: int = PEOPLE_SEED, *, figure=None):
     """Pops per thrust for each study's group beside the study's figures: three panels
-    (:func:`cavitation.plot.plot_pops_per_thrust`) on ``figure`` (a new 14 x 4 inch
-    ``matplotlib.figure.Figure`` if None, which pyplot does not manage: pass
-    ``plt.figure()`` to have a notebook show it inline). Returns the figure."""
-    from matplotlib.figure import Figure
-
-    from .plot import plot_pops_per_thrust
+    (:func:`cavitation.plot.plot_pops_per_thrust`) on ``figure`` (a new
+    :class:`cavitation.plot.RichFigure` a journal's double column wide if None, which a
+    notebook shows by itself). Returns the figure."""
+    from .plot import DOUBLE_COLUMN_IN, new_figure, plot_pops_per_thrust
 
     if figure is None:
-        figure = Figure(figsize=(14, 4), layout="constrained")
+        figure = new_figure(DOUBLE_COLUMN_IN, 2.8)
     published: dict[str, dict[str, Any]] = {
         "dunning-2013": {"published_mean": 3.57, "published_interval": (3.19, 3.94)},
         "reggars-1996": {"published_counts": REGGARS_COUNTS, "published_mean": 2.46},
@@ -448,7 +446,7 @@ def population_figure(people: int = PEOPLE, seed: int = PEOPLE_SEED, *, figure=N
     for ax, (name, study) in zip(figure.subplots(1, len(detection.STUDIES)),
                                  detection.STUDIES.items(), strict=True):
         plot_pops_per_thrust(pops_of(name, people, seed).counts, ax, **published[name],
-                             title=f"{study.citation.split(' (')[0]}: {study.scenario},"
+                             title=f"{study.citation.split(' (')[0]}\n{study.scenario},"
                              f" {study.listener}")
     return figure
 

@@ -270,12 +270,12 @@ def test_dashboard_draws_the_disc_in_its_contact(confined_crack):
 
     ax = plot.plot_radius(confined_crack)
     lines = {line.get_label(): line for line in ax.get_lines()}
-    assert {"cavity: in-plane radius", "contact radius", "gap"} <= set(lines)
-    disc = lines["cavity: in-plane radius"].get_ydata()
+    assert {"cavity's in-plane radius", "contact radius", "gap"} <= set(lines)
+    disc = lines["cavity's in-plane radius"].get_ydata()
     assert np.nanmax(disc) <= lines["contact radius"].get_ydata()[0] + 1e-12
     # A disc: its radius (6.7 mm) is several times the widest gap (1.7 mm).
     assert np.nanmax(disc) > 3 * np.nanmax(lines["gap"].get_ydata())
-    assert ax.get_title() == "confined cavity in the gap"
+    assert ax.get_title() == "the confined cavity in the gap"
 
 
 def _states():

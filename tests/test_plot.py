@@ -1,0 +1,138 @@
+"""The figures: they show themselves in a notebook, read like a paper's, and say why a
+pull did not crack."""
+
+import io
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import cavitation as cv
+from cavitation import audio, plot
+from cavitation.presets import get_preset
+
+
+@pytest.fixture(scope="module")
+def knuckle() -> cv.Rendering:
+    return cv.render()
+
+
+@pytest.fixture(scope="module")
+def no_crack() -> cv.Rendering:
+    # A threshold of -500 kPa: the 60 N pull takes the capsule only to -261 kPa.
+    return cv.render(cv.replace(cv.KNUCKLE, **{"nucleation.pressure_pa": -5e5}))
+
+
+def _texts(figure) -> list[str]:
+    return [t.get_text() for t in figure.findobj(lambda a: hasattr(a, "get_text"))]
+
+
+def test_a_figure_shows_itself_as_png_without_pyplot(knuckle):
+    # IPython asks for _repr_png_: a plain Figure would show "<Figure size ...>".
+    rows = [{"status": "ok", "x": x, "summary": {"nucleation_force_n": 30.0 + x,
+                                                 "gap_jump_m": 1e-3},
+             "features": {"peak_level_db": 70.0, "dominant_frequency_hz": 100.0}}
+            for x in (1.0, 2.0, 3.0)]
+    for figure in (plot.dashboard(knuckle), plot.plot_sweep(rows, "x"),
+                   plot.plot_waveform(knuckle).figure):
+        assert isinstance(figure, plot.RichFigure)
+        assert figure._repr_png_().startswith(b"\x89PNG")
+
+
+def test_the_dashboard_reads_like_a_figure_from_a_paper(knuckle):
+    figure = plot.dashboard(knuckle)
+    # A double column wide; a title naming the joint and where it is heard.
+    assert figure.get_size_inches()[0] == pytest.approx(plot.DOUBLE_COLUMN_IN)
+    assert figure.get_suptitle() == "knuckle, heard by a microphone in air at 10 cm"
+    # Lettered panels, a to h.
+    letters = [ax.get_title(loc="left").split("$")[1][4] for ax in figure.axes
+               if ax.get_title(loc="left")]
+    assert letters == list("abcdefgh")
+    # One time origin: every time axis is in ms after nucleation.
+    time_axes = {ax.get_xlabel() for ax in figure.axes if "time" in ax.get_xlabel()}
+    assert time_axes == {"time after nucleation [ms]"}
+    # Every axis label carries a unit.
+    labels = [label for ax in figure.axes for label in (ax.get_xlabel(), ax.get_ylabel())
+              if label]
+    assert all("[" in label and "]" in label for label in labels), labels
+    # No label from the code: the source is said in words.
+    assert not any("(full)" in text for text in _texts(figure))
+
+
+def test_ringing_is_not_called_a_collapse():
+    # The sphere in the knuckle rings as it grows: 27 minima of its volume, of which
+    # only those where it falls by a quarter of its last maximum are collapses.
+    sphere = cv.simulate(geometry="sphere")
+    collapses, rebounds = plot.collapses_and_rebounds(sphere)
+    assert 1 <= collapses.size < sphere.events.collapse_s.size / 3
+    assert collapses[0] == sphere.events.collapse_s[0]
+    assert rebounds.size >= 1 and np.all(rebounds > collapses[0])
+    # The confined knuckle: one partial collapse (to 68 % of its largest volume), one
+    # rebound.
+    confined = cv.simulate()
+    collapses, rebounds = plot.collapses_and_rebounds(confined)
+    assert collapses.size == 1 and rebounds.size == 1
+    legend = [t.get_text() for t in plot.plot_radius(confined).get_legend().get_texts()]
+    assert {"end of growth", "collapse", "rebound"} <= set(legend)
+
+
+def test_the_spectrogram_is_zoomed_to_the_event(knuckle):
+    ax = plot.plot_spectrogram(knuckle)
+    low_hz, high_hz = ax.get_ylim()
+    # The knuckle's sound reaches 60 dB below its loudest cell near 10 kHz, not the
+    # 24 kHz of the rate's Nyquist frequency.
+    assert low_hz == 20.0 and plot.SPECTROGRAM_MIN_TOP_HZ <= high_hz < 20_000.0
+    left_ms, right_ms = ax.get_xlim()
+    assert -5.0 < left_ms < 0.0 < 20.0 < right_ms < 40.0
+
+
+def test_a_pull_that_does_not_crack_shows_how_far_short_it_fell(no_crack):
+    figure = plot.dashboard(no_crack)
+    assert figure.get_suptitle().endswith(": no crack")
+    texts = " ".join(_texts(figure))
+    assert "kPa short of the threshold" in texts
+    lowest_kpa = no_crack.crack.pressure_pa.min() / 1e3
+    assert f"lowest {lowest_kpa:.0f} kPa" in texts
+    assert {ax.get_xlabel() for ax in figure.axes if ax.get_xlabel()} == {
+        "time from the start of the pull [ms]"}
+    assert "no crack: silence" in no_crack._repr_html_()
+
+
+@pytest.mark.parametrize("kind", ["pdf", "svg"])
+def test_vector_figures_are_small_and_reproducible(knuckle, kind):
+    first = plot.figure_bytes(plot.dashboard(knuckle), kind)
+    assert first == plot.figure_bytes(plot.dashboard(knuckle), kind)
+    assert first.startswith(b"%PDF" if kind == "pdf" else b"<?xml")
+    # The spectrogram inside is one image: 20 MB of SVG polygons before.
+    assert len(first) < 1_000_000
+
+
+def test_the_player_plays_at_a_listening_level_and_says_so(knuckle):
+    samples, played = knuckle.listening()
+    assert played == f"listening level: {audio.LISTENING_LUFS:g} LUFS"
+    assert audio.loudness_lufs(samples, knuckle.samplerate_hz) == pytest.approx(
+        audio.LISTENING_LUFS, abs=0.05)
+    # The file's level is untouched: calibrated, 48 dB below full scale.
+    assert np.max(np.abs(knuckle.samples)) < 0.01
+    html = knuckle._repr_html_()
+    assert html.count("<img") == 1 and html.count("<audio") == 1
+    assert "The player plays at the listening level: -30 LUFS; the file&#x27;s level is" \
+           " calibrated." in html
+    wav = html.split("data:audio/wav;base64,")[1].split('"')[0]
+    import base64
+
+    heard, rate = sf.read(io.BytesIO(base64.b64decode(wav)))
+    assert rate == 48000 and np.max(np.abs(heard)) > 0.3
+
+
+def test_a_peaky_sound_plays_under_the_true_peak_ceiling():
+    # A neck pop at the skin is too peaky for -30 LUFS under -1 dBTP: it plays at the
+    # ceiling, and the caption says how loud that is.
+    preset = get_preset("atlanto-axial")
+    pop = cv.render(preset.joint, preset.loading, listener_kind="contact")
+    samples, played = pop.listening()
+    assert played.startswith("listening level: true peak -1 dBTP, -3")
+    assert audio.true_peak_dbtp(samples) == pytest.approx(-1.0, abs=0.01)
+    assert audio.listening_gain(np.zeros(100), 48000) == (1.0, "listening level: silence")
+    with pytest.raises(ValueError, match=r"target_lufs = 5.0 LUFS is out of range; valid range: \[-70, 0\] LUFS"):
+        audio.listening_gain(pop.signal, 48000, 5.0)
