@@ -669,16 +669,17 @@ def contact_sheet(sounds: list[tuple[str, np.ndarray, int]], *, columns: int = 6
 SWEEP_FIGURES = (
     ("summary", "nucleation_force_n", "crack force [N]", 1.0),
     ("summary", "gap_jump_m", "gap jump [mm]", 1e3),
-    ("features", "peak_level_db", "peak level [dB re the listener's reference]", 1.0),
+    ("features", "peak_level_db", "peak level [dB re {reference}]", 1.0),
     ("features", "dominant_frequency_hz", "dominant frequency [Hz]", 1.0),
 )
-"""What :func:`plot_sweep` draws: (section, key, axis label with unit, scale)."""
+"""What :func:`plot_sweep` draws: (section, key, axis label with unit, scale); the level's
+reference is the listener's (20 uPa in air)."""
 
 
 @_styled
 def plot_sweep(rows: list[dict], parameter: str, *, label: str | None = None,
                scale: float = 1.0, references: dict[str, tuple[float, str]] | None = None
-               ) -> Figure:
+               ) -> RichFigure:
     """How crack force, gap jump, loudness and pitch change along one swept parameter.
 
     Parameters
@@ -697,15 +698,17 @@ def plot_sweep(rows: list[dict], parameter: str, *, label: str | None = None,
 
     Returns
     -------
-    Figure
-        Four panels. Force, gap and frequency start at zero and levels span at least
-        10 dB, so that a change of 0.1 % does not look like one of 100 %.
+    RichFigure
+        Four panels, two by two, a double column wide. Force, gap and frequency start
+        at zero and levels span at least 10 dB, so that a change of 0.1 % does not look
+        like one of 100 %.
     """
     ok = [r for r in rows if r["status"] == "ok"]
     x = np.array([r[parameter] for r in ok]) * scale
-    figure = new_figure(DOUBLE_COLUMN_IN, 2.2)
-    axes = figure.subplots(1, len(SWEEP_FIGURES))
-    for ax, (section, key, unit, k) in zip(axes, SWEEP_FIGURES, strict=True):
+    figure = new_figure(DOUBLE_COLUMN_IN, 4.4)
+    axes = figure.subplots(2, 2, sharex=True)
+    reference = ok[0]["features"].get("level_reference", "?") if ok else "?"
+    for ax, (section, key, unit, k) in zip(axes.flat, SWEEP_FIGURES, strict=True):
         y = np.array([np.nan if r[section][key] is None else r[section][key] * k for r in ok])
         ax.plot(x, y, "o-")
         top = np.nanmax(y) if np.any(np.isfinite(y)) else 1.0
@@ -719,8 +722,9 @@ def plot_sweep(rows: list[dict], parameter: str, *, label: str | None = None,
             ax.legend(loc="lower right", fontsize="small")
         if x.size and x.min() > 0 and x.max() / x.min() > 20:
             ax.set_xscale("log")
+        ax.set_ylabel(unit.format(reference=reference))
+    for ax in axes[-1]:
         ax.set_xlabel(label or parameter)
-        ax.set_ylabel(unit)
     return figure
 
 
