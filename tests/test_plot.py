@@ -134,5 +134,6 @@ def test_a_peaky_sound_plays_under_the_true_peak_ceiling():
     assert played.startswith("listening level: true peak -1 dBTP, -3")
     assert audio.true_peak_dbtp(samples) == pytest.approx(-1.0, abs=0.01)
     assert audio.listening_gain(np.zeros(100), 48000) == (1.0, "listening level: silence")
-    with pytest.raises(ValueError, match=r"target_lufs = 5.0 LUFS is out of range; valid range: \[-70, 0\] LUFS"):
+    with pytest.raises(ValueError,
+                       match=r"target_lufs = 5.0 LUFS is out of range; valid range: \[-70, 0\]"):
         audio.listening_gain(pop.signal, 48000, 5.0)
