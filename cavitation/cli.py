@@ -218,6 +218,8 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--svg", action="store_true", help="also write the dashboard as NAME.svg")
     r.add_argument("--pdf", action="store_true",
                    help="also write the dashboard as NAME.pdf (vector, for a paper)")
+    r.add_argument("--no-figure", action="store_true",
+                   help="write the sound and its JSON only, no dashboard (faster)")
     r.add_argument("--out", default="outputs", metavar="DIR",
                    help="output folder, created if needed (default: outputs)")
     r.add_argument("--name", default=None, metavar="NAME",
@@ -411,6 +413,7 @@ def _render(args: argparse.Namespace) -> int:
         raise ValueError("--full-scale sets the calibrated level; it has no effect with"
                          f" --level {args.level}")
     _check_lufs(args)
+    _figures(args)  # refused before the work
     if args.spasm is None and (args.spasm_force is not None
                                or args.spasm_stiffness is not None):
         raise ValueError("--spasm-force and --spasm-stiffness need --spasm SIDE")
@@ -454,11 +457,17 @@ def _render(args: argparse.Namespace) -> int:
 
 #: Options of ``cavitation render`` that do not change the sound or its files' contents.
 def _figures(args: argparse.Namespace) -> tuple[str, ...]:
-    """The dashboard's formats a render writes: PNG, and SVG and PDF if asked for."""
-    return ("png", *(kind for kind in ("svg", "pdf") if getattr(args, kind)))
+    """The dashboard's formats a render writes: PNG, and SVG and PDF if asked for; none
+    with ``--no-figure``."""
+    vector = tuple(kind for kind in ("svg", "pdf") if getattr(args, kind))
+    if args.no_figure:
+        if vector:
+            raise ValueError(f"--no-figure writes no dashboard; it excludes --{vector[0]}")
+        return ()
+    return ("png", *vector)
 
 
-_NOT_IN_NAME = ("out", "overwrite", "svg", "pdf", "name", "list_parameters", "json", "preset",
+_NOT_IN_NAME = ("out", "overwrite", "svg", "pdf", "no_figure", "name", "list_parameters", "json", "preset",
                 "scenario", "turn", "rotate", "spasm", "command")
 
 

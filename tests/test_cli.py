@@ -26,6 +26,16 @@ def test_render_writes_wav_json_and_png(tmp_path, capsys):
     assert meta["preset"] == "knuckle" and meta["samplerate_hz"] == 48000
 
 
+def test_the_dashboard_is_written_as_asked(tmp_path):
+    # PNG by default, PDF and SVG beside it if asked, none with --no-figure.
+    assert main(["render", "--out", str(tmp_path / "a"), "--pdf", "--svg"]) == 0
+    assert sorted(p.suffix for p in (tmp_path / "a").iterdir()) == [
+        ".json", ".pdf", ".png", ".svg", ".wav"]
+    assert (tmp_path / "a" / "knuckle.pdf").read_bytes().startswith(b"%PDF")
+    assert main(["render", "--out", str(tmp_path / "b"), "--no-figure"]) == 0
+    assert sorted(p.suffix for p in (tmp_path / "b").iterdir()) == [".json", ".wav"]
+
+
 def test_set_changes_a_parameter_and_the_loading(tmp_path):
     args = ["render", "--out", str(tmp_path), "--set", "capsule.compliance_m3_pa=3e-13",
             "--set", "loading.peak_force_n=80", "--format", "flac", "--subtype", "PCM_16",
@@ -56,6 +66,7 @@ def test_set_changes_a_parameter_and_the_loading(tmp_path):
         (["--distance", "0"], "air_distance_m = 0.0 m is out of range; valid range:"
                               " [0.01, 100] m"),
         (["--full-scale", "0.01"], "above full_scale = 0.01 Pa"),
+        (["--no-figure", "--pdf"], "--no-figure writes no dashboard; it excludes --pdf"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_no_files(tmp_path, capsys, args, message):
