@@ -467,8 +467,8 @@ def _figures(args: argparse.Namespace) -> tuple[str, ...]:
     return ("png", *vector)
 
 
-_NOT_IN_NAME = ("out", "overwrite", "svg", "pdf", "no_figure", "name", "list_parameters", "json", "preset",
-                "scenario", "turn", "rotate", "spasm", "command")
+_NOT_IN_NAME = ("out", "overwrite", "svg", "pdf", "no_figure", "name", "list_parameters", "json",
+                "preset", "scenario", "turn", "rotate", "spasm", "command")
 
 
 def _number_or_text(text: str) -> float | str:
