@@ -5,11 +5,13 @@ The chain, one module per stage: :mod:`~cavitation.joint` (mechanics and loading
 cavity), :mod:`~cavitation.radiation` (the pressure it radiates),
 :mod:`~cavitation.listener` (skin or air) and :mod:`~cavitation.audio` (sound), joined
 by :func:`simulate` and :func:`render`; :mod:`~cavitation.io` and
-:mod:`~cavitation.plot` write the files.
+:mod:`~cavitation.plot` write the files; :func:`explore` puts it all under sliders in a
+notebook.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .explore import explore
 from .joint import KNUCKLE, Joint, RampAndHold, Thrust
 from .parameters import replace
 from .render import Rendering, render, save
@@ -21,4 +23,4 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0+unknown"
 
 __all__ = ["KNUCKLE", "CrackResult", "Joint", "RampAndHold", "Rendering", "Thrust",
-           "__version__", "render", "replace", "save", "simulate"]
+           "__version__", "explore", "render", "replace", "save", "simulate"]

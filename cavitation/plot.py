@@ -40,6 +40,7 @@ __all__ = [
     "SOURCE_WORDS",
     "STYLE",
     "SWEEP_FIGURES",
+    "CompactView",
     "RichFigure",
     "collapses_and_rebounds",
     "contact_sheet",
@@ -191,19 +192,23 @@ def plot_pressure(result: CrackResult, ax: Axes | None = None) -> Axes:
     t_ms, zoom = _ms_after_crack(result)
     _, time_label = _origin_s([result])
     kpa = result.pressure_pa / 1e3
-    ax.plot(t_ms[zoom], kpa[zoom], color="tab:purple", label="capsule's fluid")
+    ax.plot(t_ms[zoom], kpa[zoom], color="tab:purple", label="in the capsule")
     threshold_kpa = result.joint.nucleation.pressure_pa / 1e3
     confined_cavity = result.settings.get("geometry") == "confined"
     ax.axhline(threshold_kpa, color="tab:red", ls="--", lw=1,
-               label="nucleation threshold" + (" (film's centre)" if confined_cavity else ""))
+               label="threshold" + (" (film's centre)" if confined_cavity else ""))
     ax.axhline(result.joint.fluid.vapour_pressure_pa / 1e3, color="0.5", ls=":", lw=1,
                label="vapour pressure")
     if not result.cracked:
+        # Room under the threshold for the legend, so that it hides no line.
+        top_kpa = max(float(kpa.max()), result.joint.fluid.vapour_pressure_pa / 1e3)
+        ax.set_ylim(threshold_kpa - 0.45 * (top_kpa - threshold_kpa),
+                    top_kpa + 0.08 * (top_kpa - threshold_kpa))
         lowest = float(kpa.min())
         ax.annotate(f"no crack: lowest {lowest:.0f} kPa,\n{lowest - threshold_kpa:.0f} kPa"
                     " short of the threshold",
-                    (float(t_ms[np.argmin(kpa)]), lowest), xytext=(0.97, 0.95),
-                    textcoords="axes fraction", ha="right", va="top", color="tab:red",
+                    (float(t_ms[np.argmin(kpa)]), lowest), xytext=(0.97, 0.45),
+                    textcoords="axes fraction", ha="right", va="center", color="tab:red",
                     arrowprops={"arrowstyle": "->", "color": "tab:red"})
     ax.set_xlabel(time_label)
     ax.set_ylabel("pressure [kPa, absolute]")
@@ -351,7 +356,7 @@ def plot_waveform(rendering: Rendering, ax: Axes | None = None) -> Axes:
                     label=name, alpha=0.8)
         ax.legend(loc="upper right", fontsize="small")
     if not cracked:
-        ax.text(0.5, 0.5, "silence: no crack", transform=ax.transAxes, ha="center")
+        ax.text(0.5, 0.75, "silence: no crack", transform=ax.transAxes, ha="center")
     ax.set_xlabel(time_label)
     ax.set_ylabel(f"{_quantity(rendering)} [{rendering.unit}]")
     ax.set_title(f"the sound at the listener{_arrival_note(rendering)}")
@@ -427,7 +432,7 @@ def plot_spectrum(rendering: Rendering, ax: Axes | None = None) -> Axes:
     ax.set_ylabel("magnitude [dB re its peak]")
     ax.set_title("spectrum of the sound")
     if top == 0.0:  # nothing cracked: nothing to draw, and no log of zero
-        ax.text(0.5, 0.5, "silence: no crack", transform=ax.transAxes, ha="center")
+        ax.text(0.5, 0.75, "silence: no crack", transform=ax.transAxes, ha="center")
         return ax
     ax.plot(f[keep], 20.0 * np.log10(np.maximum(spectrum[keep], 1e-30 * top) / top),
             color="tab:blue", lw=0.8)
@@ -778,3 +783,107 @@ def plot_pops_per_thrust(counts: np.ndarray, ax: Axes | None = None, *,
     ax.set_title(title)
     ax.legend(fontsize="small", loc="upper right")
     return ax
+
+
+#: The compact view (:class:`CompactView`): three panels side by side [inch] in
+#: :data:`STYLE`'s 7-9 pt fonts, at ``VIEW_DPI`` [dots per inch] (1100 x 308 pixels).
+#: Fixed margins: a layout engine would take longer than the drawing itself.
+VIEW_SIZE_IN = (10.0, 2.8)
+VIEW_DPI = 110
+VIEW_MARGINS = {"left": 0.06, "right": 0.99, "bottom": 0.15, "top": 0.86, "wspace": 0.28}
+#: How the view is drawn: no font hinting (a sixth faster to draw, text as sharp at this
+#: size), and a PNG compressed at level 1 (faster than the default 6, a few kB larger).
+VIEW_RC = {"text.hinting": "no_hinting"}
+VIEW_PNG = {"compress_level": 1}
+#: The sound before the last change, when compared, in this grey.
+PREVIOUS_COLOUR = "0.72"
+
+
+def _cavity_or_pressure(rendering: Rendering, ax: Axes) -> Axes:
+    """The cavity of the first joint to crack; or, if none did, the first joint's
+    pressure over the pull against the nucleation threshold."""
+    if rendering.crack.cracked:
+        return plot_radius(rendering.crack, ax)
+    return plot_pressure(rendering.crack, ax)
+
+
+def _reset(ax: Axes) -> None:
+    """Empty an axes for the next drawing, keeping its ticks: ``cla`` would build them
+    again, at a third of the view's time."""
+    for artist in [*ax.lines, *ax.texts, *ax.collections, *ax.patches, *ax.images,
+                   *ax.artists]:
+        artist.remove()
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.remove()
+    ax.set_xscale("linear")
+    ax.set_yscale("linear")
+    ax.set_autoscale_on(True)
+    ax.set_prop_cycle(None)  # the same colours for the same plot, whatever came before
+    ax.relim()
+
+
+def _grey(ax: Axes, before: set) -> None:
+    """Turn what was drawn on ``ax`` since ``before`` into the grey, unlabelled trace of
+    the previous sound, behind the new one; its texts go."""
+    for artist in ax.get_children():
+        if artist in before:
+            continue
+        if artist is ax.get_legend():
+            artist.remove()
+        elif artist in ax.texts:
+            artist.remove()
+        else:
+            if hasattr(artist, "set_color"):
+                artist.set_color(PREVIOUS_COLOUR)
+            artist.set_zorder(0.5)
+            artist.set_label("_previous")
+
+
+class CompactView:
+    """Three panels for a live view (:func:`cavitation.explore`): the waveform, the
+    spectrum, and the cavity (or, if nothing cracked, the pressure against the
+    threshold); one figure kept between drawings (see :func:`_reset`), with fixed
+    margins: a layout engine would take longer than the drawing itself."""
+
+    def __init__(self) -> None:
+        # In the package's style from the start: an axis label keeps the font it was
+        # made with, and the plot functions only set its text.
+        with mpl.rc_context(STYLE):  # type: ignore[arg-type]  # str keys, not Literal
+            self.figure = RichFigure(figsize=VIEW_SIZE_IN)
+            self.figure.subplots_adjust(**VIEW_MARGINS)
+            self.axes = self.figure.subplots(1, 3)
+
+    def draw(self, rendering: Rendering, previous: Rendering | None) -> bytes:
+        """The view of ``rendering``, with ``previous`` in grey behind it, as PNG."""
+        panels = ((self.axes[0], plot_waveform), (self.axes[1], plot_spectrum),
+                  (self.axes[2], _cavity_or_pressure))
+        for ax, _ in panels:
+            _reset(ax)
+        if previous is not None:
+            for ax, draw in self._comparable(panels, rendering, previous):
+                before = set(ax.get_children())
+                draw(previous, ax)
+                _grey(ax, before)
+                ax.set_prop_cycle(None)
+        for ax, draw in panels:
+            draw(rendering, ax)
+        self.figure.suptitle(
+            "" if previous is None else "grey: the sound before the last change",
+            x=0.99, ha="right", fontsize="small", color="0.4")
+        buffer = _io.BytesIO()
+        with mpl.rc_context(VIEW_RC):  # type: ignore[arg-type]  # str keys, not Literal
+            self.figure.savefig(buffer, format="png", dpi=VIEW_DPI, pil_kwargs=VIEW_PNG)
+        return buffer.getvalue()
+
+    @staticmethod
+    def _comparable(panels: tuple, rendering: Rendering, previous: Rendering) -> list:
+        """The panels where the previous sound can be drawn behind the new one: its
+        spectrum if it cracked; its waveform and third panel where both cracked or
+        neither did (one time axis), the waveform in the same unit and channels."""
+        cracked = any(c.cracked for c in previous.cracks)
+        alike = cracked == any(c.cracked for c in rendering.cracks)
+        same_signal = (previous.unit == rendering.unit
+                       and previous.signal.ndim == rendering.signal.ndim)
+        return [panel for panel, kept in zip(panels, (alike and same_signal, cracked, alike),
+                                             strict=True) if kept]
