@@ -4,8 +4,8 @@ The chain, one module per stage: :mod:`~cavitation.joint` (mechanics and loading
 :mod:`~cavitation.fluid` (synovial fluid and capsule), :mod:`~cavitation.bubble` (the
 cavity), :mod:`~cavitation.radiation` (the pressure it radiates),
 :mod:`~cavitation.listener` (skin or air) and :mod:`~cavitation.audio` (sound), joined
-by :func:`simulate` and :func:`render`; :mod:`~cavitation.io` and
-:mod:`~cavitation.plot` write the files.
+by :func:`~cavitation.simulation.simulate` and :func:`~cavitation.render.render`;
+:mod:`~cavitation.io` and :mod:`~cavitation.plot` write the files.
 """
 
 from importlib.metadata import PackageNotFoundError, version
