@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE / "_ext"))
+# The code of this tree is documented, whatever else is installed; then the local
+# extensions (the API's additions, the gallery).
+sys.path[:0] = [str(HERE.parent), str(HERE / "_ext")]
 
 import cavitation  # noqa: E402  (after the path to the local extensions)
 

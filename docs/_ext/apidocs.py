@@ -5,6 +5,8 @@
   of its default, read from the field's own metadata (what ``describe`` prints).
 - The names the package re-exports (``cavitation.simulate`` ...) point to where they
   are documented instead of repeating the whole entry.
+- A member that a library defined on one of the package's classes (Matplotlib gives
+  every subclass of an artist its own ``set``) is left to that library's documentation.
 - A dataclass field with a ``default_factory`` shows ``...`` as its default rather
   than ``<factory>``, which Sphinx cannot parse as a signature.
 """
@@ -114,6 +116,37 @@ def reexport_docstring(app: Sphinx, what: str, name: str, obj: Any, options: Any
         lines[:] = [f"The same object as :py:{role}:`{target}`, documented there.", ""]
 
 
+def skip_foreign(app: Sphinx, what: str, name: str, obj: Any, skip: bool,
+                 options: Any) -> bool | None:
+    """Skip a member whose code belongs to another library.
+
+    Parameters
+    ----------
+    app : Sphinx
+        The application.
+    what : str
+        What the member belongs to (``"class"``, ``"module"``).
+    name : str
+        The member's name.
+    obj : Any
+        The member.
+    skip : bool
+        Whether autodoc would skip it.
+    options : Any
+        The directive's options.
+
+    Returns
+    -------
+    bool or None
+        True to skip a method defined by another package; None leaves the choice to
+        autodoc.
+    """
+    module = getattr(obj, "__module__", None) or ""
+    if what == "class" and callable(obj) and module.split(".")[0] not in ("cavitation", ""):
+        return True
+    return None
+
+
 def signature(app: Sphinx, what: str, name: str, obj: Any, options: Any, text: str | None,
               return_annotation: str | None) -> tuple[str | None, str | None] | None:
     """A class's signature without ``<factory>``; none for a re-exported class.
@@ -157,4 +190,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("autodoc-process-docstring", parameter_fields, priority=AFTER_NUMPYDOC)
     app.connect("autodoc-process-docstring", reexport_docstring, priority=LAST)
     app.connect("autodoc-process-signature", signature)
+    app.connect("autodoc-skip-member", skip_foreign)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
