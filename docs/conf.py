@@ -61,6 +61,8 @@ nitpick_ignore = [
 ]
 
 autodoc_member_order = "bysource"
+# Defaults as the source writes them (``joint: Joint = KNUCKLE``), not as long reprs.
+autodoc_preserve_defaults = True
 # numpydoc: the members are listed by autodoc itself (``:members:``), not as tables.
 numpydoc_show_class_members = False
 
