@@ -4,9 +4,9 @@ The chain, one module per stage: :mod:`~cavitation.joint` (mechanics and loading
 :mod:`~cavitation.fluid` (synovial fluid and capsule), :mod:`~cavitation.bubble` (the
 cavity), :mod:`~cavitation.radiation` (the pressure it radiates),
 :mod:`~cavitation.listener` (skin or air) and :mod:`~cavitation.audio` (sound), joined
-by :func:`simulate` and :func:`render`; :mod:`~cavitation.io` and
-:mod:`~cavitation.plot` write the files; :func:`explore` puts it all under sliders in a
-notebook.
+by :func:`~cavitation.simulation.simulate` and :func:`~cavitation.render.render`;
+:mod:`~cavitation.io` and :mod:`~cavitation.plot` write the files;
+:func:`~cavitation.explore.explore` puts it all under sliders in a notebook.
 """
 
 from importlib.metadata import PackageNotFoundError, version

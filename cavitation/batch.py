@@ -391,8 +391,8 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
                  license=license_)
 
 
-#: Spreads of :class:`Variation` that concern several joints, not one: refused in
-#: ``[vary]``, where they would do nothing.
+#: Spreads of :class:`~cavitation.population.Variation` that concern several joints, not
+#: one: refused in ``[vary]``, where they would do nothing.
 NOT_FOR_ONE_JOINT = ("share_cv", "left_right_correlation")
 
 
@@ -935,7 +935,7 @@ def _parquet_bytes(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
 
 def write_dataset(rows: list[dict[str, Any]], out: Path, sweep: Sweep) -> Path:
     """Write the folder's tables, all together and atomically: ``manifest.csv`` (one row
-    per run in run order, with every column any row has, :func:`_row`),
+    per run in run order, with every column any row has, ``_row``),
     ``metadata.csv`` (the rendered cracks, ``file_name`` first, without the status and
     error columns, which are the same for all; a pull that did not crack, a silent
     file, is in the manifest only), ``manifest.parquet``
@@ -1189,7 +1189,7 @@ def results(out: str | os.PathLike, *, as_frame: bool = False) -> Any:
     """A finished batch, read back: one dict per run, in run order.
 
     Each holds the manifest's columns (numbers as numbers; every parameter, setting and
-    figure, :func:`_row`) and, for runs that rendered, ``summary`` and ``features`` from
+    figure, ``_row``) and, for runs that rendered, ``summary`` and ``features`` from
     the run's JSON (SI units). A failed run has ``status`` ``"failed"`` and its
     ``error``, and no summary.
 

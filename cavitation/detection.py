@@ -64,7 +64,7 @@ __all__ = [
 #: Pops quieter than this below the loudest on their side are not counted [dB]: read
 #: off each side's spectrogram scaled to its loudest burst (Mourad 2019 processed each
 #: side singly), or heard beside it (assumption: the range of the package's own pop
-#: count, :attr:`cavitation.audio.Features.pop_count`).
+#: count, ``pop_count`` of :class:`cavitation.audio.Features`).
 RANGE_DB = 20.0
 #: The envelope is smoothed over this frame [s], and two pops on one side are at least
 #: this far apart: 2 ms, shorter than the pops themselves (5.66 ms, Dunning 2013), so

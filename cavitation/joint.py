@@ -366,8 +366,8 @@ class Joint(Parameters):
 
 KNUCKLE = Joint(name="knuckle")
 """The metacarpophalangeal (MCP) joint of a finger: every default of :class:`Joint`,
-:class:`Capsule`, :class:`SynovialFluid`, :class:`Nucleation` and
-:class:`~cavitation.listener.BodyTransfer` is the knuckle's."""
+:class:`~cavitation.fluid.Capsule`, :class:`~cavitation.fluid.SynovialFluid`,
+:class:`Nucleation` and :class:`~cavitation.listener.BodyTransfer` is the knuckle's."""
 
 
 def gap_acceleration(force_n: float, gap_m: float, gap_rate_m_s: float,

@@ -297,7 +297,7 @@ def plot_radiated(result: CrackResult, ax: Axes | None = None) -> Axes:
     _, time_label = _origin_s([result])
     ax.plot(t_ms[zoom], result.radiated_pressure_pa[zoom] / 1e3, color="tab:brown", lw=0.8)
     ax.set_xlabel(time_label)
-    ax.set_ylabel(f"pressure {result.settings['distance_m'] * 1e3:g} mm away [kPa]")
+    ax.set_ylabel(f"pressure {result.settings['distance_m'] * 1e3:.3g} mm away [kPa]")
     ax.set_title(f"radiated by {SOURCE_WORDS[result.settings['source']]}")
     return ax
 
@@ -372,6 +372,7 @@ SPECTROGRAM_RANGE_DB = 60.0
 #: ... and frequencies up to this factor above the highest one within that range, at
 #: least :data:`SPECTROGRAM_MIN_TOP_HZ` [Hz].
 SPECTROGRAM_HEADROOM = 1.5
+#: The spectrogram always shows at least up to this frequency [Hz].
 SPECTROGRAM_MIN_TOP_HZ = 1000.0
 
 
@@ -843,7 +844,7 @@ def _grey(ax: Axes, before: set) -> None:
 class CompactView:
     """Three panels for a live view (:func:`cavitation.explore`): the waveform, the
     spectrum, and the cavity (or, if nothing cracked, the pressure against the
-    threshold); one figure kept between drawings (see :func:`_reset`), with fixed
+    threshold); one figure kept between drawings (emptied, not cleared), with fixed
     margins: a layout engine would take longer than the drawing itself."""
 
     def __init__(self) -> None:

@@ -234,12 +234,13 @@ class Rendering:
 
     @property
     def loudness_lufs(self) -> float:
-        """Integrated loudness of :attr:`samples` [LUFS] (:func:`audio.loudness_lufs`)."""
+        """Integrated loudness of ``samples`` [LUFS]
+        (:func:`cavitation.audio.loudness_lufs`)."""
         return audio.loudness_lufs(self.samples, self.samplerate_hz)
 
     @property
     def true_peak_dbtp(self) -> float:
-        """True peak of :attr:`samples` [dBTP] (:func:`audio.true_peak_dbtp`)."""
+        """True peak of ``samples`` [dBTP] (:func:`cavitation.audio.true_peak_dbtp`)."""
         return audio.true_peak_dbtp(self.samples)
 
     @property
@@ -250,13 +251,13 @@ class Rendering:
     def listening(self, target_lufs: float = audio.LISTENING_LUFS) -> tuple[np.ndarray, str]:
         """The sound at a comfortable level for a player, and what that level is.
 
-        Not the file's level (:attr:`level`): :func:`cavitation.audio.listening_gain`
-        of :attr:`signal`, at ``target_lufs`` [LUFS] or the -1 dBTP ceiling.
+        Not the file's level (``level``): :func:`cavitation.audio.listening_gain` of
+        ``signal``, at ``target_lufs`` [LUFS] or the -1 dBTP ceiling.
 
         Returns
         -------
         samples : ndarray
-            Digital samples in [-1, 1], shaped as :attr:`signal`.
+            Digital samples in [-1, 1], shaped as ``signal``.
         description : str
             Which level the samples are at, for the player's caption.
         """

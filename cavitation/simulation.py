@@ -940,7 +940,7 @@ def _cavity_surface(geometry: str, joint: Joint, volume_m3: np.ndarray,
 
 
 #: Samples of the quasi-static continuation of the open cavity, after the simulated
-#: window, until the loading ends (the gas it takes up then, :func:`_gas_history`).
+#: window, until the loading ends (the gas it takes up then, ``_gas_history``).
 HOLD_SAMPLES = 400
 
 

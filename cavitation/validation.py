@@ -492,7 +492,7 @@ class Row:
     fitted : tuple of str
         The constants fitted to this figure, for this preset; empty when predicted.
     borrowed : tuple of str
-        Constants fitted to another figure that set this one (:attr:`Target.set_by`).
+        Constants fitted to another figure that set this one (``set_by`` of :class:`Target`).
     """
 
     preset: str
@@ -504,7 +504,7 @@ class Row:
 
     @property
     def kind(self) -> str:
-        """``"fitted"``, ``"set by fitted ..."`` or ``"predicted"`` (:func:`_kind`)."""
+        """``"fitted"``, ``"set by fitted ..."`` or ``"predicted"`` (``_kind``)."""
         return _kind(self.fitted, self.borrowed)
 
 
