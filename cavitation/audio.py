@@ -463,6 +463,11 @@ def digital_gain(x: np.ndarray, *, level: str, full_scale: float, unit: str = "P
 LISTENING_LUFS = -30.0
 
 
+#: A signal whose every sample is below this, in its unit (Pa or m/s^2), is silence to
+#: :func:`listening_gain`: 1e-9 Pa is 154 dB below the threshold of hearing.
+SILENT_BELOW = 1e-9
+
+
 def listening_gain(x: np.ndarray, samplerate_hz: int,
                    target_lufs: float = LISTENING_LUFS) -> tuple[float, str]:
     """Digital gain to play a sound at a comfortable level, and what that level is.
@@ -489,7 +494,7 @@ def listening_gain(x: np.ndarray, samplerate_hz: int,
         level: true peak -1 dBTP (-33.2 LUFS)"``; ``"listening level: silence"`` for a silent sound.
     """
     check_range("target_lufs", target_lufs, "LUFS", -70.0, 0.0)
-    if not np.any(x):
+    if not np.any(np.abs(x) > SILENT_BELOW):  # nothing a gain should blow up
         return 1.0, "listening level: silence"
     try:
         gain = digital_gain(x, level="loudness", full_scale=1.0, samplerate_hz=samplerate_hz,

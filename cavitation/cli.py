@@ -13,6 +13,7 @@ import json
 import math
 import os
 import signal
+import socket
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -455,7 +456,16 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Options of ``cavitation render`` that do not change the sound or its files' contents.
+def _reachable(address: str) -> None:
+    """Open and close a TCP connection to a ``tcp://HOST:PORT`` address; ``OSError`` if
+    it is refused or times out (5 s). Other addresses are left to Dask."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address)
+    if parts.scheme == "tcp" and parts.hostname and parts.port:
+        socket.create_connection((parts.hostname, parts.port), timeout=5.0).close()
+
+
 def _figures(args: argparse.Namespace) -> tuple[str, ...]:
     """The dashboard's formats a render writes: PNG, and SVG and PDF if asked for; none
     with ``--no-figure``."""
@@ -467,6 +477,7 @@ def _figures(args: argparse.Namespace) -> tuple[str, ...]:
     return ("png", *vector)
 
 
+#: Options of ``cavitation render`` that do not change the sound or its files' contents.
 _NOT_IN_NAME = ("out", "overwrite", "svg", "pdf", "no_figure", "name", "list_parameters", "json",
                 "preset", "scenario", "turn", "rotate", "spasm", "command")
 
@@ -623,6 +634,7 @@ def _run_sweep(sweep: Sweep, args: argparse.Namespace, *, scheduler: str | None 
         except ImportError:
             raise ValueError("--scheduler needs Dask: pip install 'cavitation[dask]'") from None
         try:
+            _reachable(scheduler)  # a refused connection fails at once, not in 10 s
             client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError, ValueError) as err:
             raise ValueError(f"--scheduler {scheduler}: cannot connect ({err})") from None

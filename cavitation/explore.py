@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import audio, listener
-from .parameters import Parameters, Row, check_choice, describe, renamed, replace
+from .parameters import Parameters, Row, check_choice, check_range, describe, renamed, replace
 from .presets import PRESETS, configure, get_preset
 from .render import Rendering, hearing_options, render, save
 from .scenario import SCENARIOS, get_scenario, render_scenario, simulate_scenario
@@ -61,7 +61,12 @@ GEOMETRIES = ("confined", "sphere")
 SCENARIO_PREFIX = "scenario:"
 
 #: A slider is logarithmic where its range spans at least this factor [-].
-LOG_SPAN = 100.0
+LOG_SPAN = 20.0
+#: A negative value (a tension: the nucleation pressure) gets a linear slider from this
+#: factor times it to the value over this factor [-]: -1 MPa to -10 kPa for the
+#: knuckle's -100 kPa, not the whole valid range (-10 MPa to +50 kPa), where most of
+#: the travel would not crack.
+NEGATIVE_SPAN = 10.0
 #: A range that starts at 0 but spans decades above the preset's value starts this factor
 #: below the value instead, on a logarithmic slider [-]: 0 itself is left to
 #: :func:`cavitation.presets.configure`.
@@ -83,7 +88,8 @@ def slider_range(row: Row) -> tuple[float, float, bool]:
 
     A range of positive values that spans :data:`LOG_SPAN` or more is logarithmic; a
     range from 0 that spans that much above the value starts :data:`LOG_FLOOR_FACTOR`
-    below the value, logarithmic too. Any other range is linear, over the whole valid
+    below the value, logarithmic too. A negative value is linear over a decade either
+    side (:data:`NEGATIVE_SPAN`). Any other range is linear, over the whole valid
     range. An open upper end is taken as 1000 times the value.
 
     Parameters
@@ -108,6 +114,8 @@ def slider_range(row: Row) -> tuple[float, float, bool]:
         return low, high, True
     if low == 0.0 and value > 0.0 and high / value >= LOG_SPAN:
         return value / LOG_FLOOR_FACTOR, high, True
+    if value < 0.0:  # a tension: a decade either side of the value, within the range
+        return max(low, NEGATIVE_SPAN * value), min(high, value / NEGATIVE_SPAN), False
     return low, high, False
 
 
@@ -139,6 +147,21 @@ def _slider(widgets: Any, row: Row) -> Any:
                                       **common)
     return widgets.FloatSlider(value=float(row.value), min=low, max=high,
                                step=(high - low) / SLIDER_STEPS, **common)
+
+
+def _ends(slider: Any) -> tuple[float, float]:
+    """A slider's ends, in its parameter's unit."""
+    if hasattr(slider, "base"):  # logarithmic: its ends are exponents
+        return slider.base ** slider.min, slider.base ** slider.max
+    return slider.min, slider.max
+
+
+def _on_step_of(slider: Any, value: float) -> bool:
+    """Whether the slider sits within half a step of ``value``: a slider moved back to
+    a value off its grid lands on the nearest step."""
+    if hasattr(slider, "base"):
+        return abs(math.log(slider.value / value, slider.base)) <= slider.step / 2 + 1e-12
+    return abs(slider.value - value) <= slider.step / 2 + 1e-12 * max(1.0, abs(value))
 
 
 def _setting_rows(choice: str, names: Sequence[str] | None) -> list[Row]:
@@ -216,7 +239,7 @@ def audio_caption(rendering: Rendering, listening: str) -> str:
     from . import plot  # matplotlib only when shown (as every plot import below)
 
     if not any(c.cracked for c in rendering.cracks):
-        return "no crack: silence"
+        return "no crack: " + rendering.silence_text()
     f = rendering.features
     saved = "" if rendering.level == "calibrated" else f" (saved {rendering.level})"
     return (f"plays at the {listening}; calibrated: peak {f.peak_level_db:.1f}"
@@ -242,15 +265,18 @@ def status_text(rendering: Rendering) -> str:
             f" {f.peak_level_db:.1f} {rendering.level_unit} ({plot.listener_words(rendering)}),"
             " dominant"
             f" {f.dominant_frequency_hz:.0f} Hz, duration {f.duration_s * 1e3:.1f} ms"
-            f" (-20 dB), pops {f.pop_count}")
+            f" (-20 dB), pops heard {rendering.pops_heard}")
 
 
 class _Heard(NamedTuple):
-    """A rendering, its sound at the listening level (WAV) and what that level is."""
+    """A rendering, its sound at the listening level (WAV), what that level is, and the
+    choices it was rendered with (for "save")."""
 
     rendering: Rendering
     wav: bytes
     caption: str
+    changes: dict[str, float]
+    geometry: str
 
 
 class Explorer:
@@ -382,7 +408,7 @@ class Explorer:
         defaults = {row.name: row.value
                     for row in _setting_rows(self.preset.value, self.parameters)}
         return {name: float(s.value) for name, s in self.sliders.items()
-                if float(s.value) != float(defaults[name])}
+                if not _on_step_of(s, float(defaults[name]))}
 
     def _render(self) -> Rendering:
         """The sound of the current choices (``ValueError`` if a value cannot be)."""
@@ -408,12 +434,13 @@ class Explorer:
         """Render the current choices and show them; a value that cannot be rendered
         leaves the last sound in place and says why in the status."""
         start = time.perf_counter()
+        changes, geometry = self.changes(), self.geometry.value
         try:
             rendering = self._render()
         except ValueError as err:  # out of range, no growth, clipping, integration
             self.error = str(err)
-            self.status.value = _error_html("not rendered", err) + (
-                " (showing the last sound)" if self._heard else "")
+            self.status.value = (self._status_html() if self._heard
+                                 else _error_html("not rendered", err))
             return
         from . import io  # soundfile only when a sound is made
 
@@ -421,7 +448,7 @@ class Explorer:
         self.error = None
         samples, level = rendering.listening()
         heard = _Heard(rendering, io.audio_bytes(samples, rendering.samplerate_hz),
-                       audio_caption(rendering, level))
+                       audio_caption(rendering, level), changes, geometry)
         self._previous_heard, self._heard = self._heard, heard
         self.timings_s = {"render": rendered - start, "audio": time.perf_counter() - rendered}
         self._show()
@@ -457,7 +484,17 @@ class Explorer:
                                     None if compared is None else compared.rendering)
         self.image.value = self._png
         self.timings_s["view"] = time.perf_counter() - tick
-        self.status.value = html.escape(status_text(self._heard.rendering), quote=False)
+        self.status.value = self._status_html()
+
+    def _status_html(self) -> str:
+        """The status line: the current sound's, after the error of the last change if it
+        was refused."""
+        assert self._heard is not None
+        text = html.escape(status_text(self._heard.rendering), quote=False)
+        if self.error is None:
+            return text
+        return (_error_html("not rendered", ValueError(self.error))
+                + f" (showing the last sound: {text})")
 
     def reset(self) -> None:
         """Every slider back at the preset's (or scenario's) value, and render."""
@@ -476,8 +513,11 @@ class Explorer:
 
     def set(self, values: Mapping[str, float]) -> None:
         """Move several sliders (``{name: value}``, SI) and render once."""
-        for name in values:
+        for name, value in values.items():
             check_choice("slider", name, tuple(self.sliders))
+            low, high = _ends(self.sliders[name])
+            row = next(r for r in _setting_rows(self.preset.value, (name,)))
+            check_range(name, value, row.unit, low, high)  # a slider would clamp it
         with self.hold():
             for name, value in values.items():
                 self.sliders[name].value = value
@@ -508,16 +548,20 @@ class Explorer:
         number = 1
         while any(out.glob(f"{stem}-{number:03d}.*")):
             number += 1
-        extra = {"explorer": {"preset": self.preset.value, "changes": self.changes(),
-                              "geometry": self.geometry.value}}
+        heard = self._heard
+        assert heard is not None  # a rendering exists
+        extra = {"explorer": {"preset": self.preset.value, "changes": heard.changes,
+                              "geometry": heard.geometry}}
         try:
             paths = save(self.rendering, out, f"{stem}-{number:03d}", figures=figures,
                          preset=None if stem.startswith("scenario-") else stem, extra=extra)
         except (ValueError, OSError) as err:
             self.status.value = _error_html("not saved", err)
             return []
-        self.status.value = html.escape(f"{status_text(self.rendering)}. Saved: "
-                                        + ", ".join(map(str, paths)), quote=False)
+        saved = ("Saved the last sound rendered (not the refused value): "
+                 if self.error is not None else "Saved: ")
+        self.status.value = self._status_html() + html.escape(
+            f". {saved}" + ", ".join(map(str, paths)), quote=False)
         return paths
 
     def snapshot(self) -> Snapshot:

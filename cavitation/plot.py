@@ -102,11 +102,19 @@ def _styled(draw: Callable[P, T]) -> Callable[P, T]:
 
     @functools.wraps(draw)
     def styled(*args: P.args, **kwargs: P.kwargs) -> T:
+        given = next((a for a in (*args, *kwargs.values()) if isinstance(a, Axes)), None)
+        before = set(given.figure.axes) if given is not None else set()
         with mpl.rc_context(STYLE):  # type: ignore[arg-type]  # str keys, not Literal
             drawn = draw(*args, **kwargs)
-        # Tick labels are made when the figure is drawn, after the context: set theirs.
-        figure = drawn if isinstance(drawn, Figure) else getattr(drawn, "figure", None)
-        for ax in figure.axes if isinstance(figure, Figure) else ():
+        # Tick labels are made when the figure is drawn, after the context: set theirs,
+        # on the axes drawn here only (a twin, a colour bar), not the caller's others.
+        if isinstance(drawn, Figure):
+            drawn_on = list(drawn.axes)
+        elif isinstance(drawn, Axes):
+            drawn_on = [drawn, *(a for a in drawn.figure.axes if a not in before)]
+        else:
+            drawn_on = []
+        for ax in drawn_on:
             ax.tick_params(labelsize=STYLE["xtick.labelsize"])
         return drawn
 
@@ -223,6 +231,11 @@ least this share of the maximum before it, and the maximum after a collapse as a
 rebound; smaller swings are the cavity ringing, and are not marked."""
 
 
+#: At most this many collapses, and as many rebounds, are marked: a sphere ringing in a
+#: wide gap collapses and rebounds dozens of times.
+MARKED = 3
+
+
 def collapses_and_rebounds(result: CrackResult) -> tuple[np.ndarray, np.ndarray]:
     """Times [s] of the collapses and of the rebounds (:data:`COLLAPSE_FALL`).
 
@@ -269,10 +282,11 @@ def plot_radius(result: CrackResult, ax: Axes | None = None) -> Axes:
         for times, marker, label in ((growth_end, "^", "end of growth"),
                                      (collapses, "v", "collapse"),
                                      (rebounds, "o", "rebound")):
-            shown = times[times - t0 <= ZOOM_S]
+            shown = times[times - t0 <= ZOOM_S][:MARKED]
             if shown.size:
+                more = f" (first {MARKED} of {times.size})" if times.size > MARKED else ""
                 ax.plot((shown - t0) * 1e3, np.interp(shown, result.t_s, extent) * 1e3,
-                        marker, ms=4, ls="none", label=label)
+                        marker, ms=4, ls="none", label=label + more)
     else:
         ax.text(0.5, 0.5, "no cavity: the pull did not crack", transform=ax.transAxes,
                 ha="center")
@@ -306,6 +320,9 @@ def plot_radiated(result: CrackResult, ax: Axes | None = None) -> Axes:
 WAVEFORM_BEFORE_S = 2e-3
 #: ... to this long after the last one [s].
 WAVEFORM_AFTER_S = 25e-3
+#: ... and at least until the sound has fallen below this level of its peak [dB], plus
+#: :data:`WAVEFORM_BEFORE_S`.
+SOUND_END_DB = -40.0
 
 
 def _heard_window_ms(rendering: Rendering) -> tuple[float, float]:
@@ -317,6 +334,12 @@ def _heard_window_ms(rendering: Rendering) -> tuple[float, float]:
     delays = [travel_time_s(c, rendering.listener, rendering.settings) for c in cracked]
     first = min(delays)
     last = max(c.summary.crack_time_s - t0 + d for c, d in zip(cracked, delays, strict=True))
+    # ... or until the sound has fallen for good below SOUND_END_DB of its peak (a
+    # ringing sphere lasts longer than WAVEFORM_AFTER_S), and a little after.
+    x = np.abs(_mono(rendering))
+    loud = np.flatnonzero(x >= 10.0 ** (SOUND_END_DB / 20.0) * x.max())
+    if loud.size:
+        last = max(last, rendering.t_s[loud[-1]] - t0 + WAVEFORM_BEFORE_S - WAVEFORM_AFTER_S)
     return ((first - WAVEFORM_BEFORE_S) * 1e3, (last + WAVEFORM_AFTER_S) * 1e3)
 
 
@@ -326,7 +349,7 @@ def _arrival_note(rendering: Rendering) -> str:
     if not cracked:
         return ""
     delay_ms = travel_time_s(cracked[0], rendering.listener, rendering.settings) * 1e3
-    return f", heard {delay_ms:.2g} ms after it leaves the joint"
+    return f", heard {delay_ms:.3g} ms after it leaves the joint"
 
 
 def listener_words(rendering: Rendering) -> str:
@@ -388,13 +411,22 @@ def plot_spectrogram(rendering: Rendering, ax: Axes | None = None) -> Axes:
     ax = _axes(ax)
     fs = rendering.samplerate_hz
     nperseg = round(SPECTROGRAM_FRAME_S * fs)
-    f, t, power = signal.spectrogram(_mono(rendering), fs=fs, nperseg=nperseg,
+    x = _mono(rendering)
+    t0, time_label = _origin_s(rendering.cracks)
+    ax.set_xlabel(time_label)
+    ax.set_ylabel("frequency [Hz]")
+    ax.set_title(f"spectrogram, {SPECTROGRAM_FRAME_S * 1e3:g} ms frames")
+    if not np.any(x) or x.size < nperseg:  # nothing to show, or not one frame of it
+        ax.text(0.5, 0.75, "silence: no crack" if not np.any(x) else
+                f"the clip is shorter than one {SPECTROGRAM_FRAME_S * 1e3:g} ms frame",
+                transform=ax.transAxes, ha="center")
+        return ax
+    f, t, power = signal.spectrogram(x, fs=fs, nperseg=nperseg,
                                      noverlap=nperseg * 7 // 8, nfft=4 * nperseg,
                                      scaling="spectrum")
     reference, reference_text = listener.LEVEL_REFERENCES[rendering.listener]
     level = 10.0 * np.log10(np.maximum(power, 1e-30) / reference**2)
     top = level.max()
-    t0, time_label = _origin_s(rendering.cracks)
     t_ms = (t + rendering.start_s - t0) * 1e3  # spectrogram times start at the first sample
     low_ms, high_ms = ((float(t_ms[0]), float(t_ms[-1])) if not any(
         c.cracked for c in rendering.cracks) else _heard_window_ms(rendering))
@@ -409,9 +441,6 @@ def plot_spectrogram(rendering: Rendering, ax: Axes | None = None) -> Axes:
     _frequency_axis(ax, "y", 20.0, top_hz)
     ax.set_xlim(low_ms, high_ms)
     ax.figure.colorbar(mesh, ax=ax, label=f"level [dB re {reference_text}]")
-    ax.set_xlabel(time_label)
-    ax.set_ylabel("frequency [Hz]")
-    ax.set_title(f"spectrogram, {SPECTROGRAM_FRAME_S * 1e3:g} ms frames")
     return ax
 
 
@@ -531,9 +560,12 @@ def _no_crack_dashboard(rendering: Rendering) -> RichFigure:
     threshold; the listener hears silence."""
     figure = new_figure(DOUBLE_COLUMN_IN, 3.0)
     axes = figure.subplots(1, 3, width_ratios=(1.0, 1.0, 0.6))
+    which = ""
+    if len(rendering.cracks) > 1:
+        which = f" ({rendering.labels[0]})"
     for letter, draw, ax in (("a", plot_load_and_gap, axes[0]), ("b", plot_pressure, axes[1])):
         draw(rendering.crack, ax)
-        _panel(ax, letter, ax.get_title())
+        _panel(ax, letter, ax.get_title() + which)
     axes[2].axis("off")
     _panel(axes[2], "c", "key figures")
     axes[2].text(0.0, 1.0, _key_figures(rendering), va="top", ha="left",
@@ -553,7 +585,9 @@ def _key_figures(rendering: Rendering) -> str:
             f"pull: at most {float(crack.force_n.max()):.0f} N",
             f"lowest capsule pressure: {lowest / 1e3:.0f} kPa",
             f"threshold: {crack.joint.nucleation.pressure_pa / 1e3:.0f} kPa",
-            "the listener hears silence"])
+            "the listener hears " + ("background noise only"
+                                     if rendering.settings.noise_rms(rendering.listener) > 0
+                                     else "silence")])
     collapses, _ = collapses_and_rebounds(crack)
     first_collapse = ("no collapse in the window" if collapses.size == 0 else
                       f"first collapse {(collapses[0] - s.crack_time_s) * 1e3:.2f} ms after"
@@ -572,7 +606,7 @@ def _key_figures(rendering: Rendering) -> str:
              f"dominant {f.dominant_frequency_hz:.0f} Hz,"
              f" centroid {f.spectral_centroid_hz:.0f} Hz",
              f"{f.duration_s * 1e3:.1f} ms long (to -20 dB)",
-             f"pops heard: {f.pop_count}, {f.pop_duration_s * 1e3:.1f} ms each"]
+             f"pops heard: {rendering.pops_heard}, {f.pop_duration_s * 1e3:.1f} ms each"]
     return "\n".join(lines)
 
 
@@ -585,10 +619,10 @@ def dashboard(rendering: Rendering) -> RichFigure:
     time axis. For several joints (a scenario): the cracks of every joint, each side's
     waveform, the spectrum and the spectrogram.
     """
+    if not any(c.cracked for c in rendering.cracks):
+        return _no_crack_dashboard(rendering)
     if len(rendering.cracks) > 1:
         return _scenario_dashboard(rendering)
-    if not rendering.crack.cracked:
-        return _no_crack_dashboard(rendering)
     figure = new_figure(DOUBLE_COLUMN_IN, 8.4)
     axes = figure.subplots(4, 2)
     crack = rendering.crack
@@ -624,7 +658,8 @@ def figure_bytes(figure: Figure, file_format: str, *, dpi: float = 150.0) -> byt
     # No date in the file, and fixed SVG element ids: reproducible output.
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None},
                 "png": {}}[file_format]
-    with mpl.rc_context({"svg.hashsalt": "cavitation"}):
+    # TrueType (42), not Type 3, fonts in a PDF: journals refuse Type 3.
+    with mpl.rc_context({"svg.hashsalt": "cavitation", "pdf.fonttype": 42}):
         figure.savefig(buffer, format=file_format, dpi=dpi, metadata=metadata)
     return buffer.getvalue()
 
@@ -791,7 +826,7 @@ def plot_pops_per_thrust(counts: np.ndarray, ax: Axes | None = None, *,
 #: Fixed margins: a layout engine would take longer than the drawing itself.
 VIEW_SIZE_IN = (10.0, 2.8)
 VIEW_DPI = 110
-VIEW_MARGINS = {"left": 0.06, "right": 0.99, "bottom": 0.15, "top": 0.86, "wspace": 0.28}
+VIEW_MARGINS = {"left": 0.075, "right": 0.99, "bottom": 0.15, "top": 0.86, "wspace": 0.3}
 #: How the view is drawn: no font hinting (a sixth faster to draw, text as sharp at this
 #: size), and a PNG compressed at level 1 (faster than the default 6, a few kB larger).
 VIEW_RC = {"text.hinting": "no_hinting"}
@@ -869,6 +904,8 @@ class CompactView:
                 ax.set_prop_cycle(None)
         for ax, draw in panels:
             draw(rendering, ax)
+        self.axes[0].set_title("the sound at the listener",  # the panel's width
+                               fontsize=STYLE["axes.titlesize"])
         self.figure.suptitle(
             "" if previous is None else "grey: the sound before the last change",
             x=0.99, ha="right", fontsize="small", color="0.4")

@@ -244,6 +244,15 @@ class Rendering:
         return audio.true_peak_dbtp(self.samples)
 
     @property
+    def pops_heard(self) -> int:
+        """Pops a listener counts in ``signal``, each side on its own
+        (:func:`cavitation.detection.detect`), as the command line and the dashboard
+        count them."""
+        from .detection import detect
+
+        return detect(self.signal, self.samplerate_hz, self.start_s).count
+
+    @property
     def t_s(self) -> np.ndarray:
         """Simulation time of each audio sample [s]."""
         return self.start_s + np.arange(self.signal.shape[0]) / self.samplerate_hz
@@ -284,12 +293,18 @@ class Rendering:
         f = self.features
         heard = (f"peak {f.peak_level_db:.1f} {self.level_unit}, dominant"
                  f" {f.dominant_frequency_hz:.0f} Hz, {f.duration_s * 1e3:.1f} ms long,"
-                 f" pops {f.pop_count}" if any(c.cracked for c in self.cracks)
-                 else "no crack: silence")
+                 f" pops heard {self.pops_heard}" if any(c.cracked for c in self.cracks)
+                 else "no crack: " + self.silence_text())
         return Player(samples, self.samplerate_hz,
                       f"{', '.join(self.labels)}, heard by {plot.listener_words(self)}:"
                       f" {heard}. The player plays at the {played}; the file's level is"
                       f" {self.level}.")
+
+    def silence_text(self) -> str:
+        """What a listener hears when nothing cracked: ``"silence"``, or ``"background
+        noise only"`` when the settings add noise."""
+        noise = self.settings.noise_rms(self.listener) > 0.0
+        return "background noise only" if noise else "silence"
 
     def _repr_html_(self) -> str:
         """In a notebook: the dashboard, and a player at a comfortable listening level.
@@ -322,6 +337,27 @@ class Player:
     samples: np.ndarray
     samplerate_hz: int
     caption: str
+
+    @classmethod
+    def from_file(cls, path: str | Path, caption: str = "",
+                  target_lufs: float = audio.LISTENING_LUFS) -> Player:
+        """A player of a sound file (a batch's, say) at a comfortable listening level.
+
+        Parameters
+        ----------
+        path : path-like
+            A WAV or FLAC file.
+        caption : str, optional
+            What it is; the level it plays at is added.
+        target_lufs : float, optional
+            Loudness to play at [LUFS] (:func:`cavitation.audio.listening_gain`).
+        """
+        from . import io  # soundfile only when a file is read
+
+        samples, samplerate_hz, _ = io.read_audio(path)
+        gain, played = audio.listening_gain(samples, samplerate_hz, target_lufs)
+        return cls(samples * gain, samplerate_hz,
+                   f"{caption}{'; ' if caption else ''}plays at the {played}")
 
     def _repr_html_(self) -> str:
         from . import io  # soundfile only when displayed
@@ -673,7 +709,8 @@ def save(
     preset : str, optional
         Preset name, recorded in the JSON.
     overwrite : bool, optional
-        Replace existing files.
+        Replace existing files of that name; a dashboard of the replaced sound in a
+        format not written now is removed.
     record_audio_hash : bool, optional
         Record the audio file's SHA-256 in the JSON (``audio_sha256``), so that a
         finished file can be told from an interrupted one.
@@ -721,4 +758,7 @@ def save(
             figure = plot.dashboard(rendering)
             for kind, path in zip(figures, figure_paths, strict=True):
                 outputs.stage(path).write_bytes(plot.figure_bytes(figure, kind))
+    if overwrite:  # a dashboard of the sound replaced would describe another sound
+        for kind in set(FIGURE_FORMATS) - set(figures):
+            (out / f"{name}.{kind}").unlink(missing_ok=True)
     return finals

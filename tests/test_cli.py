@@ -34,6 +34,10 @@ def test_the_dashboard_is_written_as_asked(tmp_path):
     assert (tmp_path / "a" / "knuckle.pdf").read_bytes().startswith(b"%PDF")
     assert main(["render", "--out", str(tmp_path / "b"), "--no-figure"]) == 0
     assert sorted(p.suffix for p in (tmp_path / "b").iterdir()) == [".json", ".wav"]
+    # Overwritten without figures, the old sound's dashboards go with it.
+    assert main(["render", "--out", str(tmp_path / "a"), "--name", "knuckle", "--no-figure",
+                 "--set", "loading.peak_force_n=80", "--overwrite"]) == 0
+    assert sorted(p.suffix for p in (tmp_path / "a").iterdir()) == [".json", ".wav"]
 
 
 def test_set_changes_a_parameter_and_the_loading(tmp_path):

@@ -65,16 +65,41 @@ def test_a_threshold_the_pull_cannot_reach_shows_the_shortfall(explorer):
     assert not np.any(samples)
 
 
-def test_a_value_that_raises_is_said_in_the_status_and_the_last_sound_stays(explorer):
+def test_the_tension_slider_stops_short_of_the_blake_threshold(explorer):
+    # A decade either side of the knuckle's -100 kPa: -10 kPa is below the -7.7 kPa at
+    # which its 5 um nucleus could no longer grow; set() refuses what a slider clamps.
+    slider = explorer.sliders["nucleation.pressure_pa"]
+    assert (slider.min, slider.max) == (-1e6, -1e4)
+    rendering = explorer.rendering
+    with pytest.raises(ValueError, match=r"nucleation.pressure_pa = 0.0 Pa is out of range;"
+                                         r" valid range: \[-1e\+06, -10000\] Pa"):
+        explorer.set({"nucleation.pressure_pa": 0.0})
+    assert explorer.rendering is rendering and slider.value == -1e5
+
+
+def test_a_value_that_raises_is_said_in_the_status_and_the_last_sound_stays(explorer,
+                                                                            tmp_path):
+    explorer.sliders["fluid.viscosity_pa_s"].value = 0.003
     rendering, png = explorer.rendering, explorer.image.value
-    explorer.sliders["nucleation.pressure_pa"].value = 0.0  # above the Blake threshold
+    slider = explorer.sliders["nucleation.pressure_pa"]
+    slider.max = 0.0  # as if a slider reached a value that cannot be rendered
+    slider.value = 0.0  # above the Blake threshold
     assert explorer.rendering is rendering
     assert bytes(explorer.image.value) == bytes(png)
     assert "Blake threshold" in explorer.error
     assert explorer.status.value.startswith('<span style="color:#b00">not rendered:'
                                             " nucleation.pressure_pa = 0 Pa")
     assert "Traceback" not in explorer.status.value
-    explorer.sliders["nucleation.pressure_pa"].value = -1e5
+    # The error stays said while the last sound is shown again or saved, and what is
+    # saved is what was rendered, not the refused value.
+    explorer.compare.value = not explorer.compare.value
+    assert explorer.status.value.startswith('<span style="color:#b00">not rendered:')
+    paths = explorer.save(tmp_path, figures=())
+    saved = json.loads(next(p for p in paths if p.suffix == ".json").read_text())
+    assert saved["explorer"]["changes"] == {"fluid.viscosity_pa_s": 0.003}
+    assert saved["parameters"]["joint"]["nucleation"]["pressure_pa"] == -1e5
+    assert "Saved the last sound rendered (not the refused value)" in explorer.status.value
+    slider.value = -1e5
     assert explorer.error is None
     assert explorer.status.value.startswith("cracked")
 
@@ -157,8 +182,12 @@ def test_sliders_come_from_the_unit_and_the_valid_range(explorer):
     assert compliance.description == "capsule.compliance_m3_pa [m^3/Pa]"
     assert compliance.continuous_update is False
     pressure = explorer.sliders["nucleation.pressure_pa"]
-    assert type(pressure).__name__ == "FloatSlider"  # the range crosses zero
-    assert (pressure.min, pressure.max) == (-1e7, 5e4)
+    assert type(pressure).__name__ == "FloatSlider"  # a tension: a decade either side
+    assert (pressure.min, pressure.max) == (-1e6, -1e4)
+    # The pull's force spans decades above its value: logarithmic from value / 100.
+    force = explorer.sliders["loading.peak_force_n"]
+    assert type(force).__name__ == "FloatLogSlider"
+    assert (force.min, force.max) == (pytest.approx(np.log10(0.6)), pytest.approx(np.log10(5e3)))
     # A range from 0 spanning decades above the value: logarithmic from value / 100.
     assert slider_range(Row("x", 0.03, "Pa s", "", "[0, 10]", 0.0, 10.0)) == (3e-4, 10.0, True)
 

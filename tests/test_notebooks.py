@@ -11,13 +11,14 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 
 #: A cell draws if it calls a plotting function: ``plot.NAME(``, ``plt.``, an Axes's
-#: ``.plot(``, ``population_figure(``, shows a rendering (its dashboard), or the
-#: explorer (its view).
+#: ``.plot(``, ``population_figure(``, ``dashboard(``, shows a rendering (its
+#: dashboard), or the explorer (its view).
 DRAWS = re.compile(r"\bplot\.\w+\(|\bplt\.|\.plot\(|population_figure\(|display\(r\w*\)"
-                   r"|display\(rendering\)|\bexplore\(|\.snapshot\(")
-#: A cell renders a sound if it calls ``render(`` or ``render_scenario(``, or shows the
-#: explorer.
-RENDERS = re.compile(r"\brender(_scenario)?\(|\bexplore\(|\.snapshot\(")
+                   r"|display\(rendering\)|\bdashboard\(|\bexplore\(|\.snapshot\(")
+#: A cell renders a sound if it calls ``render(`` or ``render_scenario(``, shows the
+#: explorer, or runs notebook 02's sweep ``study(`` (a call, not its definition). Not
+#: counted: ``validation.report(``, whose sounds are measured into a table.
+RENDERS = re.compile(r"\brender(_scenario)?\(|\bexplore\(|\.snapshot\(|(?<!def )\bstudy\(")
 
 
 def _html(output) -> str:
@@ -77,3 +78,4 @@ def test_notebook_runs_and_shows_its_figures_and_sounds(path):
               if RENDERS.search(cell.source) and not shows_player(cell)]
     assert silent == [], "cells that render a sound but show no player"
     assert any(DRAWS.search(cell.source) for cell in cells), "the notebook draws nothing"
+    assert any(RENDERS.search(cell.source) for cell in cells), "the notebook plays nothing"

@@ -137,3 +137,75 @@ def test_a_peaky_sound_plays_under_the_true_peak_ceiling():
     with pytest.raises(ValueError,
                        match=r"target_lufs = 5.0 LUFS is out of range; valid range: \[-70, 0\]"):
         audio.listening_gain(pop.signal, 48000, 5.0)
+
+
+def test_the_waveform_shows_the_whole_ringing_sound():
+    # A sphere in the atlanto-occipital joint rings for 35 ms (to -20 dB): past the
+    # 25 ms the window used to end at.
+    preset = get_preset("atlanto-occipital")
+    ringing = cv.render(preset.joint, preset.loading, geometry="sphere")
+    x = np.abs(ringing.signal)
+    last_loud_ms = (ringing.t_s[np.flatnonzero(x >= 0.1 * x.max())[-1]]
+                    - ringing.crack.summary.crack_time_s) * 1e3
+    assert last_loud_ms > 30.0
+    for ax in (plot.plot_waveform(ringing), plot.plot_spectrogram(ringing)):
+        assert ax.get_xlim()[1] > last_loud_ms
+
+
+def test_a_clip_shorter_than_a_frame_still_draws():
+    from cavitation.render import AudioSettings
+
+    short = cv.render(settings=AudioSettings(trim_db=3.0, pad_before_s=0.0, pad_after_s=0.0))
+    assert short.signal.size < plot.SPECTROGRAM_FRAME_S * short.samplerate_hz
+    figure = plot.dashboard(short)
+    assert "shorter than one 8 ms frame" in " ".join(_texts(figure))
+
+
+def test_a_thrust_where_nothing_cracks_says_so():
+    import dataclasses
+
+    from cavitation import scenario as sc
+
+    thrust = sc.get_scenario("upper-cervical")
+    weak = dataclasses.replace(thrust, loading=cv.replace(thrust.loading, peak_force_n=10.0))
+    silent = sc.render_scenario(sc.simulate_scenario(weak), listener_kind="contact")
+    assert not any(c.cracked for c in silent.cracks)
+    figure = plot.dashboard(silent)
+    assert figure.get_suptitle().endswith(": no crack")
+    assert "kPa short of the threshold" in " ".join(_texts(figure))
+
+
+def test_pdf_fonts_are_truetype(knuckle):
+    pdf = plot.figure_bytes(plot.dashboard(knuckle), "pdf")
+    assert b"/FontFile2" in pdf and b"/Type3" not in pdf  # journals refuse Type 3
+
+
+def test_the_style_leaves_the_callers_other_axes_alone(knuckle):
+    figure = plot.new_figure(6.0, 3.0)
+    mine, theirs = figure.subplots(1, 2)
+    theirs.tick_params(labelsize=14)
+    plot.plot_waveform(knuckle, mine)
+    assert theirs.xaxis.get_major_ticks()[0].label1.get_fontsize() == 14
+    assert mine.xaxis.get_major_ticks()[0].label1.get_fontsize() == plot.STYLE[
+        "xtick.labelsize"]
+
+
+def test_noise_without_a_crack_is_called_noise_and_nothing_is_blown_up():
+    from cavitation.render import AudioSettings
+
+    weak = cv.replace(cv.KNUCKLE, **{"nucleation.pressure_pa": -5e5})
+    noisy = cv.render(weak, settings=AudioSettings(noise_rms_pa=0.01))
+    assert "no crack: background noise only" in noisy.player().caption
+    assert audio.listening_gain(np.full(100, 1e-12), 48000) == (1.0,
+                                                              "listening level: silence")
+
+
+def test_the_player_counts_pops_as_the_dashboard_does():
+    from cavitation import detection
+    from cavitation import scenario as sc
+
+    thrust = sc.render_scenario(sc.simulate_scenario(sc.get_scenario("upper-cervical")),
+                                listener_kind="contact")
+    heard = detection.detect(thrust.signal, thrust.samplerate_hz, thrust.start_s).count
+    assert heard == thrust.pops_heard > 1
+    assert f"pops heard {heard}" in thrust.player().caption
