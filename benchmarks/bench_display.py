@@ -16,23 +16,11 @@ Timings are measured here, never asserted in the tests.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
+
+from bench_core import median_time  # this folder's, run as a script
 
 import cavitation as cv
 from cavitation import plot
-
-
-def median_time(func: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``func()`` [s] over ``repeats`` calls, after one warm-up."""
-    func()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
