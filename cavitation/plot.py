@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io as _io
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -58,6 +59,7 @@ __all__ = [
     "plot_spectrum",
     "plot_sweep",
     "plot_waveform",
+    "show_axes_in_ipython",
 ]
 
 FIGURE_FORMATS = FIGURE_FORMATS
@@ -90,6 +92,34 @@ def new_figure(width_in: float, height_in: float) -> RichFigure:
     """An empty :class:`RichFigure` of that size [in], laid out by matplotlib's
     constrained layout."""
     return RichFigure(figsize=(width_in, height_in), layout="constrained")
+
+
+def show_axes_in_ipython(shell: Any = None) -> bool:
+    """Have IPython show an Axes that a function here drew on a figure of its own as
+    that figure's PNG (``plot.plot_spectrum(r)`` at the end of a cell), not as the text
+    ``<Axes: ...>``; other Axes are left as they were. Done on import, in IPython.
+
+    Parameters
+    ----------
+    shell : IPython shell, optional
+        The running one by default.
+
+    Returns
+    -------
+    bool
+        Whether there was a shell to tell.
+    """
+    if shell is None:
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return False
+
+    def png(ax: Axes) -> bytes | None:
+        return figure_bytes(ax.figure, "png") if isinstance(ax.figure, RichFigure) else None
+
+    shell.display_formatter.formatters["image/png"].for_type(Axes, png)
+    return True
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -943,3 +973,6 @@ class CompactView:
                        and previous.signal.ndim == rendering.signal.ndim)
         return [panel for panel, kept in zip(panels, (alike and same_signal, cracked, alike),
                                              strict=True) if kept]
+
+
+show_axes_in_ipython()

@@ -209,3 +209,20 @@ def test_the_player_counts_pops_as_the_dashboard_does():
     heard = detection.detect(thrust.signal, thrust.samplerate_hz, thrust.start_s).count
     assert heard == thrust.pops_heard > 1
     assert f"pops heard {heard}" in thrust.player().caption
+
+
+def test_a_panel_drawn_alone_shows_as_its_figure_in_ipython(knuckle):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        assert plot.show_axes_in_ipython(shell)
+        shown, _ = shell.display_formatter.format(plot.plot_spectrum(knuckle))
+        assert shown["image/png"].startswith(b"\x89PNG")
+        # An Axes of someone else's figure is left alone.
+        from matplotlib.figure import Figure
+
+        theirs, _ = shell.display_formatter.format(Figure().add_subplot())
+        assert "image/png" not in theirs
+    finally:
+        InteractiveShell.clear_instance()
