@@ -12,6 +12,8 @@
   "one knuckle crack, simulate and render to 48 kHz");
 - ``simulate`` and ``render`` of the two cavity geometries, sphere and confined, side
   by side, with their ratio;
+- the 6-joint upper-cervical thrust heard at the skin, against one atlanto-axial joint
+  (issue 17's target: at most 2 times);
 - a new process: ``import cavitation``; scipy.signal's import (which the first
   ``simulate`` or ``render`` needs: slow, but not compilation); the first ``simulate``
   (numba's import and the loading of the cached compiled code: the first-call
@@ -32,7 +34,9 @@ from collections.abc import Callable
 
 import cavitation as cv
 from cavitation import bubble, simulation
-from cavitation.render import crack_step_s
+from cavitation.presets import get_preset
+from cavitation.render import crack_step_s, hearing_options
+from cavitation.scenario import get_scenario, render_scenario, simulate_scenario
 
 FIRST_CALLS = """
 import time
@@ -108,6 +112,15 @@ def main() -> None:
         confined = median_time(lambda run=run: run(geometry="confined"), args.repeats)
         print(f"  {name:46s} sphere {sphere * 1e3:6.2f} ms, confined {confined * 1e3:6.2f} ms"
               f"  ({confined / sphere:.2f})")
+    thrust = get_scenario("upper-cervical")
+    neck = get_preset("atlanto-axial")
+    options = hearing_options(48000)
+    alone = median_time(lambda: cv.render(neck.joint, neck.loading, listener_kind="contact"),
+                        args.repeats)
+    six = median_time(lambda: render_scenario(simulate_scenario(thrust, **options),
+                                              listener_kind="contact"), args.repeats)
+    print(f"{'6-joint upper-cervical thrust, heard at the skin':48s} {six * 1e3:9.2f} ms"
+          f"  ({six / alone:.2f} x one atlanto-axial joint, {alone * 1e3:.2f} ms)")
     firsts = []
     for _ in range(5):
         out = subprocess.run([sys.executable, "-c", FIRST_CALLS], check=True,

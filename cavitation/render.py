@@ -534,8 +534,12 @@ def hear(
     start_s = (first - round(settings.pad_before_s / step_s) * step_s
                + ARRIVAL_STEP_S * math.floor(arrival / ARRIVAL_STEP_S))
     duration_s = (last - start_s) + settings.pad_after_s
-    sounds = [_signal_at_listener(c, listener_kind, settings, samplerate_hz, start_s,
-                                  duration_s, d) for c, d in zip(cracks, delays, strict=True)]
+    heard: dict[int, np.ndarray] = {}  # a result that two sites share is heard once
+    for c, d in zip(cracks, delays, strict=True):
+        if id(c) not in heard:
+            heard[id(c)] = _signal_at_listener(c, listener_kind, settings, samplerate_hz,
+                                               start_s, duration_s, d)
+    sounds = [heard[id(c)] for c in cracks]
     if all(side == "center" for side in sides):
         pressure = np.sum(sounds, axis=0)
     else:

@@ -352,11 +352,22 @@ class ScenarioResult:
 def simulate_scenario(scenario: Scenario, **simulate_options: Any) -> ScenarioResult:
     """Simulate every joint of ``scenario`` under its share of the loading.
 
-    ``simulate_options`` go to :func:`cavitation.simulate` for every joint.
+    ``simulate_options`` go to :func:`cavitation.simulate` for every joint. A site whose
+    joint and loading equal an earlier site's (the left and right joints of a symmetric
+    neck) shares that site's result: the simulation is deterministic, so it is simulated
+    once.
     """
-    cracks = tuple(simulate(site.joint, scenario.site_loading(site), **simulate_options)
-                   for site in scenario.sites)
-    return ScenarioResult(scenario, cracks)
+    done: list[tuple[Joint, Loading, CrackResult]] = []
+    cracks = []
+    for site in scenario.sites:
+        loading = scenario.site_loading(site)
+        same = next((crack for joint, other, crack in done
+                     if joint == site.joint and other == loading), None)
+        if same is None:
+            same = simulate(site.joint, loading, **simulate_options)
+            done.append((site.joint, loading, same))
+        cracks.append(same)
+    return ScenarioResult(scenario, tuple(cracks))
 
 
 def render_scenario(result: ScenarioResult, **hear_options: Any) -> Rendering:

@@ -90,6 +90,21 @@ def test_first_pop_is_on_the_side_the_head_turns_to():
     assert right / heard >= 0.6
 
 
+def test_a_symmetric_neck_simulates_each_pair_once_and_hears_the_same():
+    # The left and right joints of the idealised neck are identical: each pair shares
+    # one result, the same as simulating the joint on its own.
+    thrust = sc.get_scenario("upper-cervical")
+    result = sc.simulate_scenario(thrust)
+    left, right = result.cracks[0], result.cracks[1]
+    assert left is right
+    alone = cv.simulate(thrust.sites[1].joint, thrust.site_loading(thrust.sites[1]))
+    np.testing.assert_array_equal(right.radiated_pressure_pa, alone.radiated_pressure_pa)
+    # A spasm on one side makes the pair differ: simulated apart.
+    spasm = sc.simulate_scenario(sc.with_spasm(thrust, "left"))
+    assert spasm.cracks[0] is not spasm.cracks[1]
+    assert spasm.cracks[0].summary.crack_time_s > spasm.cracks[1].summary.crack_time_s
+
+
 def test_one_sided_spasm_delays_that_side_and_keeps_its_loudness():
     base = sc.simulate_scenario(sc.get_scenario("upper-cervical"), after_crack_s=2e-3)
     spasm = sc.simulate_scenario(sc.with_spasm(sc.get_scenario("upper-cervical"), "left"),
