@@ -193,6 +193,14 @@ class Thrust(Parameters):
         0.2, unit="s", low=1e-3, high=60.0,
         doc="time over which the preload is applied, linearly, before the thrust")
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.peak_force_n < self.preload_n:
+            raise ValueError(
+                f"Thrust.peak_force_n = {self.peak_force_n:g} N is below Thrust.preload_n ="
+                f" {self.preload_n:g} N; valid: a peak of at least the preload, which it"
+                " includes")
+
     @property
     def duration_s(self) -> float:
         """Whole loading [s]: preload ramp, thrust and as long again after it."""
