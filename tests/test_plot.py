@@ -167,7 +167,8 @@ def test_a_thrust_where_nothing_cracks_says_so():
     from cavitation import scenario as sc
 
     thrust = sc.get_scenario("upper-cervical")
-    weak = dataclasses.replace(thrust, loading=cv.replace(thrust.loading, peak_force_n=10.0))
+    weak = dataclasses.replace(thrust, loading=cv.replace(thrust.loading, preload_n=5.0,
+                                                          peak_force_n=10.0))
     silent = sc.render_scenario(sc.simulate_scenario(weak), listener_kind="contact")
     assert not any(c.cracked for c in silent.cracks)
     figure = plot.dashboard(silent)
