@@ -275,6 +275,7 @@ def test_an_interrupt_after_the_work_is_done_is_ignored_while_the_program_exits(
     # program (status -2) although every file was whole. The program ignores both once
     # main has returned; its status is main's.
     code = ("import atexit, signal; from cavitation import cli; cli.main = lambda: 3;"
+            " cli._nothing_to_join = lambda: False;"  # as after a batch: the ordinary exit
             " atexit.register(lambda: print(signal.getsignal(signal.SIGINT) is"
             " signal.SIG_IGN, signal.getsignal(signal.SIGTERM) is signal.SIG_IGN));"
             " cli.run()")
@@ -364,3 +365,26 @@ def test_pack_refuses_bad_input_in_one_line_and_writes_nothing(tmp_path, capsys,
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_the_program_says_everything_before_it_leaves(tmp_path):
+    # A render exits without the interpreter's teardown (0.3 s of compiled code): what it
+    # printed and wrote is all there, and its status is kept; a run with a pool of
+    # workers exits the ordinary way (cli._nothing_to_join).
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "cavitation", "render", "--out",
+                           str(tmp_path), "--no-figure"], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"  wrote {tmp_path / 'knuckle.json'}"
+    assert json.loads((tmp_path / "knuckle.json").read_text())["preset"] == "knuckle"
+    again = subprocess.run([sys.executable, "-m", "cavitation", "render", "--out",
+                            str(tmp_path), "--no-figure"], capture_output=True, text=True,
+                           check=False)
+    assert again.returncode == 2 and again.stderr.count("\n") == 1
+    code = ("from cavitation import cli; print(cli._nothing_to_join());"
+            " import concurrent.futures.process; print(cli._nothing_to_join())")
+    pools = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True)
+    assert pools.stdout.split() == ["True", "False"]  # a batch's pool is joined at exit
