@@ -1,5 +1,5 @@
-"""``python -m cavitation``: the command line."""
+"""``python -m cavitation``: the command line, exiting the ordinary way (see ``cli.run``)."""
 
 from .cli import run
 
-run()
+run(fast_exit=False)

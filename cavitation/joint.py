@@ -185,21 +185,15 @@ class Thrust(Parameters):
     preload_n: float = quantity(
         20.0, unit="N", low=0.0, high=5000.0, doc="force held before and after the thrust")
     peak_force_n: float = quantity(
-        80.0, unit="N", low=0.0, high=5000.0, doc="peak force of the thrust, preload included")
+        80.0, unit="N", low=0.0, high=5000.0,
+        doc="peak force of the thrust, preload included (below the preload, the impulse is"
+            " a dip)")
     thrust_time_s: float = quantity(
         0.1, unit="s", low=1e-3, high=2.0,
         doc="duration of the impulse; about 100-150 ms (Dunning 2012; Herzog)")
     preload_time_s: float = quantity(
         0.2, unit="s", low=1e-3, high=60.0,
         doc="time over which the preload is applied, linearly, before the thrust")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.peak_force_n < self.preload_n:
-            raise ValueError(
-                f"Thrust.peak_force_n = {self.peak_force_n:g} N is below Thrust.preload_n ="
-                f" {self.preload_n:g} N; valid: a peak of at least the preload, which it"
-                " includes")
 
     @property
     def duration_s(self) -> float:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple, Self, TypeVar, cast, dataclass_transform
 
@@ -229,10 +228,8 @@ def renamed(err: ValueError, params: Parameters, name: str) -> ValueError:
     """
     prefix = f"{type(params).__name__}."
     text = str(err)
-    if not text.startswith(prefix):
-        return ValueError(text)
-    # Every mention of a field, as in a check between two of them.
-    return ValueError(re.sub(rf"\b{re.escape(prefix)}(?=\w)", f"{name}.", text))
+    return ValueError(f"{name}.{text.removeprefix(prefix)}" if text.startswith(prefix)
+                      else text)
 
 
 class Row(NamedTuple):

@@ -355,7 +355,8 @@ def simulate_scenario(scenario: Scenario, **simulate_options: Any) -> ScenarioRe
     ``simulate_options`` go to :func:`cavitation.simulate` for every joint. A site whose
     joint and loading equal an earlier site's (the left and right joints of a symmetric
     neck) shares that site's result: the simulation is deterministic, so it is simulated
-    once.
+    once. A loading that is a Python function is taken to be deterministic too: one
+    that draws noise gives both sides the same draw.
     """
     done: list[tuple[Joint, Loading, CrackResult]] = []
     cracks = []

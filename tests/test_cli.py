@@ -367,24 +367,49 @@ def test_pack_refuses_bad_input_in_one_line_and_writes_nothing(tmp_path, capsys,
     assert not (tmp_path / "o").exists()
 
 
-def test_the_program_says_everything_before_it_leaves(tmp_path):
-    # A render exits without the interpreter's teardown (0.3 s of compiled code): what it
-    # printed and wrote is all there, and its status is kept; a run with a pool of
-    # workers exits the ordinary way (cli._nothing_to_join).
+def test_the_program_says_everything_before_it_leaves(tmp_path, capsys):
+    # The cavitation program exits without the interpreter's teardown (0.3 s of compiled
+    # code) when nothing is left to join: what it printed is all there, more than one
+    # 8 kB buffer or less, written to a file with Python's own buffering (the suite may
+    # run unbuffered), and its status is kept.
+    import os
     import subprocess
 
-    done = subprocess.run([sys.executable, "-m", "cavitation", "render", "--out",
-                           str(tmp_path), "--no-figure"], capture_output=True, text=True,
-                          check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == f"  wrote {tmp_path / 'knuckle.json'}"
-    assert json.loads((tmp_path / "knuckle.json").read_text())["preset"] == "knuckle"
-    again = subprocess.run([sys.executable, "-m", "cavitation", "render", "--out",
-                            str(tmp_path), "--no-figure"], capture_output=True, text=True,
-                           check=False)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    program = [sys.executable, "-c", "from cavitation.cli import run; run()"]
+    sizes = []
+    for argv in (["presets", "knuckle"], ["render", "--out", str(tmp_path), "--no-figure"]):
+        assert main(list(argv)) == 0
+        expected = capsys.readouterr().out
+        sizes.append(len(expected))
+        if argv[0] == "render":
+            (tmp_path / "knuckle.wav").unlink()
+            (tmp_path / "knuckle.json").unlink()
+        out = tmp_path / "out.txt"
+        with out.open("w") as stdout:
+            done = subprocess.run([*program, *argv], stdout=stdout, stderr=subprocess.PIPE,
+                                  text=True, env=env, check=False)
+        assert done.returncode == 0, done.stderr
+        assert out.read_text() == expected
+    assert min(sizes) < 8192 < max(sizes)  # within one buffer, and over it
+    # A write that fails (a full disk) is said in one line and fails the run.
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([*program, "presets", "knuckle"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, env=env, check=False)
+    assert done.returncode == 1
+    assert done.stderr == ("cavitation presets: error: cannot write the output: No space"
+                           " left on device\n")
+    with open("/dev/full", "w") as full:  # a short output fails at the last flush
+        done = subprocess.run([*program, "presets"], stdout=full, stderr=subprocess.PIPE,
+                              text=True, env=env, check=False)
+    assert done.returncode == 1
+    assert done.stderr == "cavitation: error: cannot write the output: No space left on device\n"
+    # Bad input keeps its status; a batch's pool is joined the ordinary way.
+    again = subprocess.run([*program, "render", "--out", str(tmp_path), "--listener", "x"],
+                           capture_output=True, text=True, env=env, check=False)
     assert again.returncode == 2 and again.stderr.count("\n") == 1
     code = ("from cavitation import cli; print(cli._nothing_to_join());"
             " import concurrent.futures.process; print(cli._nothing_to_join())")
     pools = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True)
-    assert pools.stdout.split() == ["True", "False"]  # a batch's pool is joined at exit
+    assert pools.stdout.split() == ["True", "False"]

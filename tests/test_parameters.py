@@ -149,16 +149,3 @@ def test_crack_result_is_read_only(knuckle_crack):
         knuckle_crack.t_s[0] = 1.0
     with pytest.raises(TypeError):
         knuckle_crack.settings["model"] = "other"
-
-
-def test_a_thrust_whose_peak_is_below_its_preload_is_refused_by_both_names():
-    from cavitation.joint import Thrust
-    from cavitation.parameters import renamed
-
-    with pytest.raises(ValueError) as info:
-        Thrust(preload_n=200.0, peak_force_n=70.0)
-    assert str(info.value) == ("Thrust.peak_force_n = 70 N is below Thrust.preload_n = 200 N;"
-                               " valid: a peak of at least the preload, which it includes")
-    assert str(renamed(info.value, Thrust(), "loading")).startswith(
-        "loading.peak_force_n = 70 N is below loading.preload_n = 200 N;")
-    assert Thrust(preload_n=80.0, peak_force_n=80.0).peak_force_n == 80.0  # equal is fine
