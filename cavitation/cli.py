@@ -729,7 +729,7 @@ def run(*, fast_exit: bool = True) -> None:
     joins a batch's pool), is ignored: it would otherwise turn a finished run into a
     killed one. The output is flushed here, so that a write that fails (a full disk)
     is said in one line and fails the run. Then, with ``fast_exit`` and nothing to join
-    (:func:`_nothing_to_join`), the process ends at once: the interpreter's own teardown,
+    (no pool, no thread), the process ends at once: the interpreter's own teardown,
     of the compiled code mostly, takes another 0.3 s of a render's 1.3 s. It skips
     ``atexit`` and ``finally`` of a caller, so ``python -m cavitation`` exits the
     ordinary way (``fast_exit=False``), as under ``coverage``.
