@@ -756,15 +756,22 @@ def _flush(status: int) -> int:
     except BrokenPipeError:  # the reader stopped reading: nothing more to say
         sys.stdout = open(os.devnull, "w")  # the exit flushes it, quietly
     except OSError as err:
-        print(f"cavitation: error: cannot write the output: {err.strerror or err}",
-              file=sys.stderr)
-        sys.stdout = open(os.devnull, "w")  # else the exit fails it again
-        status = status or EXIT_OUTPUT
+        status = status or _output_lost("cavitation", err)
     try:
         sys.stderr.flush()
     except OSError:  # nowhere left to say it
         pass
     return status
+
+
+def _output_lost(program: str, err: OSError) -> int:
+    """Say on standard error that the output could not be written, in one line; standard
+    output goes nowhere from then on (else the exit fails on it again). Returns
+    :data:`EXIT_OUTPUT`."""
+    sys.stdout = open(os.devnull, "w")
+    print(f"{program}: error: cannot write the output: {err.strerror or err}",
+          file=sys.stderr)
+    return EXIT_OUTPUT
 
 
 #: Modules that mean there may be workers or threads for the interpreter to join at exit.
@@ -809,10 +816,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:
         where = getattr(args, "out", None)
         if where is None:  # a command that writes to standard output only
-            sys.stdout = open(os.devnull, "w")  # else the exit fails on it again
-            print(f"cavitation {args.command}: error: cannot write the output:"
-                  f" {err.strerror or err}", file=sys.stderr)
-            return EXIT_OUTPUT
+            return _output_lost(f"cavitation {args.command}", err)
         print(f"cavitation {args.command}: error: cannot write to --out {where}:"
               f" {err.strerror or err}", file=sys.stderr)
         return EXIT_USAGE

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 from . import audio, listener
 from .parameters import Parameters, Row, check_choice, check_range, describe, renamed, replace
 from .presets import PRESETS, configure, get_preset
-from .render import Rendering, hearing_options, render, save
+from .render import Rendering, audio_html, hearing_options, render, save
 from .scenario import SCENARIOS, get_scenario, render_scenario, simulate_scenario
 
 __all__ = ["GEOMETRIES", "SCENARIO_PREFIX", "SLIDERS", "Explorer", "Snapshot", "audio_caption",
@@ -216,10 +216,7 @@ class Snapshot:
         players = [(self.wav, self.caption)]
         if self.previous_wav is not None:
             players.append((self.previous_wav, self.previous_caption))
-        audios = "".join(
-            f'<div><audio controls src="data:audio/wav;base64,'
-            f'{base64.b64encode(wav).decode("ascii")}"></audio> {html.escape(text)}</div>'
-            for wav, text in players)
+        audios = "".join(audio_html(wav, text) for wav, text in players)
         return (f'<figure style="margin:0"><img src="data:image/png;base64,{png}"/>'
                 f"<figcaption>{html.escape(self.status)}</figcaption></figure>{audios}")
 

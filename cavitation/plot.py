@@ -948,8 +948,8 @@ class CompactView:
         for ax, _ in panels:
             _reset(ax)
         if previous is not None:
-            for ax, _ in self._comparable(panels, rendering, previous):
-                _previous_traces(ax, list(self.axes).index(ax), previous)
+            for panel in self._comparable(rendering, previous):
+                _previous_traces(self.axes[panel], panel, previous)
         for ax, draw in panels:
             draw(rendering, ax)
         self.axes[0].set_title("the sound at the listener",  # the panel's width
@@ -963,16 +963,17 @@ class CompactView:
         return buffer.getvalue()
 
     @staticmethod
-    def _comparable(panels: tuple, rendering: Rendering, previous: Rendering) -> list:
-        """The panels where the previous sound can be drawn behind the new one: its
-        spectrum if it cracked; its waveform and third panel where both cracked or
-        neither did (one time axis), the waveform in the same unit and channels."""
+    def _comparable(rendering: Rendering, previous: Rendering) -> list[int]:
+        """The panels (0 waveform, 1 spectrum, 2 cavity) where the previous sound can be
+        drawn behind the new one: its spectrum if it cracked; its waveform and third
+        panel where both cracked or neither did (one time axis), the waveform in the
+        same unit and channels."""
         cracked = any(c.cracked for c in previous.cracks)
         alike = cracked == any(c.cracked for c in rendering.cracks)
         same_signal = (previous.unit == rendering.unit
                        and previous.signal.ndim == rendering.signal.ndim)
-        return [panel for panel, kept in zip(panels, (alike and same_signal, cracked, alike),
-                                             strict=True) if kept]
+        return [panel for panel, kept in enumerate((alike and same_signal, cracked, alike))
+                if kept]
 
 
 show_axes_in_ipython()

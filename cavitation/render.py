@@ -27,8 +27,8 @@ from .parameters import Parameters, check_choice, check_range, quantity
 from .simulation import CrackResult, simulate
 
 __all__ = ["FIGURE_FORMATS", "FULL_SCALE", "HEARING_RTOL", "OVERSAMPLING", "SIDES",
-           "AudioSettings", "Player", "Rendering", "crack_step_s", "file_tags", "grid_factor",
-           "hear", "hearing_options", "metadata", "render", "save", "travel_time_s"]
+           "AudioSettings", "Player", "Rendering", "audio_html", "crack_step_s", "file_tags",
+           "grid_factor", "hear", "hearing_options", "metadata", "render", "save", "travel_time_s"]
 
 #: Default calibration per listener: the signal that is digital full scale, in the
 #: listener's unit (:data:`cavitation.listener.UNITS`). Air: 20 Pa = 120 dB SPL, a
@@ -362,9 +362,15 @@ class Player:
     def _repr_html_(self) -> str:
         from . import io  # soundfile only when displayed
 
-        wav = base64.b64encode(io.audio_bytes(self.samples, self.samplerate_hz))
-        return (f"<div><audio controls src=\"data:audio/wav;base64,{wav.decode('ascii')}\">"
-                f"</audio><div>{html.escape(self.caption)}</div></div>")
+        return audio_html(io.audio_bytes(self.samples, self.samplerate_hz), self.caption)
+
+
+def audio_html(wav: bytes, caption: str) -> str:
+    """An HTML audio player of a WAV file's bytes, with its caption below: what a
+    notebook and nbconvert's HTML show (the sound inline)."""
+    data = base64.b64encode(wav).decode("ascii")
+    return (f'<div><audio controls src="data:audio/wav;base64,{data}"></audio>'
+            f"<div>{html.escape(caption)}</div></div>")
 
 
 def render(
