@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import audio
+from . import _dsp, audio
 from .parameters import check_choice
 
 __all__ = [
@@ -225,12 +225,10 @@ def burst_envelope(x: np.ndarray, samplerate_hz: float) -> np.ndarray:
     """The envelope a pop is read from [x's unit]: ``x`` high-passed at
     :data:`HIGHPASS_HZ` (second order, forwards and backwards: no delay), the magnitude
     of its analytic signal, smoothed by a Hann frame of :data:`FRAME_S`."""
-    from scipy.signal import butter, hilbert, sosfiltfilt  # slow to import: when used
-
     if x.size < 16:
         return np.abs(x)
-    highpass = butter(2, HIGHPASS_HZ, "highpass", fs=samplerate_hz, output="sos")
-    magnitude = np.abs(hilbert(sosfiltfilt(highpass, x)))
+    highpass = _dsp.butter_highpass(HIGHPASS_HZ, samplerate_hz)
+    magnitude = np.abs(_dsp.analytic_signal(_dsp.filtfilt(highpass, x)))
     n = max(3, round(FRAME_S * samplerate_hz))
     window = np.hanning(n)
     return np.convolve(magnitude, window / window.sum(), mode="same")

@@ -67,10 +67,14 @@ RAMP, THRUST, SAMPLED = 0.0, 1.0, 2.0
 
 def sampled_segment(t, vector):
     """``(index, slope)`` of the segment of a ``SAMPLED`` packed loading that holds
-    ``t`` [s], inside its samples: found by bisection, slope in [N/s]."""
+    ``t`` [s], inside its samples, slope in [N/s]: where evenly spaced samples would put
+    it (one look for samples that are, such as a sampled function), else by bisection."""
     n = int(vector[3])
     times, forces = 4, 4 + n
     lo, hi = 0, n - 1
+    guess = int((t - vector[times]) / (vector[times + n - 1] - vector[times]) * (n - 1))
+    if 0 <= guess < n - 1 and vector[times + guess] <= t < vector[times + guess + 1]:
+        lo, hi = guess, guess + 1
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if vector[times + mid] <= t:

@@ -48,15 +48,9 @@ import math
 
 import numpy as np
 
+from . import _dsp
 from .parameters import Parameters, check_choice, check_range, quantity
 from .radiation import radiated_pressure
-
-
-def _signal():
-    """scipy.signal, imported on first use: it takes about a second to import."""
-    from scipy import signal
-
-    return signal
 
 __all__ = [
     "AIR_DENSITY_KG_M3",
@@ -178,17 +172,19 @@ def absorption_db(frequency_hz: float | np.ndarray, depth_m: float) -> float | n
                                                                    / 1e6)
 
 
-def _analog_modes(body: BodyTransfer) -> tuple[np.ndarray, np.ndarray]:
-    """Numerator and denominator of the body's transfer ``H(s)`` (see module notes)."""
+def _analog_sections(body: BodyTransfer) -> list[tuple[tuple[float, float, float],
+                                                       tuple[float, float, float]]]:
+    """The body's transfer ``H(s)`` (see module notes) as its two second-order factors,
+    each ``(numerator, denominator)`` in powers ``s^2, s, 1``: the tissue's, then the
+    bone's."""
     wt = 2.0 * math.pi * body.tissue_mode_hz
     zt = body.tissue_damping_ratio
     wb = 2.0 * math.pi * body.bone_mode_hz
     zb = body.bone_damping_ratio
     g = body.bone_gain
-    tissue_num, tissue_den = [wt**2], [1.0, 2.0 * zt * wt, wt**2]
-    bone_den = [1.0, 2.0 * zb * wb, wb**2]
-    bone_num = np.polyadd(bone_den, [g * 2.0 * zb * wb, 0.0])
-    return np.polymul(tissue_num, bone_num), np.polymul(tissue_den, bone_den)
+    tissue = (0.0, 0.0, wt**2), (1.0, 2.0 * zt * wt, wt**2)
+    bone = (1.0, 2.0 * zb * wb * (1.0 + g), wb**2), (1.0, 2.0 * zb * wb, wb**2)
+    return [tissue, bone]
 
 
 def body_filter(body: BodyTransfer, samplerate_hz: float) -> np.ndarray:
@@ -205,7 +201,8 @@ def body_filter(body: BodyTransfer, samplerate_hz: float) -> np.ndarray:
     Returns
     -------
     ndarray
-        Second-order sections for ``scipy.signal.sosfilt``; gain 1 at 0 Hz. The
+        Second-order sections (rows ``[b0, b1, b2, 1, a1, a2]``, as
+        ``scipy.signal.sosfilt`` takes them), one per factor; gain 1 at 0 Hz. The
         design is cached: a sweep hears one body many times.
     """
     return _body_filter(body, float(samplerate_hz)).copy()
@@ -213,10 +210,8 @@ def body_filter(body: BodyTransfer, samplerate_hz: float) -> np.ndarray:
 
 @functools.lru_cache(maxsize=64)
 def _body_filter(body: BodyTransfer, samplerate_hz: float) -> np.ndarray:
-    num, den = _analog_modes(body)
-    z, p, k = _signal().tf2zpk(num, den)
-    zd, pd, kd = _signal().bilinear_zpk(z, p, k, samplerate_hz)
-    return _signal().zpk2sos(zd, pd, kd)
+    return np.array([_dsp.bilinear_biquad(num, den, samplerate_hz)
+                     for num, den in _analog_sections(body)])
 
 
 def transfer_filter(listener: str, body: BodyTransfer, samplerate_hz: float,
@@ -235,17 +230,18 @@ def transfer_filter(listener: str, body: BodyTransfer, samplerate_hz: float,
 
 @functools.lru_cache(maxsize=16)
 def _mount_filter(sensor: Accelerometer, samplerate_hz: float) -> np.ndarray:
-    num = [sensor.mount_damping_n_s_m, sensor.mount_stiffness_n_m]
-    den = [sensor.mass_kg, sensor.mount_damping_n_s_m, sensor.mount_stiffness_n_m]
-    z, p, k = _signal().tf2zpk(num, den)
-    return _signal().zpk2sos(*_signal().bilinear_zpk(z, p, k, samplerate_hz))
+    num = (0.0, sensor.mount_damping_n_s_m, sensor.mount_stiffness_n_m)
+    den = (sensor.mass_kg, sensor.mount_damping_n_s_m, sensor.mount_stiffness_n_m)
+    return _dsp.bilinear_biquad(num, den, samplerate_hz)[np.newaxis]
 
 
 def body_response(body: BodyTransfer, frequencies_hz: np.ndarray) -> np.ndarray:
     """Complex analog response of the body's transfer at ``frequencies_hz`` [Hz]."""
-    num, den = _analog_modes(body)
-    _, h = _signal().freqs(num, den, worN=2.0 * math.pi * np.asarray(frequencies_hz))
-    return h
+    s = 2j * math.pi * np.asarray(frequencies_hz, dtype=float)
+    response = np.ones(s.shape, dtype=complex)
+    for num, den in _analog_sections(body):
+        response *= np.polyval(num, s) / np.polyval(den, s)
+    return response
 
 
 def delay_s(listener: str, body: BodyTransfer, fluid_sound_speed_m_s: float,

@@ -23,9 +23,8 @@ import matplotlib.ticker
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from scipy import signal
 
-from . import confined, detection, listener
+from . import _dsp, confined, detection, listener
 from .parameters import check_choice
 from .render import FIGURE_FORMATS, Rendering, travel_time_s
 from .simulation import CrackResult
@@ -458,9 +457,8 @@ def plot_spectrogram(rendering: Rendering, ax: Axes | None = None) -> Axes:
                 f"the clip is shorter than one {SPECTROGRAM_FRAME_S * 1e3:g} ms frame",
                 transform=ax.transAxes, ha="center")
         return ax
-    f, t, power = signal.spectrogram(x, fs=fs, nperseg=nperseg,
-                                     noverlap=nperseg * 7 // 8, nfft=4 * nperseg,
-                                     scaling="spectrum")
+    f, t, power = _dsp.spectrogram(x, fs, nperseg=nperseg, noverlap=nperseg * 7 // 8,
+                                   nfft=4 * nperseg)
     reference, reference_text = listener.LEVEL_REFERENCES[rendering.listener]
     level = 10.0 * np.log10(np.maximum(power, 1e-30) / reference**2)
     top = level.max()

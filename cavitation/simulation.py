@@ -35,7 +35,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from . import bubble, confined, radiation
+from . import _dsp, bubble, confined, radiation
 from .bubble import IntegrationError
 from .fluid import capsule_pressure, dissolved_gases, pressure_law_rate
 from .joint import KNUCKLE, Joint, Loading, RampAndHold, as_loading, gap_acceleration
@@ -755,7 +755,7 @@ def simulate(
     y_n = (float(before["gap_m"][-1]), float(before["gap_rate_m_s"][-1]))
     before = {name: series[:-1] for name, series in before.items()}
     after = _crack_phase(joint, loading, nucleus, fast, geometry, t_n, y_n, settings)
-    return _heard(joint, loading, settings, before, after, t_n=t_n)
+    return _heard(joint, loading, settings, before, after, t_n=t_n, fast=fast)
 
 
 class _Nucleus:
@@ -869,7 +869,7 @@ def _sphere_crack_lsoda(joint: Joint, loading: Loading, nucleus: _Nucleus, y0: n
 
 
 def _heard(joint: Joint, loading: Loading, settings: Mapping, before: dict, after: dict, *,
-           t_n: float) -> CrackResult:
+           t_n: float, fast: _Compiled | None) -> CrackResult:
     """The crack's result: both phases joined, its events, its sound at ``distance_m``
     and its summary."""
     t_post, R_post = after["t_s"], after["radius_m"]
@@ -892,7 +892,7 @@ def _heard(joint: Joint, loading: Loading, settings: Mapping, before: dict, afte
         joint, events, t_n, float(h_post[0]), t_post, h_post, R_post, after["force_n"],
         p_nucleation=float(after["pressure_pa"][0]), p_rad=p_rad, distance_m=settings["distance_m"],
         wall=_gas_history(settings["geometry"], joint, loading, t_post,
-                          4.0 / 3.0 * math.pi * R_post**3, h_post))
+                          4.0 / 3.0 * math.pi * R_post**3, h_post, fast))
     return CrackResult(joint=joint, loading=loading, settings=settings, **series,
                        radius_accel_m_s2=Rddot, source_volume_accel_m3_s2=source_q,
                        radiated_pressure_pa=p_rad, events=events, summary=summary)
@@ -912,10 +912,8 @@ def _extrema(t: np.ndarray, R: np.ndarray, sign: int) -> np.ndarray:
     sample and its two neighbours, which on the crack's 1 us grid is far finer than
     the sample step.
     """
-    from scipy.signal import find_peaks  # scipy.signal takes 1 s to import: only when needed
-
     x = sign * R
-    peaks, _ = find_peaks(x, prominence=EVENT_PROMINENCE * float(np.max(R)))
+    peaks = _dsp.find_peaks(x, prominence=EVENT_PROMINENCE * float(np.max(R)))
     peaks = peaks[(peaks > 0) & (peaks < x.size - 1)]
     left, mid, right = x[peaks - 1], x[peaks], x[peaks + 1]
     curvature = left - 2.0 * mid + right
@@ -945,7 +943,8 @@ HOLD_SAMPLES = 400
 
 
 def _gas_history(geometry: str, joint: Joint, loading: Loading, t: np.ndarray,
-                 volume_m3: np.ndarray, gap_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                 volume_m3: np.ndarray, gap_m: np.ndarray, fast: _Compiled | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Times [s] and wall areas [m^2] of the cavity from nucleation until the loading
     ends, when the joint is taken to be released.
 
@@ -962,7 +961,7 @@ def _gas_history(geometry: str, joint: Joint, loading: Loading, t: np.ndarray,
     later = np.linspace(t[-1], t_end, HOLD_SAMPLES + 1)[1:]
     capsule, fl = joint.capsule, joint.fluid
     suction = capsule.rest_pressure_pa - fl.vapour_pressure_pa
-    force = np.array([loading.force_n(time) for time in later])
+    force = _forces(loading, later, fast)
     gap = joint.rest_gap_m + (force - joint.area_m2 * suction) / joint.stiffness_n_m
     given = capsule.compliance_m3_pa * suction  # by the capsule, at the cavity's pressure
     if capsule.law == "stiffening":
