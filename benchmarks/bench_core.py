@@ -4,7 +4,9 @@
   radius, 250 us, Keller-Miksis, rtol 1e-8, compiled and, side by side, the same
   equations with ``solve_ivp`` (LSODA) and a Python right-hand side; and a 0.1 mm
   bubble under a far field that falls by half an atmosphere and recovers over 3 ms,
-  a function of time (compiled: read at 20,001 times; LSODA: called);
+  with LSODA calling it as a function of time, and compiled: a function of a number
+  (called at each of 20,001 times), a numpy function (called once on the 20,001
+  times) and the 20,001 samples themselves;
 - ``simulate``: one full coupled knuckle event (default pull, 40 ms after the crack),
   on its default 1 us grid and on the grid ``render`` uses, and with LSODA (the
   fallback, for comparison);
@@ -31,6 +33,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+
+import numpy as np
 
 import cavitation as cv
 from cavitation import bubble, simulation
@@ -86,13 +90,22 @@ def main() -> None:
     def drop(t: float) -> float:  # the far field falls by half an atmosphere and recovers
         return 101325.0 - 5e4 * math.sin(math.pi * t / 3e-3) ** 2
 
-    varying = median_time(lambda: bubble.solve(1e-4, 3e-3, R_eq=1e-4, p_inf=drop),
-                          args.repeats)
+    def drop_on_arrays(t):  # the same, written with numpy: called once on every time
+        return 101325.0 - 5e4 * np.sin(np.pi * np.asarray(t) / 3e-3) ** 2
+
+    times = np.linspace(0.0, 3e-3, bubble.FAR_FIELD_SAMPLES)
     varying_lsoda = median_time(lambda: bubble.solve(1e-4, 3e-3, R_eq=1e-4, p_inf=drop,
                                                      method="lsoda"), 5)
-    print(f"{'bubble.solve, p_inf(t) drop and recover, compiled':48s} {varying * 1e3:9.2f} ms")
-    print(f"{'  the same, LSODA calling p_inf(t)':48s} {varying_lsoda * 1e3:9.2f} ms"
-          f"  ({varying_lsoda / varying:.0f} x slower)")
+    print(f"{'bubble.solve, p_inf(t) drop and recover, LSODA':48s} {varying_lsoda * 1e3:9.2f} ms"
+          "  (calling p_inf(t))")
+    for name, far_field in {"compiled, p_inf(t) on numbers": drop,
+                            "compiled, p_inf(t) on arrays": drop_on_arrays,
+                            "compiled, p_inf as samples": (times, drop_on_arrays(times))
+                            }.items():
+        varying = median_time(lambda far_field=far_field: bubble.solve(
+            1e-4, 3e-3, R_eq=1e-4, p_inf=far_field), args.repeats)
+        print(f"{'  the same, ' + name:48s} {varying * 1e3:9.2f} ms"
+              f"  (LSODA {varying_lsoda / varying:.0f} x slower)")
     cases = {
         "simulate, knuckle, 1 us grid": cv.simulate,
         "simulate, knuckle, grid of a 48 kHz render": lambda: cv.simulate(
