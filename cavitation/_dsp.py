@@ -35,6 +35,9 @@ import numpy as np
 #: Below this many multiply-adds a convolution is computed directly (``np.convolve``);
 #: above it, by FFT. The two cross near here on the development machine.
 DIRECT_CONVOLUTION_MAX = 2_000_000
+#: A filter this short is convolved directly however long the signal: 21 taps over
+#: 480,000 samples take 3.7 ms so, 10.4 ms by FFT.
+DIRECT_TAPS_MAX = 64
 
 
 def kaiser_order(stopband_db: float, width: float) -> tuple[int, float]:
@@ -77,7 +80,7 @@ def _fast_length(n: int) -> int:
 
 def convolve(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Full linear convolution of two 1-D arrays (length ``x.size + h.size - 1``)."""
-    if x.size * h.size <= DIRECT_CONVOLUTION_MAX or min(x.size, h.size) < 8:
+    if x.size * h.size <= DIRECT_CONVOLUTION_MAX or min(x.size, h.size) <= DIRECT_TAPS_MAX:
         return np.convolve(x, h)
     n = x.size + h.size - 1
     length = _fast_length(n)
@@ -96,7 +99,10 @@ def resample_poly(x: np.ndarray, up: int, down: int, taps: np.ndarray) -> np.nda
     if x.ndim == 2:
         return np.stack([resample_poly(x[:, k], up, down, taps) for k in range(x.shape[1])],
                         axis=1)
+    x = np.asarray(x, dtype=float)
     n_out = -(-x.size * up // down)
+    if x.size == 0 or up == down == 1:
+        return x.copy()
     delay = (taps.size - 1) // 2
     if up == 1:  # sample k is the full convolution's at delay + k down
         return convolve(x, taps)[delay::down][:n_out]
@@ -106,11 +112,13 @@ def resample_poly(x: np.ndarray, up: int, down: int, taps: np.ndarray) -> np.nda
         return signal.resample_poly(x, up, down, window=taps, padtype="constant")
     # Interpolation: output sample k = j up + p is phase p's filter on x, read at
     # (k + delay) // up, with phase p's taps h[(p + delay) % up :: up] scaled by up.
-    out = np.empty(n_out)
+    out = np.zeros(n_out)
     for p in range(up):
         shift, phase = divmod(p + delay, up)
-        branch = convolve(x, up * taps[phase::up])
-        out[p::up] = branch[shift:shift + out[p::up].size]
+        if phase >= taps.size:  # a filter shorter than the factor: this phase is zero
+            continue
+        branch = convolve(x, up * taps[phase::up])[shift:shift + out[p::up].size]
+        out[p::up][:branch.size] = branch
     return out
 
 
@@ -130,11 +138,12 @@ def bilinear_biquad(b: tuple[float, float, float], a: tuple[float, float, float]
 
 
 @functools.cache
-def _sosfilt_kernel():
-    """:func:`_cascade` compiled (numba is imported here, not with the package)."""
+def _compiled(function):
+    """``function`` compiled by numba and cached on disk (numba is imported here, when a
+    kernel is first used, not with the package)."""
     from numba import njit
 
-    return njit(cache=True, error_model="numpy")(_cascade)
+    return njit(cache=True, error_model="numpy")(function)
 
 
 def _cascade(sos, x, zi):
@@ -165,7 +174,7 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray | None = None) -> np.
     ``(sections, 2)``): ``scipy.signal.sosfilt(sos, x[, zi=zi])``'s output."""
     sections = _sections(sos)
     state = np.zeros((sections.shape[0], 2)) if zi is None else np.asarray(zi, dtype=float)
-    return _sosfilt_kernel()(sections, np.ascontiguousarray(x, dtype=float),
+    return _compiled(_cascade)(sections, np.ascontiguousarray(x, dtype=float),
                              np.ascontiguousarray(state))
 
 
@@ -229,16 +238,23 @@ def _local_maxima(x: np.ndarray) -> np.ndarray:
     return (starts[inner] + ends[inner]) // 2
 
 
-def _prominences(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
+def _prominences(x, peaks):
     """Each peak's height above the higher of the lowest points between it and the
-    nearest higher sample on each side (or the end of ``x``)."""
+    nearest higher sample on each side (or the end of ``x``): walked out from the peak,
+    sample by sample, as far as it is not higher (a NaN stops the walk)."""
     out = np.empty(peaks.size)
-    for k, peak in enumerate(peaks):
+    for k in range(peaks.size):
+        peak = peaks[k]
         top = x[peak]
-        higher_left = np.flatnonzero(x[:peak] > top)
-        higher_right = np.flatnonzero(x[peak + 1:] > top)
-        left = x[(higher_left[-1] + 1 if higher_left.size else 0):peak + 1].min()
-        right = x[peak:peak + 1 + (higher_right[0] if higher_right.size else x.size)].min()
+        left = right = top
+        i = peak - 1
+        while i >= 0 and x[i] <= top:
+            left = min(left, x[i])
+            i -= 1
+        i = peak + 1
+        while i < x.size and x[i] <= top:
+            right = min(right, x[i])
+            i += 1
         out[k] = top - max(left, right)
     return out
 
@@ -276,7 +292,7 @@ def find_peaks(x: np.ndarray, *, height: float | None = None, distance: float | 
     if distance is not None:
         peaks = peaks[_far_enough(peaks, x[peaks], distance)]
     if prominence is not None:
-        peaks = peaks[_prominences(x, peaks) >= prominence]
+        peaks = peaks[_compiled(_prominences)(np.ascontiguousarray(x), peaks) >= prominence]
     return peaks.astype(np.intp)
 
 

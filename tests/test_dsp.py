@@ -52,6 +52,18 @@ def test_resample_poly_gives_scipys_samples(n, up, down, taps):
            signal.resample_poly(x, up, down, window=h, padtype="constant"))
 
 
+@pytest.mark.parametrize(("x", "up", "down", "taps"),
+                         [(np.ones(3), 4, 1, np.ones(5) / 5), (np.ones(3), 4, 1, np.ones(3)),
+                          (np.arange(5.0), 1, 1, np.ones(3)), (np.zeros(0), 3, 1, np.ones(7))])
+def test_resample_poly_at_its_edges(x, up, down, taps):
+    # A filter shorter than the factor (some phases have no taps), no change of rate,
+    # and no samples: scipy's samples still.
+    expected = signal.resample_poly(x, up, down, window=taps, padtype="constant")
+    got = _dsp.resample_poly(x, up, down, taps)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)  # values of order 1
+
+
 def test_true_peak_filter_is_resample_polys_own():
     x = RNG.standard_normal((480, 2))
     ours = _dsp.resample_poly(x, audio.TRUE_PEAK_OVERSAMPLING, 1, audio._true_peak_taps())
@@ -105,6 +117,18 @@ def test_find_peaks_with_height_distance_and_prominence(seed):
         np.testing.assert_array_equal(_dsp.find_peaks(x, **kwargs),
                                       signal.find_peaks(x, **kwargs)[0], err_msg=str(kwargs))
     assert _dsp.find_peaks(np.ones(2)).size == 0
+
+
+def test_find_peaks_walks_only_to_the_nearest_higher_sample():
+    # A random walk of 200,000 samples has tens of thousands of maxima (a long crack's
+    # radius does): each prominence is walked out from its peak, and a NaN stops the
+    # walk as it stops scipy's.
+    x = np.cumsum(RNG.standard_normal(200_000))
+    np.testing.assert_array_equal(_dsp.find_peaks(x, prominence=1.0),
+                                  signal.find_peaks(x, prominence=1.0)[0])
+    for nan_first in ([np.nan, 0.0, 2.0, 1.0, 0.0], [0.0, 2.0, 1.0, 0.0, np.nan]):
+        np.testing.assert_array_equal(_dsp.find_peaks(np.array(nan_first), prominence=0.5),
+                                      signal.find_peaks(nan_first, prominence=0.5)[0])
 
 
 def test_spectrogram_is_scipys_power_spectrum():
