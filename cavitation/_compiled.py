@@ -24,7 +24,8 @@ not copies of them, and each chosen by its name:
 Each system is its own functions with one interface (its right-hand side, its terminal
 event, the steps it rejects, and for a crack its capsule pressure: ``SYSTEMS``), and the
 integrator is compiled for each system apart, the first time that system is used
-(:func:`kernel`): a run compiles only the systems it integrates.
+(``kernel``): a run compiles only the systems it integrates. The integrator's steps
+that no system changes are compiled once, for all.
 
 Every accepted step is recorded (start, length, state and dense-output coefficients),
 so the solution can be read anywhere afterwards (:func:`evaluate`), as
@@ -95,11 +96,12 @@ FILM = ("zero_shear_viscosity", "shear_thinning_time", "shear_thinning_index", "
         "recess_length")
 _F = _J + len(JOINT)
 
-#: Small functions are inlined into their callers: a call between compiled functions
-#: that pass arrays costs reference counting, more than the arithmetic here.
+#: Small functions are inlined into their callers (numba's IR inlining): on the hot
+#: path, a right-hand side, a call costs more than the arithmetic here.
 _inline = njit(cache=True, error_model="numpy", inline="always")
-#: Large functions of numbers only are compiled once and called: inlining copies their
-#: code into each caller, and its compilation with it.
+#: Larger ones, and the steps of the integrator that no system changes, are compiled
+#: once and called: inlining copies a function's code into each caller, and its
+#: compilation with it (the confined film's accelerations: 2 s each time).
 _called = njit(cache=True, error_model="numpy")
 _keller_miksis = _inline(keller_miksis)
 _epstein_plesset_rate = _inline(epstein_plesset_rate)
@@ -108,7 +110,7 @@ _pressure_law_rate = _inline(pressure_law_rate)
 _mechanics = _inline(mechanics)
 
 
-def _inline_family(module, names, called=()):
+def _compile_family(module, names, called=()):
     """``module``'s functions ``names``, compiled to call one another compiled: each
     is rebuilt over one shared namespace in which the others are compiled too. Those
     also in ``called`` are compiled once, to be called; the others are inlined."""
@@ -121,9 +123,9 @@ def _inline_family(module, names, called=()):
     return [namespace[name] for name in names]
 
 
-_loading_force, _loading_rate = _inline_family(
+_loading_force, _loading_rate = _compile_family(
     _joint_module, ("sampled_segment", "loading_force", "loading_rate"))[1:]
-_confined_accelerations, _centre_pressure = _inline_family(_confined_module, (
+_confined_accelerations, _centre_pressure = _compile_family(_confined_module, (
     "shape", "recess", "matrices", "wall_pressure", "carreau_viscosity", "film_shear_rate",
     "accelerations", "centre_pressure"), called=("accelerations", "centre_pressure"))[-2:]
 
@@ -383,7 +385,7 @@ def kernel(template, system):
     return njit(cache=True, error_model="numpy")(function)
 
 
-@_inline
+@_called
 def dense(row, x, out):
     """The dense output at ``t + x h`` of a recorded step ``row``: ``(t, h, y, Q)``, with
     ``y(t + x h) = y + h Q [x, x^2, x^3, x^4]`` and ``Q`` flattened by rows."""
@@ -398,16 +400,31 @@ def dense(row, x, out):
         out[i] = row[2 + i] + h * value
 
 
-@_inline
-def grown(record, capacity):
-    """``record`` copied into the first rows of a record of ``capacity`` rows. (Element
-    by element: an array's slice assignment compiles numba's message for a mismatch of
+@_called
+def grown(record):
+    """``record`` in the first half of a record of twice its rows. (Copied element by
+    element: a slice assignment would compile numba's message for a mismatch of
     shapes, seconds on a first run.)"""
-    out = np.empty((capacity, record.shape[1]))
+    out = np.empty((2 * record.shape[0], record.shape[1]))
     for i in range(record.shape[0]):
         for j in range(record.shape[1]):
             out[i, j] = record[i, j]
     return out
+
+
+@_called
+def write_step(row, t, h, y, K):
+    """Write the step ``(t, h)`` from ``y`` with the stages ``K`` into a record's ``row``
+    (see :func:`dense`)."""
+    n, n_dense = y.size, P.shape[1]
+    row[0], row[1] = t, h
+    for i in range(n):
+        row[2 + i] = y[i]
+        for k in range(n_dense):
+            coefficient = 0.0
+            for j in range(7):
+                coefficient += K[j, i] * P[j, k]
+            row[2 + n + i * n_dense + k] = coefficient
 
 
 @_inline
@@ -418,6 +435,72 @@ def rms_norm(x, scale):
     return np.sqrt(total / x.size)
 
 
+# The steps of integrate that do not call a system's functions: compiled once, and
+# called by every system's integrate.
+
+@_called
+def first_guess(y, f0, span, rtol, atol, scale, y1):
+    """The first trial step ``h0`` from ``y`` with slope ``f0`` (at most ``span``) and
+    the norm of ``f0``; ``y1 = y + h0 f0`` and the error scale of ``y`` are written
+    into ``y1`` and ``scale``."""
+    for i in range(y.size):
+        scale[i] = atol[i] + abs(y[i]) * rtol
+    d0, d1 = rms_norm(y, scale), rms_norm(f0, scale)
+    h0 = 1e-6 if d0 < 1e-5 or d1 < 1e-5 else 0.01 * d0 / d1
+    h0 = min(h0, span)
+    for i in range(y.size):
+        y1[i] = y[i] + h0 * f0[i]
+    return h0, d1
+
+
+@_called
+def initial_step(h0, d1, f0, f1, scale, work, span):
+    """The initial step from :func:`first_guess`'s ``h0`` and ``d1`` and the slope
+    ``f1`` at its end (``work``: scratch)."""
+    for i in range(f0.size):
+        work[i] = f1[i] - f0[i]
+    d2 = rms_norm(work, scale) / h0
+    big = max(d1, d2)
+    h1 = max(1e-6, h0 * 1e-3) if big <= 1e-15 else (0.01 / big) ** 0.2
+    return min(100.0 * h0, h1, span)
+
+
+@_called
+def stage(y, K, s, h, out):
+    """Write the state of stage ``s`` of a step ``h`` from ``y`` into ``out``."""
+    for i in range(y.size):
+        step = 0.0
+        for j in range(s):
+            step += A[s, j] * K[j, i]
+        out[i] = y[i] + h * step
+
+
+@_called
+def propose(y, K, h, out):
+    """Write the step's 5th-order end state into ``out``; whether it is finite."""
+    finite = True
+    for i in range(y.size):
+        step = 0.0
+        for j in range(6):
+            step += B[j] * K[j, i]
+        out[i] = y[i] + h * step
+        finite = finite and np.isfinite(out[i])
+    return finite
+
+
+@_called
+def error_norm(y, y_new, K, h, rtol, atol, scale, work):
+    """The step's error estimate in units of the tolerance (``scale``, ``work``:
+    scratch)."""
+    for i in range(y.size):
+        error = 0.0
+        for j in range(7):
+            error += E[j] * K[j, i]
+        work[i] = h * error
+        scale[i] = atol[i] + max(abs(y[i]), abs(y_new[i])) * rtol
+    return rms_norm(work, scale)
+
+
 def integrate(y0, t0, t_end, q, load, level, rtol, atol, max_steps):
     """Integrate a system from ``(t0, y0)`` to ``t_end`` or its terminal event (compiled
     for each system by :func:`kernel`).
@@ -426,29 +509,17 @@ def integrate(y0, t0, t_end, q, load, level, rtol, atol, max_steps):
     coefficients), the final time and state, and the status: 0 reached ``t_end``,
     1 stopped at the event, -1 gave up.
     """
-    n, n_dense = y0.size, P.shape[1]
-    capacity = 1024
-    record = np.empty((capacity, 2 + n + n * n_dense))  # rows: t, h, y, Q (see dense)
+    n = y0.size
+    record = np.empty((1024, 2 + n + n * P.shape[1]))  # rows: t, h, y, Q (see dense)
     K = np.empty((7, n))
     y, y_new, y_stage = y0.copy(), np.empty(n), np.empty(n)
     scale, work = np.empty(n), np.empty(n)
     t = t0
     rates(t, y, q, load, K[0])
     # Initial step (Hairer, Norsett & Wanner, sec. II.4), as solve_ivp chooses it.
-    for i in range(n):
-        scale[i] = atol[i] + abs(y[i]) * rtol
-    d0, d1 = rms_norm(y, scale), rms_norm(K[0], scale)
-    h0 = 1e-6 if d0 < 1e-5 or d1 < 1e-5 else 0.01 * d0 / d1
-    h0 = min(h0, t_end - t0)
-    for i in range(n):
-        y_stage[i] = y[i] + h0 * K[0, i]
+    h0, d1 = first_guess(y, K[0], t_end - t0, rtol, atol, scale, y_stage)
     rates(t + h0, y_stage, q, load, K[1])
-    for i in range(n):
-        work[i] = K[1, i] - K[0, i]
-    d2 = rms_norm(work, scale) / h0
-    big = max(d1, d2)
-    h1 = max(1e-6, h0 * 1e-3) if big <= 1e-15 else (0.01 / big) ** 0.2
-    h = min(100.0 * h0, h1, t_end - t0)
+    h = initial_step(h0, d1, K[0], K[1], scale, work, t_end - t0)
     g = event(t, y, q, load, level)
     count, steps, status, rejected = 0, 0, 0, False
     while t < t_end:
@@ -460,48 +531,23 @@ def integrate(y0, t0, t_end, q, load, level, rtol, atol, max_steps):
         if last:
             h = t_end - t
         for s in range(1, 6):
-            for i in range(n):
-                step = 0.0
-                for j in range(s):
-                    step += A[s, j] * K[j, i]
-                y_stage[i] = y[i] + h * step
+            stage(y, K, s, h, y_stage)
             rates(t + C[s] * h, y_stage, q, load, K[s])
-        finite = True
-        for i in range(n):
-            step = 0.0
-            for j in range(6):
-                step += B[j] * K[j, i]
-            y_new[i] = y[i] + h * step
-            finite = finite and np.isfinite(y_new[i])
-        if not finite or rejects(y, y_new):
+        if not propose(y, K, h, y_new) or rejects(y, y_new):
             h *= 0.2
             rejected = True
             continue
         rates(t + h, y_new, q, load, K[6])
-        for i in range(n):
-            error = 0.0
-            for j in range(7):
-                error += E[j] * K[j, i]
-            work[i] = h * error
-            scale[i] = atol[i] + max(abs(y[i]), abs(y_new[i])) * rtol
-        err_norm = rms_norm(work, scale)
+        err_norm = error_norm(y, y_new, K, h, rtol, atol, scale, work)
         if not err_norm < 1.0:  # NaN too: rejected, as solve_ivp does
             h *= max(0.2, 0.9 * err_norm ** -0.2)
             rejected = True
             continue
         steps += 1
-        if count == capacity:  # grow the record
-            capacity *= 2
-            record = grown(record, capacity)
+        if count == record.shape[0]:
+            record = grown(record)
         row = record[count]
-        row[0], row[1] = t, h
-        for i in range(n):
-            row[2 + i] = y[i]
-            for k in range(n_dense):
-                coefficient = 0.0
-                for j in range(7):
-                    coefficient += K[j, i] * P[j, k]
-                row[2 + n + i * n_dense + k] = coefficient
+        write_step(row, t, h, y, K)
         count += 1
         g_new = event(t + h, y_new, q, load, level)
         if g > 0.0 >= g_new:  # bisection on the dense output for the event
