@@ -4,22 +4,28 @@ One explicit Dormand-Prince 5(4) pair with its 4th-order dense output (Dormand &
 1980, J Comput Appl Math 6:19; the dense output of Shampine 1986, Math Comput 46:135:
 the method and coefficients of ``scipy.integrate.RK45``), with the step-size control
 of ``scipy.integrate.solve_ivp`` and a terminal event found by bisection on the dense
-output. It integrates three systems, each from the package's own equations compiled,
-not copies of them:
+output. It integrates five systems, each from the package's own equations compiled,
+not copies of them, and each chosen by its name:
 
-- ``BUBBLE``: one cavity in an unbounded liquid, state ``(R, Rdot)``
+- ``"bubble"``: one cavity in an unbounded liquid, state ``(R, Rdot)``
   (:func:`cavitation.bubble.keller_miksis`), stopping where ``R`` falls to a level;
-- ``OPENING``: the joint before the crack, state ``(h, hdot)``
+- ``"opening"``: the joint before the crack, state ``(h, hdot)``
   (:func:`cavitation.joint.mechanics`, :func:`cavitation.fluid.pressure_law`,
   :func:`cavitation.joint.loading_force`), stopping where the fluid pressure falls to
   the nucleation pressure;
-- ``CRACK``: the joint and its spherical cavity, state ``(h, hdot, R, Rdot)``;
-- ``CONFINED``: the joint, its film and the cavity confined in it
+- ``"crack"``: the joint and its spherical cavity, state ``(h, hdot, R, Rdot)``;
+- ``"confined"``: the joint, its film and the cavity confined in it
   (:func:`cavitation.confined.accelerations`), state ``(h, hdot, V, Vdot)``: before
   nucleation ``V = 0`` and it stops where the film's centre pressure falls to the
   nucleation pressure, after it the crack;
-- ``DISSOLVING``: a gas bubble dissolving, state ``(R,)`` in ``s = sqrt(t)``
+- ``"dissolving"``: a gas bubble dissolving, state ``(R,)`` in ``s = sqrt(t)``
   (:func:`cavitation.bubble.epstein_plesset_rate`), stopping at a radius.
+
+Each system is its own functions with one interface (its right-hand side, its terminal
+event, the steps it rejects, and for a crack its capsule pressure: ``SYSTEMS``), and the
+integrator is compiled for each system apart, the first time that system is used
+(``kernel``): a run compiles only the systems it integrates. The integrator's steps
+that no system changes are compiled once, for all.
 
 Every accepted step is recorded (start, length, state and dense-output coefficients),
 so the solution can be read anywhere afterwards (:func:`evaluate`), as
@@ -31,11 +37,12 @@ end, or when a step falls to 10 units in the last place of ``t``.
 
 This module imports numba and is itself imported only when an integration needs it,
 so ``import cavitation`` stays fast; compiled functions are cached on disk, so only
-the first run on a machine pays for compilation.
+the first run of a system on a machine pays for its compilation.
 """
 
 from __future__ import annotations
 
+import functools
 from types import FunctionType
 
 import numpy as np
@@ -53,8 +60,6 @@ MAX_STEPS = 200_000
 #: Steps before the projection ``steps + (t_end - t) / h > MAX_STEPS`` is trusted: the
 #: first steps of a crack resolve the nucleus and are far shorter than the rest.
 PROJECTION_AFTER_STEPS = 2_000
-
-BUBBLE, OPENING, CRACK, DISSOLVING, CONFINED = 0, 1, 2, 3, 4
 
 #: Dormand-Prince 5(4): nodes C, stages A, weights B, error E = B* - B, and the dense
 #: output P (``y(t + x h) = y + h K^T P [x, x^2, x^3, x^4]``), as in scipy's RK45.
@@ -80,20 +85,24 @@ P = np.array([
     [0.0, 40617522 / 29380423, -110615467 / 29380423, 69997945 / 29380423]])
 
 #: Layout of the packed parameters ``q``. The cavity's come first (``p_inf`` is used by
-#: ``BUBBLE`` only); the joint's follow for ``OPENING`` and ``CRACK``.
+#: ``"bubble"`` only); the joint's follow for the joint's systems.
 CAVITY = ("p_inf", "rho", "mu", "sigma", "p_v", "kappa", "p_gas_ref", "R_ref", "inv_c")
 JOINT = ("stiffness", "rest_gap", "damping", "area", "rest_pressure", "mass", "compliance",
          "resistance", "stiffening_volume", "stiffening", "reference_volume",
          "nucleation_pressure")
 _J = len(CAVITY)
-#: The film's shear-thinning (``CONFINED`` only), after the joint's.
+#: The film's shear-thinning (``"confined"`` only), after the joint's.
 FILM = ("zero_shear_viscosity", "shear_thinning_time", "shear_thinning_index", "recess_gap",
         "recess_length")
 _F = _J + len(JOINT)
 
-#: Small functions are inlined into their callers: a call between compiled functions
-#: that pass arrays costs reference counting, more than the arithmetic here.
+#: Small functions are inlined into their callers (numba's IR inlining): on the hot
+#: path, a right-hand side, a call costs more than the arithmetic here.
 _inline = njit(cache=True, error_model="numpy", inline="always")
+#: Larger ones, and the steps of the integrator that no system changes, are compiled
+#: once and called: inlining copies a function's code into each caller, and its
+#: compilation with it (the confined film's accelerations: 2 s each time).
+_called = njit(cache=True, error_model="numpy")
 _keller_miksis = _inline(keller_miksis)
 _epstein_plesset_rate = _inline(epstein_plesset_rate)
 _pressure_law = _inline(pressure_law)
@@ -101,22 +110,24 @@ _pressure_law_rate = _inline(pressure_law_rate)
 _mechanics = _inline(mechanics)
 
 
-def _inline_family(module, names):
+def _compile_family(module, names, called=()):
     """``module``'s functions ``names``, compiled to call one another compiled: each
-    is rebuilt over one shared namespace in which the others are compiled too."""
+    is rebuilt over one shared namespace in which the others are compiled too. Those
+    also in ``called`` are compiled once, to be called; the others are inlined."""
     namespace = dict(vars(module))
     for name in names:
         function = getattr(module, name)
-        namespace[name] = _inline(FunctionType(function.__code__, namespace, name,
-                                               function.__defaults__))
+        compile_ = _called if name in called else _inline
+        namespace[name] = compile_(FunctionType(function.__code__, namespace, name,
+                                                function.__defaults__))
     return [namespace[name] for name in names]
 
 
-_loading_force, _loading_rate = _inline_family(
+_loading_force, _loading_rate = _compile_family(
     _joint_module, ("sampled_segment", "loading_force", "loading_rate"))[1:]
-_confined_accelerations, _centre_pressure = _inline_family(_confined_module, (
+_confined_accelerations, _centre_pressure = _compile_family(_confined_module, (
     "shape", "recess", "matrices", "wall_pressure", "carreau_viscosity", "film_shear_rate",
-    "accelerations", "centre_pressure"))[-2:]
+    "accelerations", "centre_pressure"), called=("accelerations", "centre_pressure"))[-2:]
 
 
 @_inline
@@ -128,21 +139,61 @@ def rddot(R, Rdot, p, q, dp_dt, dp_drddot):
 
 
 @_inline
-def deformation(system, y, q):
-    """The capsule's deformation [m^3] of a joint state ``(h, hdot[, R, Rdot])`` or, for
-    ``CONFINED``, ``(h, hdot, V, Vdot)``, and its rate [m^3/s]: the opening less what
-    the cavity fills."""
+def opening_deformation(y, q):
+    """The capsule's deformation [m^3] of a joint state ``(h, hdot, ...)``, the cavity
+    left out, and its rate [m^3/s]."""
     area, rest_gap = q[_J + 3], q[_J + 1]
-    volume = area * (y[0] - rest_gap)
-    rate = area * y[1]
-    if system == CONFINED:  # the cavity's volume fills part of the opening
-        volume -= y[2] - q[_J + 10]
-        rate -= y[3]
-    elif y.size == 4:  # the sphere fills part of the opening
-        R, Rdot = y[2], y[3]
-        volume -= 4.0 / 3.0 * np.pi * R * R * R - q[_J + 10]
-        rate -= 4.0 * np.pi * R * R * Rdot
+    return area * (y[0] - rest_gap), area * y[1]
+
+
+@_inline
+def sphere_deformation(y, q):
+    """The capsule's deformation [m^3] of a state ``(h, hdot, R, Rdot)`` and its rate
+    [m^3/s]: the opening less what the sphere fills."""
+    volume, rate = opening_deformation(y, q)
+    R, Rdot = y[2], y[3]
+    volume -= 4.0 / 3.0 * np.pi * R * R * R - q[_J + 10]
+    rate -= 4.0 * np.pi * R * R * Rdot
     return volume, rate
+
+
+@_inline
+def confined_deformation(y, q):
+    """The capsule's deformation [m^3] of a state ``(h, hdot, V, Vdot)`` and its rate
+    [m^3/s]: the opening less what the confined cavity fills."""
+    volume, rate = opening_deformation(y, q)
+    volume -= y[2] - q[_J + 10]
+    rate -= y[3]
+    return volume, rate
+
+
+@_inline
+def capsule_pressure(volume, rate, q):
+    """Capsule pressure [Pa] at a deformation ``volume`` [m^3] changing at ``rate``
+    [m^3/s]."""
+    return _pressure_law(volume, rate, q[_J + 4], q[_J + 6], q[_J + 7], q[_J + 8],
+                         q[_J + 9] != 0.0)
+
+
+@_inline
+def opening_pressure(y, q):
+    """Capsule pressure [Pa] of a joint state ``(h, hdot)``."""
+    volume, rate = opening_deformation(y, q)
+    return capsule_pressure(volume, rate, q)
+
+
+@_inline
+def sphere_pressure(y, q):
+    """Capsule pressure [Pa] of a state ``(h, hdot, R, Rdot)``."""
+    volume, rate = sphere_deformation(y, q)
+    return capsule_pressure(volume, rate, q)
+
+
+@_inline
+def confined_pressure(y, q):
+    """Capsule pressure [Pa] of a state ``(h, hdot, V, Vdot)``."""
+    volume, rate = confined_deformation(y, q)
+    return capsule_pressure(volume, rate, q)
 
 
 @_inline
@@ -150,7 +201,7 @@ def far_field_rate(y, hddot, q):
     """The capsule pressure's rate of change [Pa/s] around a spherical cavity: the part
     known from the state and ``h''``, and the part per unit ``R''`` [Pa s/m]."""
     R, Rdot = y[2], y[3]
-    volume, rate = deformation(CRACK, y, q)
+    volume, rate = sphere_deformation(y, q)
     known_accel = q[_J + 3] * hddot - 8.0 * np.pi * R * Rdot * Rdot
     dp_dt = _pressure_law_rate(volume, rate, known_accel, q[_J + 6], q[_J + 7], q[_J + 8],
                                q[_J + 9] != 0.0)
@@ -158,43 +209,15 @@ def far_field_rate(y, hddot, q):
 
 
 @_inline
-def fluid_pressure(system, y, q):
-    """Capsule pressure [Pa] of a joint state (:func:`deformation`)."""
-    volume, rate = deformation(system, y, q)
-    return _pressure_law(volume, rate, q[_J + 4], q[_J + 6], q[_J + 7], q[_J + 8],
-                         q[_J + 9] != 0.0)
-
-
-@njit(cache=True, error_model="numpy")
-def derivatives(system, t, y, q, load, out):
-    """Write ``dy/dt`` of ``system`` at ``(t, y)`` into ``out``."""
-    if system == BUBBLE:  # p_inf: a number, or sampled in load (then with its slope)
-        out[0] = y[1]
-        if load.size > 1:
-            out[1] = rddot(y[0], y[1], _loading_force(t, load), q, _loading_rate(t, load), 0.0)
-        else:
-            out[1] = rddot(y[0], y[1], q[0], q, 0.0, 0.0)
-        return
-    if system == DISSOLVING:  # q: f, D, L, p, sigma
-        out[0] = _epstein_plesset_rate(y[0], t, q[0], q[1], q[2], q[3], q[4])
-        return
-    p = fluid_pressure(system, y, q)
-    out[0] = y[1]
-    if system == CONFINED:
-        out[1], out[3], _, _ = confined(t, y, p, q, load)
-        out[2] = y[3]
-        return
-    out[1] = _mechanics(_loading_force(t, load), y[0], y[1], p, q[_J], q[_J + 1], q[_J + 2],
-                        q[_J + 3], q[_J + 4], q[_J + 5])
-    if system == CRACK:
-        out[2] = y[3]
-        dp_dt, dp_drddot = far_field_rate(y, out[1], q)
-        out[3] = rddot(y[2], y[3], p, q, dp_dt, dp_drddot)
+def joint_acceleration(t, y, p, q, load):
+    """``h''`` [m/s^2] of the joint (the sphere's systems) at capsule pressure ``p``."""
+    return _mechanics(_loading_force(t, load), y[0], y[1], p, q[_J], q[_J + 1], q[_J + 2],
+                      q[_J + 3], q[_J + 4], q[_J + 5])
 
 
 @_inline
 def confined(t, y, p, q, load):
-    """``(h'', V'', film and recess viscosities)`` of a ``CONFINED`` state at capsule
+    """``(h'', V'', film and recess viscosities)`` of a ``"confined"`` state at capsule
     pressure ``p``."""
     return _confined_accelerations(
         y[0], y[1], y[2], y[3], _loading_force(t, load), p, q[1], q[2], q[3], q[4], q[5],
@@ -202,24 +225,167 @@ def confined(t, y, p, q, load):
         q[_F + 1], q[_F + 2], q[_F + 3], q[_F + 4])
 
 
-@njit(cache=True, error_model="numpy")
-def event(system, t, y, q, load, level):
+# The interface of a system: integrate and observe_crack are written against these
+# four names, and each system's copy of them (kernel) has that system's functions in
+# their place (SYSTEMS). They are never called themselves.
+
+def rates(t, y, q, load, out):
+    """Write ``dy/dt`` at ``(t, y)`` into ``out``."""
+    raise NotImplementedError("a system's rates: see SYSTEMS")
+
+
+def event(t, y, q, load, level):
     """A value that falls through 0 at the terminal event (never, when positive)."""
-    if system == BUBBLE or system == DISSOLVING:
-        return y[0] - level if level > 0.0 else 1.0
-    if system == OPENING:
-        return fluid_pressure(system, y, q) - q[_J + 11]
-    if system == CONFINED and y[2] <= 0.0:  # the film's centre reaches the threshold
-        p = fluid_pressure(system, y, q)
-        hddot, _, mu, mu_recess = confined(t, y, p, q, load)
-        return _centre_pressure(y[0], y[1], hddot, p, mu, mu_recess, q[1], q[_J + 3],
-                                q[_F + 3], q[_F + 4]) - q[_J + 11]
-    if system == CONFINED:  # the cavity collapses completely: its volume falls to level
-        return y[2] - level if level > 0.0 else 1.0
+    raise NotImplementedError("a system's event: see SYSTEMS")
+
+
+def rejects(y, y_new):
+    """Whether a step from ``y`` to a finite ``y_new`` must be retried shorter: a
+    radius (or the cavity's volume) at or below zero."""
+    raise NotImplementedError("a system's rejects: see SYSTEMS")
+
+
+def pressure(y, q):
+    """The capsule's pressure [Pa] of a state (the crack's systems only)."""
+    raise NotImplementedError("a system's pressure: see SYSTEMS")
+
+
+@njit(cache=True, error_model="numpy")
+def bubble_rates(t, y, q, load, out):
+    """``"bubble"``: ``dy/dt`` of ``(R, Rdot)``. ``p_inf`` is ``q[0]``, or sampled in
+    ``load`` (then with its slope)."""
+    out[0] = y[1]
+    if load.size > 1:
+        out[1] = rddot(y[0], y[1], _loading_force(t, load), q, _loading_rate(t, load), 0.0)
+    else:
+        out[1] = rddot(y[0], y[1], q[0], q, 0.0, 0.0)
+
+
+@njit(cache=True, error_model="numpy")
+def dissolving_rates(t, y, q, load, out):
+    """``"dissolving"``: ``dR/ds`` in ``s = sqrt(t)``; ``q``: ``f, D, L, p, sigma``."""
+    out[0] = _epstein_plesset_rate(y[0], t, q[0], q[1], q[2], q[3], q[4])
+
+
+@njit(cache=True, error_model="numpy")
+def opening_rates(t, y, q, load, out):
+    """``"opening"``: ``dy/dt`` of ``(h, hdot)``."""
+    p = opening_pressure(y, q)
+    out[0] = y[1]
+    out[1] = joint_acceleration(t, y, p, q, load)
+
+
+@njit(cache=True, error_model="numpy")
+def crack_rates(t, y, q, load, out):
+    """``"crack"``: ``dy/dt`` of ``(h, hdot, R, Rdot)``."""
+    p = sphere_pressure(y, q)
+    out[0] = y[1]
+    out[1] = joint_acceleration(t, y, p, q, load)
+    out[2] = y[3]
+    dp_dt, dp_drddot = far_field_rate(y, out[1], q)
+    out[3] = rddot(y[2], y[3], p, q, dp_dt, dp_drddot)
+
+
+@njit(cache=True, error_model="numpy")
+def confined_rates(t, y, q, load, out):
+    """``"confined"``: ``dy/dt`` of ``(h, hdot, V, Vdot)``."""
+    p = confined_pressure(y, q)
+    out[0] = y[1]
+    out[1], out[3], _, _ = confined(t, y, p, q, load)
+    out[2] = y[3]
+
+
+@njit(cache=True, error_model="numpy")
+def level_event(t, y, q, load, level):
+    """``"bubble"``, ``"dissolving"``: the radius falls to ``level`` (never, if 0)."""
+    return y[0] - level if level > 0.0 else 1.0
+
+
+@njit(cache=True, error_model="numpy")
+def nucleation_event(t, y, q, load, level):
+    """``"opening"``: the fluid pressure falls to the nucleation pressure."""
+    return opening_pressure(y, q) - q[_J + 11]
+
+
+@njit(cache=True, error_model="numpy")
+def no_event(t, y, q, load, level):
+    """``"crack"``: none."""
     return 1.0
 
 
+@njit(cache=True, error_model="numpy")
+def confined_event(t, y, q, load, level):
+    """``"confined"``: before nucleation (``V = 0``) the film's centre pressure falls to
+    the nucleation pressure; after it the cavity's volume falls to ``level`` (never,
+    if 0)."""
+    if y[2] <= 0.0:
+        p = confined_pressure(y, q)
+        hddot, _, mu, mu_recess = confined(t, y, p, q, load)
+        return _centre_pressure(y[0], y[1], hddot, p, mu, mu_recess, q[1], q[_J + 3],
+                                q[_F + 3], q[_F + 4]) - q[_J + 11]
+    return y[2] - level if level > 0.0 else 1.0
+
+
 @_inline
+def radius_vanishes(y, y_new):
+    """``"bubble"``, ``"dissolving"``: the radius ``y[0]`` at or below zero."""
+    return y_new[0] <= 0.0
+
+
+@_inline
+def never(y, y_new):
+    """``"opening"``: no step is rejected for its state."""
+    return False
+
+
+@_inline
+def sphere_vanishes(y, y_new):
+    """``"crack"``: the sphere's radius at or below zero."""
+    return y_new[2] <= 0.0
+
+
+@_inline
+def cavity_vanishes(y, y_new):
+    """``"confined"``: the cavity's volume at or below zero, once there is a cavity."""
+    return y[2] > 0.0 and y_new[2] <= 0.0
+
+
+#: The systems, by name: each one's functions of the interface above.
+SYSTEMS = {
+    "bubble": {"rates": bubble_rates, "event": level_event, "rejects": radius_vanishes},
+    "opening": {"rates": opening_rates, "event": nucleation_event, "rejects": never,
+                "pressure": opening_pressure},
+    "crack": {"rates": crack_rates, "event": no_event, "rejects": sphere_vanishes,
+              "pressure": sphere_pressure},
+    "confined": {"rates": confined_rates, "event": confined_event,
+                 "rejects": cavity_vanishes, "pressure": confined_pressure},
+    "dissolving": {"rates": dissolving_rates, "event": level_event,
+                   "rejects": radius_vanishes},
+}
+
+
+@functools.cache
+def kernel(template, system):
+    """``template`` (:func:`integrate` or :func:`observe_crack`) compiled for ``system``
+    alone, when first asked for.
+
+    A copy of ``template`` over the module's namespace with ``system``'s functions in
+    place of the interface's (``SYSTEMS``), so that compiling it compiles no other
+    system, and the system's functions are inlined or called directly, as the
+    template's would be. It is named ``{template}_{system}``: numba's disk cache keys
+    a function by its name and source, not by the functions it calls, so copies with
+    one name would read one another's code. (A jitted function passed as an argument,
+    or held by a closure, would also specialise it, but numba's cache misses such a
+    function in every new process: it compiled again each time.)
+    """
+    name = f"{template.__name__}_{system}"
+    function = FunctionType(template.__code__, {**globals(), **SYSTEMS[system]}, name,
+                            template.__defaults__)
+    function.__qualname__, function.__doc__ = name, template.__doc__
+    return njit(cache=True, error_model="numpy")(function)
+
+
+@_called
 def dense(row, x, out):
     """The dense output at ``t + x h`` of a recorded step ``row``: ``(t, h, y, Q)``, with
     ``y(t + x h) = y + h Q [x, x^2, x^3, x^4]`` and ``Q`` flattened by rows."""
@@ -234,6 +400,33 @@ def dense(row, x, out):
         out[i] = row[2 + i] + h * value
 
 
+@_called
+def grown(record):
+    """``record`` in the first half of a record of twice its rows. (Copied element by
+    element: a slice assignment would compile numba's message for a mismatch of
+    shapes, seconds on a first run.)"""
+    out = np.empty((2 * record.shape[0], record.shape[1]))
+    for i in range(record.shape[0]):
+        for j in range(record.shape[1]):
+            out[i, j] = record[i, j]
+    return out
+
+
+@_called
+def write_step(row, t, h, y, K):
+    """Write the step ``(t, h)`` from ``y`` with the stages ``K`` into a record's ``row``
+    (see :func:`dense`)."""
+    n, n_dense = y.size, P.shape[1]
+    row[0], row[1] = t, h
+    for i in range(n):
+        row[2 + i] = y[i]
+        for k in range(n_dense):
+            coefficient = 0.0
+            for j in range(7):
+                coefficient += K[j, i] * P[j, k]
+            row[2 + n + i * n_dense + k] = coefficient
+
+
 @_inline
 def rms_norm(x, scale):
     total = 0.0
@@ -242,38 +435,92 @@ def rms_norm(x, scale):
     return np.sqrt(total / x.size)
 
 
-@njit(cache=True, error_model="numpy")
-def integrate(system, y0, t0, t_end, q, load, level, rtol, atol, max_steps):
-    """Integrate ``system`` from ``(t0, y0)`` to ``t_end`` or its terminal event.
+# The steps of integrate that do not call a system's functions: compiled once, and
+# called by every system's integrate.
+
+@_called
+def first_guess(y, f0, span, rtol, atol, scale, y1):
+    """The first trial step ``h0`` from ``y`` with slope ``f0`` (at most ``span``) and
+    the norm of ``f0``; ``y1 = y + h0 f0`` and the error scale of ``y`` are written
+    into ``y1`` and ``scale``."""
+    for i in range(y.size):
+        scale[i] = atol[i] + abs(y[i]) * rtol
+    d0, d1 = rms_norm(y, scale), rms_norm(f0, scale)
+    h0 = 1e-6 if d0 < 1e-5 or d1 < 1e-5 else 0.01 * d0 / d1
+    h0 = min(h0, span)
+    for i in range(y.size):
+        y1[i] = y[i] + h0 * f0[i]
+    return h0, d1
+
+
+@_called
+def initial_step(h0, d1, f0, f1, scale, work, span):
+    """The initial step from :func:`first_guess`'s ``h0`` and ``d1`` and the slope
+    ``f1`` at its end (``work``: scratch)."""
+    for i in range(f0.size):
+        work[i] = f1[i] - f0[i]
+    d2 = rms_norm(work, scale) / h0
+    big = max(d1, d2)
+    h1 = max(1e-6, h0 * 1e-3) if big <= 1e-15 else (0.01 / big) ** 0.2
+    return min(100.0 * h0, h1, span)
+
+
+@_called
+def stage(y, K, s, h, out):
+    """Write the state of stage ``s`` of a step ``h`` from ``y`` into ``out``."""
+    for i in range(y.size):
+        step = 0.0
+        for j in range(s):
+            step += A[s, j] * K[j, i]
+        out[i] = y[i] + h * step
+
+
+@_called
+def propose(y, K, h, out):
+    """Write the step's 5th-order end state into ``out``; whether it is finite."""
+    finite = True
+    for i in range(y.size):
+        step = 0.0
+        for j in range(6):
+            step += B[j] * K[j, i]
+        out[i] = y[i] + h * step
+        finite = finite and np.isfinite(out[i])
+    return finite
+
+
+@_called
+def error_norm(y, y_new, K, h, rtol, atol, scale, work):
+    """The step's error estimate in units of the tolerance (``scale``, ``work``:
+    scratch)."""
+    for i in range(y.size):
+        error = 0.0
+        for j in range(7):
+            error += E[j] * K[j, i]
+        work[i] = h * error
+        scale[i] = atol[i] + max(abs(y[i]), abs(y_new[i])) * rtol
+    return rms_norm(work, scale)
+
+
+def integrate(y0, t0, t_end, q, load, level, rtol, atol, max_steps):
+    """Integrate a system from ``(t0, y0)`` to ``t_end`` or its terminal event (compiled
+    for each system by :func:`kernel`).
 
     Returns the record of accepted steps (start times, lengths, start states, dense
     coefficients), the final time and state, and the status: 0 reached ``t_end``,
     1 stopped at the event, -1 gave up.
     """
-    n, n_dense = y0.size, P.shape[1]
-    capacity = 1024
-    record = np.empty((capacity, 2 + n + n * n_dense))  # rows: t, h, y, Q (see dense)
+    n = y0.size
+    record = np.empty((1024, 2 + n + n * P.shape[1]))  # rows: t, h, y, Q (see dense)
     K = np.empty((7, n))
     y, y_new, y_stage = y0.copy(), np.empty(n), np.empty(n)
     scale, work = np.empty(n), np.empty(n)
     t = t0
-    derivatives(system, t, y, q, load, K[0])
+    rates(t, y, q, load, K[0])
     # Initial step (Hairer, Norsett & Wanner, sec. II.4), as solve_ivp chooses it.
-    for i in range(n):
-        scale[i] = atol[i] + abs(y[i]) * rtol
-    d0, d1 = rms_norm(y, scale), rms_norm(K[0], scale)
-    h0 = 1e-6 if d0 < 1e-5 or d1 < 1e-5 else 0.01 * d0 / d1
-    h0 = min(h0, t_end - t0)
-    for i in range(n):
-        y_stage[i] = y[i] + h0 * K[0, i]
-    derivatives(system, t + h0, y_stage, q, load, K[1])
-    for i in range(n):
-        work[i] = K[1, i] - K[0, i]
-    d2 = rms_norm(work, scale) / h0
-    big = max(d1, d2)
-    h1 = max(1e-6, h0 * 1e-3) if big <= 1e-15 else (0.01 / big) ** 0.2
-    h = min(100.0 * h0, h1, t_end - t0)
-    g = event(system, t, y, q, load, level)
+    h0, d1 = first_guess(y, K[0], t_end - t0, rtol, atol, scale, y_stage)
+    rates(t + h0, y_stage, q, load, K[1])
+    h = initial_step(h0, d1, K[0], K[1], scale, work, t_end - t0)
+    g = event(t, y, q, load, level)
     count, steps, status, rejected = 0, 0, 0, False
     while t < t_end:
         # The smallest step, as in solve_ivp: 10 units in the last place of t.
@@ -284,72 +531,43 @@ def integrate(system, y0, t0, t_end, q, load, level, rtol, atol, max_steps):
         if last:
             h = t_end - t
         for s in range(1, 6):
-            for i in range(n):
-                step = 0.0
-                for j in range(s):
-                    step += A[s, j] * K[j, i]
-                y_stage[i] = y[i] + h * step
-            derivatives(system, t + C[s] * h, y_stage, q, load, K[s])
-        finite = True
-        for i in range(n):
-            step = 0.0
-            for j in range(6):
-                step += B[j] * K[j, i]
-            y_new[i] = y[i] + h * step
-            finite = finite and np.isfinite(y_new[i])
-        radius = 2 if system == CRACK or (system == CONFINED and y[2] > 0.0) else (
-            -1 if system == OPENING or system == CONFINED else 0)
-        if not finite or (radius >= 0 and y_new[radius] <= 0.0):
+            stage(y, K, s, h, y_stage)
+            rates(t + C[s] * h, y_stage, q, load, K[s])
+        if not propose(y, K, h, y_new) or rejects(y, y_new):
             h *= 0.2
             rejected = True
             continue
-        derivatives(system, t + h, y_new, q, load, K[6])
-        for i in range(n):
-            error = 0.0
-            for j in range(7):
-                error += E[j] * K[j, i]
-            work[i] = h * error
-            scale[i] = atol[i] + max(abs(y[i]), abs(y_new[i])) * rtol
-        err_norm = rms_norm(work, scale)
+        rates(t + h, y_new, q, load, K[6])
+        err_norm = error_norm(y, y_new, K, h, rtol, atol, scale, work)
         if not err_norm < 1.0:  # NaN too: rejected, as solve_ivp does
             h *= max(0.2, 0.9 * err_norm ** -0.2)
             rejected = True
             continue
         steps += 1
-        if count == capacity:  # grow the record
-            capacity *= 2
-            grown = np.empty((capacity, record.shape[1]))
-            grown[:count] = record
-            record = grown
+        if count == record.shape[0]:
+            record = grown(record)
         row = record[count]
-        row[0], row[1] = t, h
-        for i in range(n):
-            row[2 + i] = y[i]
-            for k in range(n_dense):
-                coefficient = 0.0
-                for j in range(7):
-                    coefficient += K[j, i] * P[j, k]
-                row[2 + n + i * n_dense + k] = coefficient
+        write_step(row, t, h, y, K)
         count += 1
-        g_new = event(system, t + h, y_new, q, load, level)
+        g_new = event(t + h, y_new, q, load, level)
         if g > 0.0 >= g_new:  # bisection on the dense output for the event
             lo, hi = 0.0, 1.0
             for _ in range(60):
                 mid = 0.5 * (lo + hi)
                 dense(row, mid, y_stage)
-                if event(system, t + mid * h, y_stage, q, load, level) > 0.0:
+                if event(t + mid * h, y_stage, q, load, level) > 0.0:
                     lo = mid
                 else:
                     hi = mid
-            dense(row, hi, y_new)
+            dense(row, hi, y)
             t = t + hi * h
-            y[:] = y_new
             status = 1
             break
         g = g_new
         t = t_end if last else t + h
-        y[:] = y_new
-        K[0] = K[6]
+        y, y_new = y_new, y
+        for i in range(n):
+            K[0, i] = K[6, i]
         factor = 10.0 if err_norm == 0.0 else min(10.0, 0.9 * err_norm ** -0.2)
         if rejected:  # no growth right after a rejected step, as in solve_ivp
             factor = min(1.0, factor)
@@ -374,11 +592,10 @@ def evaluate(record, n, t_query):
     return out
 
 
-@njit(cache=True, error_model="numpy")
-def observe_crack(system, record, t_query, q, load):
+def observe_crack(record, t_query, q, load):
     """The crack's recorded solution at increasing times ``t_query``, and what follows
     from it: rows ``h, hdot, R, Rdot``, fluid pressure [Pa], force [N], ``Rddot``
-    (``V, Vdot, Vddot`` for ``CONFINED``)."""
+    (``V, Vdot, Vddot`` for ``"confined"``). Compiled for each system by :func:`kernel`."""
     out = np.empty((7, t_query.size))
     y, dy = np.empty(4), np.empty(4)
     k = 0
@@ -388,9 +605,9 @@ def observe_crack(system, record, t_query, q, load):
         dense(record[k], (t_query[m] - record[k, 0]) / record[k, 1], y)
         for i in range(4):
             out[i, m] = y[i]
-        out[4, m] = fluid_pressure(system, y, q)
+        out[4, m] = pressure(y, q)
         out[5, m] = _loading_force(t_query[m], load)
-        derivatives(system, t_query[m], y, q, load, dy)
+        rates(t_query[m], y, q, load, dy)
         out[6, m] = dy[3]
     return out
 
@@ -407,12 +624,12 @@ def forces(t, load):
 class Solution:
     """A compiled integration: its status, end, and a dense reader of its steps."""
 
-    def __init__(self, system: int, y0: np.ndarray, t0: float, t_end: float, q: np.ndarray,
+    def __init__(self, system: str, y0: np.ndarray, t0: float, t_end: float, q: np.ndarray,
                  load: np.ndarray, *, rtol: float, atol: np.ndarray, level: float = 0.0,
                  max_steps: int = MAX_STEPS) -> None:
         self.system = system
-        self._record, t, y, self.status = integrate(
-            system, np.asarray(y0, dtype=float), float(t0), float(t_end), q, load,
+        self._record, t, y, self.status = kernel(integrate, system)(
+            np.asarray(y0, dtype=float), float(t0), float(t_end), q, load,
             float(level), float(rtol), np.asarray(atol, dtype=float), max_steps)
         self.t_final, self.y_final = float(t), y
 
@@ -425,7 +642,7 @@ class Solution:
         """A crack's state at increasing times ``t`` [s] with its fluid pressure [Pa],
         force [N] and ``Rddot`` [m/s^2] (:func:`observe_crack`)."""
         t = np.ascontiguousarray(t, dtype=float)
-        return observe_crack(self.system, self._record, t, q, load)
+        return kernel(observe_crack, self.system)(self._record, t, q, load)
 
     @property
     def steps(self) -> tuple[np.ndarray, np.ndarray]:
@@ -450,7 +667,7 @@ def solve(y0: np.ndarray, t_end: float, liquid: dict, p_inf: float, *, rtol: flo
     -1 gave up (the caller falls back to LSODA).
     """
     load = np.zeros(1) if samples is None else np.ascontiguousarray(samples, dtype=float)
-    sol = Solution(BUBBLE, y0, 0.0, t_end, cavity_vector(liquid, p_inf), load,
+    sol = Solution("bubble", y0, 0.0, t_end, cavity_vector(liquid, p_inf), load,
                    rtol=rtol, atol=atol, level=level)
     if sol.status < 0:
         return None, None, sol.status

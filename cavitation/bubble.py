@@ -616,7 +616,7 @@ def _epstein_plesset(R0: float, s_end: float, *, p_liquid: float, gas_tension: f
     level, rtol, atol = 1e-3 * R0, 1e-8, 1e-6 * R0
     _compiled = compiled_path()
     if _compiled is not None:
-        sol = _compiled.Solution(_compiled.DISSOLVING, [R0], 0.0, s_end, np.array(args),
+        sol = _compiled.Solution("dissolving", [R0], 0.0, s_end, np.array(args),
                                  np.zeros(1), rtol=rtol, atol=np.array([atol]), level=level)
         if sol.status >= 0:
             return sol.status == 1, sol.t_final, float(sol.y_final[0])

@@ -536,8 +536,8 @@ class _Compiled:
             compiled.cavity_vector(_cavity_parameters(joint, model)),
             [joint_values[name] for name in compiled.JOINT],
             [film_values[name] for name in compiled.FILM]])
-        self.crack_system = compiled.CONFINED if geometry == "confined" else compiled.CRACK
-        self.opening_system = compiled.CONFINED if geometry == "confined" else compiled.OPENING
+        self.crack_system = "confined" if geometry == "confined" else "crack"
+        self.opening_system = "confined" if geometry == "confined" else "opening"
 
     @classmethod
     def make(cls, joint: Joint, loading: Loading, model: str,
@@ -556,7 +556,7 @@ class _Compiled:
         """Phase 1, as :func:`_opening_lsoda` returns it; None if stiff."""
         y0 = [self.rest_gap_m, 0.0]
         atol = [rtol * GAP_SCALE_M, rtol * SPEED_SCALE_M_S]
-        if self.opening_system == self.compiled.CONFINED:  # no cavity yet: V = 0
+        if self.opening_system == "confined":  # no cavity yet: V = 0
             y0, atol = [*y0, 0.0, 0.0], [atol[0], rtol * self.film_speed_scale_m_s, 1.0, 1.0]
         sol = self.compiled.Solution(self.opening_system, y0, 0.0, self.duration_s, self.q,
                                      self.load, rtol=rtol, atol=np.array(atol))
@@ -568,7 +568,7 @@ class _Compiled:
               rtol: float, atol: np.ndarray) -> np.ndarray | None:
         """Phase 2 on the grid ``t_post``; None if stiff. Rows: ``h, hdot, R, Rdot``,
         fluid pressure [Pa], force [N], ``Rddot``."""
-        confined_cavity = self.crack_system == self.compiled.CONFINED
+        confined_cavity = self.crack_system == "confined"
         sol = self.compiled.Solution(self.crack_system, y_n, t_n, t_stop, self.q, self.load,
                                      rtol=rtol, atol=atol,
                                      level=COLLAPSED_FRACTION * y_n[2] if confined_cavity

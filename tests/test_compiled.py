@@ -68,7 +68,7 @@ def test_compiled_right_hand_side_is_the_coupled_model(law):
                                                 Rdot, p)
         expected = [hdot, hddot, Rdot, Rddot]
         rates = np.empty(4)
-        _compiled.derivatives(_compiled.CRACK, t, y, fast.q, fast.load, rates)
+        _compiled.crack_rates(t, y, fast.q, fast.load, rates)
         # The same functions compiled: agreement to rounding checks the packing.
         np.testing.assert_allclose(rates, expected, rtol=1e-9, atol=1e-12)
 
