@@ -2,10 +2,10 @@
 
 Run: ``python benchmarks/bench_rhs.py [--repeats 30] [--states 300]``.
 
-What is measured: ``_compiled.derivatives(CONFINED, t, y, q, load, out)``, the right-hand
-side the compiled integrator evaluates at every stage of the default knuckle's crack
-(state ``h, hdot, V, Vdot``), called as the integrator calls it (the same compiled
-code: the system an argument at run time), at states taken from that crack: the default
+What is measured: ``_compiled.confined_rates(t, y, q, load, out)``, the right-hand side
+the compiled integrator evaluates at every stage of the default knuckle's crack (state
+``h, hdot, V, Vdot``), called from compiled code as the integrator calls it, at states
+taken from that crack: the default
 ``cavitation.simulate()`` is run once, its crack integrated again from the same start
 (the same ``q`` and loading), and ``--states`` of its accepted steps kept, one sixth
 from the phase where the cavity is a sphere in the gap and the rest evenly over the
@@ -39,7 +39,7 @@ from numba import njit
 import cavitation as cv
 from cavitation import _compiled, simulation
 
-CONFINED = _compiled.CONFINED
+CONFINED = "confined"
 RTOL = 1e-12
 
 
@@ -167,13 +167,7 @@ def reference(t, y, q, load, out):
 
 
 @njit(error_model="numpy", inline="always")
-def written_out(system, t, y, q, load, out):
-    """:func:`reference`, called as ``derivatives`` is."""
-    reference(t, y, q, load, out)
-
-
-@njit(error_model="numpy", inline="always")
-def nothing(system, t, y, q, load, out):
+def nothing(t, y, q, load, out):
     """No evaluation: the loop alone."""
     out[1] = y[1]
     out[3] = t
@@ -181,13 +175,12 @@ def nothing(system, t, y, q, load, out):
 
 def timing_loop(evaluate, chained: bool):
     """A compiled loop: ``rounds`` passes over the states, each evaluated by
-    ``evaluate(system, t, y, q, load, out)``, the system an argument at run time as the
-    integrator passes it. Chained, each state waits for the last evaluation's result
+    ``evaluate(t, y, q, load, out)``. Chained, each state waits for the last evaluation's result
     (plus 0 times it), as an integrator's stage waits for the one before; else the
     evaluations may overlap."""
 
     @njit(error_model="numpy")
-    def loop(system, times, states, q, load, rounds):
+    def loop(times, states, q, load, rounds):
         y, out = np.empty(4), np.zeros(4)
         total = 0.0
         for _ in range(rounds):
@@ -199,7 +192,7 @@ def timing_loop(evaluate, chained: bool):
                 else:
                     for k in range(4):
                         y[k] = states[i, k]
-                evaluate(system, times[i], y, q, load, out)
+                evaluate(times[i], y, q, load, out)
                 total += out[1] + out[3]
         return total
 
@@ -225,7 +218,7 @@ def crack_states(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
         simulation._Compiled.crack = crack
     fast = captured["fast"]
     if fast.crack_system != CONFINED:
-        raise SystemExit("the default knuckle's crack is not the CONFINED system")
+        raise SystemExit("the default knuckle's crack is not the confined system")
     if fast.load[2] != 0.0:
         raise SystemExit("the reference is written for a ramp loading")
     sol = _compiled.Solution(CONFINED, captured["y_n"], captured["t_n"], captured["t_stop"],
@@ -250,7 +243,7 @@ def check_agreement(times, states, q, load) -> tuple[float, int]:
     from_package, from_reference = np.empty(4), np.empty(4)
     for t, y in zip(times, states, strict=True):
         y = y.copy()
-        _compiled.derivatives(CONFINED, t, y, q, load, from_package)
+        _compiled.confined_rates(t, y, q, load, from_package)
         reference(t, y, q, load, from_reference)
         if not np.all(np.isfinite(from_package)):
             raise SystemExit(f"the package's right-hand side is not finite at t = {t!r},"
@@ -282,20 +275,20 @@ def main() -> None:
           f" {bitwise} of {times.size} states bitwise")
     rounds = max(1, args.evaluations // times.size)
     evaluations = rounds * times.size
-    labels = {"package": "package: derivatives(system, ...), as integrate",
+    labels = {"package": "package: confined_rates, as integrate calls it",
               "reference": "reference: the same formulas written out",
               "nothing": "the loop alone (in both figures above)"}
-    evaluators = {"package": _compiled.derivatives, "reference": written_out,
+    evaluators = {"package": _compiled.confined_rates, "reference": reference,
                   "nothing": nothing}
     for chained in (False, True):
         kernels = {name: timing_loop(evaluate, chained) for name, evaluate in evaluators.items()}
         for kernel in kernels.values():  # compile and warm up
-            kernel(CONFINED, times, states, q, load, 1)
+            kernel(times, states, q, load, 1)
         ns: dict[str, list[float]] = {name: [] for name in kernels}
         for _ in range(args.repeats):
             for name, kernel in kernels.items():
                 start = time.perf_counter_ns()
-                kernel(CONFINED, times, states, q, load, rounds)
+                kernel(times, states, q, load, rounds)
                 ns[name].append((time.perf_counter_ns() - start) / evaluations)
         print(("chained (each state waits for the last result, as an integrator's stages)"
                if chained else "independent evaluations (they may overlap)")
