@@ -553,7 +553,9 @@ def hear(
                  "right": (0.0, 1.0)}
         pressure = np.zeros((sounds[0].size, 2))
         for sound, side in zip(sounds, sides, strict=True):
-            pressure += np.outer(sound, gains[side])
+            for channel, gain in enumerate(gains[side]):
+                if gain:  # a side's sound adds to its own channel only
+                    pressure[:, channel] += gain * sound
     # The crack's features are measured before the background noise is added: noise a
     # few tens of dB down would otherwise stretch the -20 dB envelope over the file.
     features = audio.features(pressure, samplerate_hz,
