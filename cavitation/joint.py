@@ -72,9 +72,11 @@ def sampled_segment(t, vector):
     n = int(vector[3])
     times, forces = 4, 4 + n
     lo, hi = 0, n - 1
-    guess = int((t - vector[times]) / (vector[times + n - 1] - vector[times]) * (n - 1))
-    if 0 <= guess < n - 1 and vector[times + guess] <= t < vector[times + guess + 1]:
-        lo, hi = guess, guess + 1
+    position = (t - vector[times]) / (vector[times + n - 1] - vector[times]) * (n - 1)
+    if 0.0 <= position < n - 1:  # (not a NaN)
+        guess = int(position)
+        if vector[times + guess] <= t < vector[times + guess + 1]:
+            lo, hi = guess, guess + 1
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if vector[times + mid] <= t:

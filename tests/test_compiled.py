@@ -41,6 +41,28 @@ def test_packed_loading_is_the_same_force(name):
                                rtol=1e-14, atol=1e-12)
 
 
+@pytest.mark.parametrize("times", [np.linspace(0.0, 1.0, 1001),
+                                   np.array([0.0, 0.1, 0.3, 0.35, 1.0])])
+def test_sampled_loading_is_numpys_interpolation_and_slope(times):
+    # A sampled law's segment is found where evenly spaced samples would put it, then
+    # by bisection: evenly spaced and uneven samples, at and between them, and outside
+    # them (held), read as numpy.interp and its slope; a NaN time reads NaN, compiled
+    # and not.
+    values = np.sin(7.0 * times)
+    vector = SampledLoading(times, values).force_vector()
+    t = np.sort(np.concatenate([times, np.random.default_rng(3).uniform(-0.2, 1.2, 3001)]))
+    np.testing.assert_allclose(_compiled.forces(t, vector), np.interp(t, times, values),
+                               rtol=0, atol=1e-14)
+    slopes = np.append(np.diff(values) / np.diff(times), 0.0)
+    inside = (t >= times[0]) & (t < times[-1])
+    expected = np.where(inside, slopes[np.clip(np.searchsorted(times, t, "right") - 1, 0,
+                                               times.size - 1)], 0.0)
+    np.testing.assert_allclose([cv.joint.loading_rate(ti, vector) for ti in t], expected,
+                               rtol=1e-12, atol=0)
+    assert math.isnan(cv.joint.loading_force(math.nan, vector))
+    assert math.isnan(_compiled.forces(np.array([math.nan]), vector)[0])
+
+
 def test_a_loading_that_is_a_python_function_is_not_packed():
     function = FunctionLoading(lambda t: 50.0 * t, 1.0)
     assert getattr(function, "force_vector", None) is None
