@@ -379,7 +379,8 @@ def kernel(template, system):
     function in every new process: it compiled again each time.)
     """
     name = f"{template.__name__}_{system}"
-    function = FunctionType(template.__code__, {**globals(), **SYSTEMS[system]}, name,
+    code = template.__code__.replace(co_name=name, co_qualname=name)  # named throughout
+    function = FunctionType(code, {**globals(), **SYSTEMS[system]}, name,
                             template.__defaults__)
     function.__qualname__, function.__doc__ = name, template.__doc__
     return njit(cache=True, error_model="numpy")(function)

@@ -686,7 +686,13 @@ def dashboard(rendering: Rendering) -> RichFigure:
 
 
 def figure_bytes(figure: Figure, file_format: str, *, dpi: float = 150.0) -> bytes:
-    """The figure as PNG, SVG or PDF bytes; the same figure gives the same bytes.
+    """The figure as PNG, SVG or PDF bytes; a new figure gives the same bytes.
+
+    The package's own figures (:class:`RichFigure`, not on a pyplot window) are printed
+    to PNG on an Agg canvas of their own, drawn once: ``savefig`` draws a figure with a
+    layout engine twice (once to lay it out, once to render), 20 % of a dashboard's
+    time, for the same bytes. ``savefig``'s own settings (``savefig.facecolor`` and
+    the like) do not apply to them. Any other figure goes through ``savefig``.
 
     Parameters
     ----------
@@ -699,21 +705,20 @@ def figure_bytes(figure: Figure, file_format: str, *, dpi: float = 150.0) -> byt
     """
     check_choice("figure format", file_format, FIGURE_FORMATS)
     buffer = _io.BytesIO()
-    if file_format == "png":
-        # Drawn once on an Agg canvas of its own: savefig draws a figure with a layout
-        # engine twice (once to lay it out, once to render), 20 % of a dashboard's
-        # time, for the same bytes.
+    if (file_format == "png" and isinstance(figure, RichFigure)
+            and getattr(figure.canvas, "manager", None) is None):
         shown_on, dpi_before = figure.canvas, figure.dpi
+        canvas = FigureCanvasAgg(figure)  # before the dpi changes: it records the dpi
         try:
             figure.dpi = dpi
-            FigureCanvasAgg(figure).print_png(buffer, metadata={})
+            canvas.print_png(buffer, metadata={})
         finally:
             figure.dpi = dpi_before
             figure.set_canvas(shown_on)
         return buffer.getvalue()
     # No date in the file, and fixed SVG element ids: reproducible output.
-    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}
-                }[file_format]
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None},
+                "png": {}}[file_format]
     # TrueType (42), not Type 3, fonts in a PDF: journals refuse Type 3.
     with mpl.rc_context({"svg.hashsalt": "cavitation", "pdf.fonttype": 42}):
         figure.savefig(buffer, format=file_format, dpi=dpi, metadata=metadata)

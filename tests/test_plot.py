@@ -227,3 +227,28 @@ def test_a_panel_drawn_alone_shows_as_its_figure_in_ipython(knuckle):
         assert "image/png" not in theirs
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_a_png_drawn_once_is_savefigs_png_and_leaves_the_figure_as_it_was(knuckle):
+    # The package's figures are printed on an Agg canvas of their own, drawn once: the
+    # bytes savefig makes of a new figure of the same dashboard. Any other figure goes
+    # through savefig; either way the figure keeps its canvas and its dpi.
+    import io
+
+    import matplotlib.pyplot as plt
+
+    fast = plot.dashboard(knuckle)
+    canvas, dpi = fast.canvas, fast.dpi
+    png = plot.figure_bytes(fast, "png")
+    assert (fast.canvas, fast.dpi) == (canvas, dpi)
+    buffer = io.BytesIO()
+    plot.dashboard(knuckle).savefig(buffer, format="png", dpi=150.0, metadata={})
+    assert png == buffer.getvalue()
+    other = plt.figure(figsize=(2.0, 1.5), dpi=80.0)
+    try:
+        other.add_subplot().plot([0.0, 1.0])
+        canvas = other.canvas
+        assert plot.figure_bytes(other, "png", dpi=100.0).startswith(b"\x89PNG")
+        assert (other.canvas, other.dpi) == (canvas, 80.0)
+    finally:
+        plt.close(other)
