@@ -43,6 +43,9 @@ the first run of a system on a machine pays for its compilation.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+from pathlib import Path
 from types import FunctionType
 
 import numpy as np
@@ -53,6 +56,44 @@ from . import joint as _joint_module
 from .bubble import epstein_plesset_rate, keller_miksis
 from .fluid import pressure_law, pressure_law_rate
 from .joint import mechanics
+
+#: The modules whose functions the kernels compile into themselves (inlined or called).
+#: numba notices an edit to a cached function's own file only, not to these.
+COMPILED_FROM = ("bubble.py", "confined.py", "film.py", "fluid.py", "joint.py")
+
+
+def forget_stale_cache(package: Path, cache: Path) -> bool:
+    """Delete this module's cached compiled code in ``cache`` if any file of
+    ``COMPILED_FROM`` in ``package`` changed since it was compiled.
+
+    numba keys a cached function by its own file, so an edit to the physics (a
+    researcher changing ``confined.py``) would keep running the old compiled code. A
+    hash of those files is kept beside the cache; when it differs, the cache goes.
+    Returns whether it went.
+    """
+    digest = hashlib.sha256()
+    for name in COMPILED_FROM:
+        digest.update((package / name).read_bytes())
+    stamp, current = cache / "_compiled.sources", digest.hexdigest()
+    try:
+        if stamp.read_text() == current:
+            return False
+    except OSError:
+        pass
+    forgotten = False
+    for cached in (*cache.glob("_compiled.*.nbi"), *cache.glob("_compiled.*.nbc")):
+        cached.unlink(missing_ok=True)
+        forgotten = True
+    try:
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(current)
+    except OSError:  # a read-only install: nothing there can have been edited
+        pass
+    return forgotten
+
+
+if "NUMBA_CACHE_DIR" not in os.environ:  # numba's own default: __pycache__ beside us
+    forget_stale_cache(Path(__file__).parent, Path(__file__).parent / "__pycache__")
 
 #: The most steps an integration may take; a problem whose step size says it would
 #: need more is stiff (a stiff joint, a viscous fluid on a small nucleus): LSODA then.

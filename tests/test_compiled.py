@@ -168,3 +168,29 @@ def test_render_samples_the_crack_at_six_times_the_audio_rate(fs):
     assert np.max(np.abs(coarse.signal - fine.signal)) < 3e-3 * peak
     assert coarse.features.peak_level_db == pytest.approx(fine.features.peak_level_db, abs=0.01)
     assert coarse.features.dominant_frequency_hz == fine.features.dominant_frequency_hz
+
+
+def test_an_edit_to_the_physics_forgets_the_compiled_code(tmp_path):
+    # numba notices an edit to a cached function's own file only: an edit to a module
+    # the kernels compile from (confined.py, say) must drop this module's cache, and
+    # nothing else's.
+    package, cache = tmp_path / "cavitation", tmp_path / "cavitation" / "__pycache__"
+    cache.mkdir(parents=True)
+    for name in _compiled.COMPILED_FROM:
+        (package / name).write_text(f"# {name}\n")
+    kept = cache / "_dsp._cascade-150.py311.nbi"
+
+    def cached():
+        for name in ("_compiled.integrate_confined-504.py311.nbi",
+                     "_compiled.integrate_confined-504.py311.1.nbc", kept.name):
+            (cache / name).write_bytes(b"compiled")
+
+    cached()
+    assert _compiled.forget_stale_cache(package, cache)  # no record of the sources yet
+    assert sorted(p.name for p in cache.iterdir()) == ["_compiled.sources", kept.name]
+    cached()
+    assert not _compiled.forget_stale_cache(package, cache)  # unchanged: kept
+    assert len(list(cache.glob("_compiled.*.nb*"))) == 2
+    (package / "confined.py").write_text("# the film's law changed\n")
+    assert _compiled.forget_stale_cache(package, cache)
+    assert not list(cache.glob("_compiled.*.nb*")) and kept.exists()
