@@ -138,7 +138,7 @@ def bilinear_biquad(b: tuple[float, float, float], a: tuple[float, float, float]
 
 
 @functools.cache
-def _compiled(function):
+def _jit(function):
     """``function`` compiled by numba and cached on disk (numba is imported here, when a
     kernel is first used, not with the package)."""
     from numba import njit
@@ -174,7 +174,7 @@ def sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray | None = None) -> np.
     ``(sections, 2)``): ``scipy.signal.sosfilt(sos, x[, zi=zi])``'s output."""
     sections = _sections(sos)
     state = np.zeros((sections.shape[0], 2)) if zi is None else np.asarray(zi, dtype=float)
-    return _compiled(_cascade)(sections, np.ascontiguousarray(x, dtype=float),
+    return _jit(_cascade)(sections, np.ascontiguousarray(x, dtype=float),
                              np.ascontiguousarray(state))
 
 
@@ -292,7 +292,7 @@ def find_peaks(x: np.ndarray, *, height: float | None = None, distance: float | 
     if distance is not None:
         peaks = peaks[_far_enough(peaks, x[peaks], distance)]
     if prominence is not None:
-        peaks = peaks[_compiled(_prominences)(np.ascontiguousarray(x), peaks) >= prominence]
+        peaks = peaks[_jit(_prominences)(np.ascontiguousarray(x), peaks) >= prominence]
     return peaks.astype(np.intp)
 
 
