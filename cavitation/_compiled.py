@@ -45,6 +45,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import subprocess
+import sys
 from pathlib import Path
 from types import FunctionType
 
@@ -92,8 +94,20 @@ def forget_stale_cache(package: Path, cache: Path) -> bool:
     return forgotten
 
 
-if "NUMBA_CACHE_DIR" not in os.environ:  # numba's own default: __pycache__ beside us
-    forget_stale_cache(Path(__file__).parent, Path(__file__).parent / "__pycache__")
+def first_run(package: Path, cache: Path) -> bool:
+    """Whether none of this module's compiled code is cached in ``cache``, the folder
+    numba writes it to (``package``'s ``__pycache__``), once the stale code is gone
+    (:func:`forget_stale_cache`): the first run on a machine, or after an edit to the
+    physics. False where ``cache`` cannot be written: numba then caches elsewhere."""
+    forget_stale_cache(package, cache)
+    return os.access(cache, os.W_OK) and not any(cache.glob("_compiled.*.nbi"))
+
+
+#: Whether this process starts with nothing compiled: its first crack then compiles
+#: with a helper process alongside (:func:`compile_ahead`). With ``NUMBA_CACHE_DIR``
+#: set, numba's cache is there, and neither this nor the stale-code check applies.
+FIRST_RUN = ("NUMBA_CACHE_DIR" not in os.environ
+             and first_run(Path(__file__).parent, Path(__file__).parent / "__pycache__"))
 
 #: The most steps an integration may take; a problem whose step size says it would
 #: need more is stiff (a stiff joint, a viscous fluid on a small nucleus): LSODA then.
@@ -419,12 +433,44 @@ def kernel(template, system):
     or held by a closure, would also specialise it, but numba's cache misses such a
     function in every new process: it compiled again each time.)
     """
+    _helper_for(template, system)
     name = f"{template.__name__}_{system}"
     code = template.__code__.replace(co_name=name, co_qualname=name)  # named throughout
     function = FunctionType(code, {**globals(), **SYSTEMS[system]}, name,
                             template.__defaults__)
     function.__qualname__, function.__doc__ = name, template.__doc__
     return njit(cache=True, error_model="numpy")(function)
+
+
+#: The helper process of a first run (:func:`compile_ahead`), while it may be at work.
+_helper: subprocess.Popen | None = None
+#: How long a first run waits for its helper before it compiles what it needs itself [s].
+HELPER_WAIT_S = 60.0
+
+
+def _helper_for(template, system) -> None:
+    """On a first run (``FIRST_RUN``), start the helper as the confined crack's
+    integrator is first asked for, and wait for it before compiling what it compiles."""
+    global _helper
+    if (template, system) == (integrate, "confined"):
+        if FIRST_RUN and _helper is None:
+            package_parent = str(Path(__file__).parent.parent)  # the helper's cavitation is ours
+            path = os.pathsep.join(filter(None, (package_parent, os.environ.get("PYTHONPATH"))))
+            try:
+                _helper = subprocess.Popen(
+                    [sys.executable, "-c", "from cavitation import _compiled;"
+                     " _compiled.compile_ahead()"], env={**os.environ, "PYTHONPATH": path},
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL)
+            except OSError:  # no interpreter to start: this process compiles it all
+                pass
+    elif _helper is not None and (template, system) in (
+            (observe_crack, "confined"), (integrate, "dissolving")):
+        try:
+            _helper.wait(HELPER_WAIT_S)
+        except subprocess.TimeoutExpired:
+            return
+        _helper = None
 
 
 @_called
@@ -723,3 +769,28 @@ def solve(y0: np.ndarray, t_end: float, liquid: dict, p_inf: float, *, rtol: flo
 def acceleration(R: float, Rdot: float, liquid: dict, p_inf: float) -> float:
     """The compiled right-hand side, for the test that it matches the Python one."""
     return rddot(R, Rdot, p_inf, cavity_vector(liquid, p_inf), 0.0, 0.0)
+
+
+def compile_ahead() -> None:
+    """Compile, into numba's disk cache, what a knuckle's render runs besides its crack's
+    integrator (``integrate_confined``), each for the arguments a render gives it.
+
+    A first run on a machine starts this in a second process as it begins to compile
+    that integrator, about 4 s of the 7 s, so that the two compile side by side: the
+    integrator of a dissolving bubble (and with it the steps that every system's
+    integrator shares), the dense reader, the loading's forces, the signal kernels of
+    :mod:`cavitation._dsp`, and last the reading of a confined crack, which calls the
+    confined right-hand side that the first process has compiled by then.
+    """
+    from . import _dsp
+    from .bubble import dissolution_time
+
+    dissolution_time(1e-6, p_liquid=1e5, gas_tension=6e3, ostwald=0.62, diffusivity=2e-9,
+                     sigma=0.05)
+    row, nothing = np.zeros((1, 2 + 4 + 4 * P.shape[1])), np.zeros(0)
+    evaluate(row, 4, nothing)
+    forces(nothing, np.zeros(5))
+    _dsp.sosfilt(np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]), nothing)
+    _dsp.find_peaks(np.zeros(3), prominence=1.0)
+    kernel(observe_crack, "confined")(row, nothing, np.zeros(len(CAVITY) + len(JOINT)
+                                                            + len(FILM)), np.zeros(5))

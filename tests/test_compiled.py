@@ -6,7 +6,13 @@ wiring (the packed parameters), the agreement of the two paths within the tolera
 and that each fallback is taken where it must be.
 """
 
+import json
 import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -194,3 +200,64 @@ def test_an_edit_to_the_physics_forgets_the_compiled_code(tmp_path):
     (package / "confined.py").write_text("# the film's law changed\n")
     assert _compiled.forget_stale_cache(package, cache)
     assert not list(cache.glob("_compiled.*.nb*")) and kept.exists()
+
+
+def test_a_first_run_is_one_with_nothing_compiled_in_a_writable_cache(tmp_path):
+    package, cache = tmp_path / "cavitation", tmp_path / "cavitation" / "__pycache__"
+    cache.mkdir(parents=True)
+    for name in _compiled.COMPILED_FROM:
+        (package / name).write_text(f"# {name}\n")
+    assert _compiled.first_run(package, cache)
+    (cache / "_compiled.integrate_confined-504.py311.nbi").write_bytes(b"compiled")
+    assert not _compiled.first_run(package, cache)  # compiled, and from these sources
+    (package / "film.py").write_text("# the film's law changed\n")
+    assert _compiled.first_run(package, cache)  # the stale code went: compiled afresh
+    cache.chmod(0o500)  # numba writes elsewhere, and this folder tells nothing
+    try:
+        assert not _compiled.first_run(package, cache) or os.geteuid() == 0
+    finally:
+        cache.chmod(0o700)
+
+
+def _compiled_kernels() -> dict:
+    """What a render compiles besides its crack's integrator, by name: each one's
+    dispatcher (see ``compile_ahead``)."""
+    from cavitation import _dsp
+
+    return {"evaluate": _compiled.evaluate, "forces": _compiled.forces,
+            "integrate_dissolving": _compiled.kernel(_compiled.integrate, "dissolving"),
+            "observe_crack_confined": _compiled.kernel(_compiled.observe_crack, "confined"),
+            "_cascade": _dsp._jit(_dsp._cascade), "_prominences": _dsp._jit(_dsp._prominences)}
+
+
+def test_the_helper_compiles_what_a_render_runs_with_its_arguments():
+    # compile_ahead must compile each kernel for the very argument types a render
+    # calls it with: a signature of its own would be compiled for nothing, and the
+    # render would compile its own all the same. After a render, it adds none.
+    cv.render()
+    before = {name: list(d.signatures) for name, d in _compiled_kernels().items()}
+    assert all(before.values())
+    _compiled.compile_ahead()
+    assert {name: list(d.signatures) for name, d in _compiled_kernels().items()} == before
+
+
+def test_a_first_run_compiles_with_a_helper_whose_code_it_then_loads(tmp_path):
+    # End to end, on a copy of the package with nothing compiled: the first render
+    # starts the helper, and loads what it compiled instead of compiling it again.
+    shutil.copytree(Path(_compiled.__file__).parent, tmp_path / "cavitation",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    script = (
+        "import cavitation, json\n"
+        "from cavitation import _compiled, _dsp\n"
+        "first = _compiled.FIRST_RUN\n"
+        "cavitation.render()\n"
+        "d = _compiled.kernel(_compiled.observe_crack, 'confined')\n"
+        "print(json.dumps([first, _compiled._helper is None, sum(d.stats.cache_hits.values()),"
+        " sum(d.stats.cache_misses.values())]))\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    env.pop("NUMBA_CACHE_DIR", None)
+    run = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, check=True)
+    first, helper_done, hits, misses = json.loads(run.stdout.splitlines()[-1])
+    assert first and helper_done  # it started the helper, and waited for it
+    assert (hits, misses) == (1, 0)  # the crack's reader came from the helper's cache
