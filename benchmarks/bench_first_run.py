@@ -31,8 +31,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "cavitation"
 
 COMMANDS = {
-    "cavitation render --preset knuckle --overwrite": ["-m", "cavitation", "render", "--preset", "knuckle",
-                                           "--overwrite"],
+    "cavitation render --preset knuckle --overwrite":
+        ["-m", "cavitation", "render", "--preset", "knuckle", "--overwrite"],
     "import cavitation; cavitation.render()": ["-c", "import cavitation; cavitation.render()"],
 }
 

@@ -47,9 +47,11 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import FunctionType
 
+import numba
 import numpy as np
 from numba import njit
 
@@ -65,13 +67,14 @@ COMPILED_FROM = ("bubble.py", "confined.py", "film.py", "fluid.py", "joint.py")
 
 
 def forget_stale_cache(package: Path, cache: Path) -> bool:
-    """Delete this module's cached compiled code in ``cache`` if any file of
-    ``COMPILED_FROM`` in ``package`` changed since it was compiled.
+    """Delete the cached compiled code in ``cache`` of this module and of the modules it
+    compiles from (``COMPILED_FROM``, some of whose functions numba caches under their
+    own names) if any file of ``COMPILED_FROM`` in ``package`` changed since.
 
     numba keys a cached function by its own file, so an edit to the physics (a
-    researcher changing ``confined.py``) would keep running the old compiled code. A
-    hash of those files is kept beside the cache; when it differs, the cache goes.
-    Returns whether it went.
+    researcher changing ``film.py``) would keep running the old compiled code in every
+    function that inlines it. A hash of those files is kept beside the cache; when it
+    differs, the cache goes. Returns whether it went.
     """
     digest = hashlib.sha256()
     for name in COMPILED_FROM:
@@ -83,9 +86,10 @@ def forget_stale_cache(package: Path, cache: Path) -> bool:
     except OSError:
         pass
     forgotten = False
-    for cached in (*cache.glob("_compiled.*.nbi"), *cache.glob("_compiled.*.nbc")):
-        cached.unlink(missing_ok=True)
-        forgotten = True
+    for module in ("_compiled", *(Path(name).stem for name in COMPILED_FROM)):
+        for cached in (*cache.glob(f"{module}.*.nbi"), *cache.glob(f"{module}.*.nbc")):
+            cached.unlink(missing_ok=True)
+            forgotten = True
     try:
         cache.mkdir(exist_ok=True)
         stamp.write_text(current)
@@ -94,19 +98,38 @@ def forget_stale_cache(package: Path, cache: Path) -> bool:
     return forgotten
 
 
+def _writable(folder: Path) -> bool:
+    """Whether a file can be made in ``folder`` (tried: permissions can say otherwise)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
 def first_run(package: Path, cache: Path) -> bool:
-    """Whether none of this module's compiled code is cached in ``cache``, the folder
-    numba writes it to (``package``'s ``__pycache__``), once the stale code is gone
+    """Whether the confined crack's integrator is not cached in ``cache``, the folder
+    numba writes to (``package``'s ``__pycache__``), once the stale code is gone
     (:func:`forget_stale_cache`): the first run on a machine, or after an edit to the
     physics. False where ``cache`` cannot be written: numba then caches elsewhere."""
     forget_stale_cache(package, cache)
-    return os.access(cache, os.W_OK) and not any(cache.glob("_compiled.*.nbi"))
+    return not any(cache.glob("_compiled.integrate_confined-*.nbi")) and _writable(cache)
 
 
-#: Whether this process starts with nothing compiled: its first crack then compiles
-#: with a helper process alongside (:func:`compile_ahead`). With ``NUMBA_CACHE_DIR``
-#: set, numba's cache is there, and neither this nor the stale-code check applies.
-FIRST_RUN = ("NUMBA_CACHE_DIR" not in os.environ
+def _worker() -> bool:
+    """Whether this process is a ``multiprocessing`` worker (its parent starts the
+    helper, or has compiled it all)."""
+    multiprocessing = sys.modules.get("multiprocessing")
+    return multiprocessing is not None and multiprocessing.parent_process() is not None
+
+
+#: Whether this process starts with the crack's integrator to compile: its first crack
+#: then compiles with a helper process alongside (:func:`compile_ahead`). Not with
+#: ``NUMBA_CACHE_DIR`` set (numba's cache is there, and neither this nor the
+#: stale-code check applies), nor without compilation (``NUMBA_DISABLE_JIT``), nor in a
+#: ``multiprocessing`` worker.
+FIRST_RUN = ("NUMBA_CACHE_DIR" not in os.environ and not numba.config.DISABLE_JIT
+             and not _worker()
              and first_run(Path(__file__).parent, Path(__file__).parent / "__pycache__"))
 
 #: The most steps an integration may take; a problem whose step size says it would
@@ -433,7 +456,7 @@ def kernel(template, system):
     or held by a closure, would also specialise it, but numba's cache misses such a
     function in every new process: it compiled again each time.)
     """
-    _helper_for(template, system)
+    _start_helper(template, system)
     name = f"{template.__name__}_{system}"
     code = template.__code__.replace(co_name=name, co_qualname=name)  # named throughout
     function = FunctionType(code, {**globals(), **SYSTEMS[system]}, name,
@@ -442,35 +465,47 @@ def kernel(template, system):
     return njit(cache=True, error_model="numpy")(function)
 
 
-#: The helper process of a first run (:func:`compile_ahead`), while it may be at work.
+#: The helper process of a first run (:func:`compile_ahead`), until it is waited for.
 _helper: subprocess.Popen | None = None
+#: Helpers no longer waited for (kept, so that they are not collected while running).
+_left: list[subprocess.Popen] = []
 #: How long a first run waits for its helper before it compiles what it needs itself [s].
 HELPER_WAIT_S = 60.0
+#: The environment variable that tells the helper which copy of the package to compile.
+HELPER_FOR = "CAVITATION_COMPILE_AHEAD_FOR"
 
 
-def _helper_for(template, system) -> None:
+def _start_helper(template, system) -> None:
     """On a first run (``FIRST_RUN``), start the helper as the confined crack's
-    integrator is first asked for, and wait for it before compiling what it compiles."""
+    integrator is first asked for (it is compiled on its first call, next)."""
     global _helper
-    if (template, system) == (integrate, "confined"):
-        if FIRST_RUN and _helper is None:
-            package_parent = str(Path(__file__).parent.parent)  # the helper's cavitation is ours
-            path = os.pathsep.join(filter(None, (package_parent, os.environ.get("PYTHONPATH"))))
-            try:
-                _helper = subprocess.Popen(
-                    [sys.executable, "-c", "from cavitation import _compiled;"
-                     " _compiled.compile_ahead()"], env={**os.environ, "PYTHONPATH": path},
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL)
-            except OSError:  # no interpreter to start: this process compiles it all
-                pass
-    elif _helper is not None and (template, system) in (
-            (observe_crack, "confined"), (integrate, "dissolving")):
-        try:
-            _helper.wait(HELPER_WAIT_S)
-        except subprocess.TimeoutExpired:
-            return
-        _helper = None
+    if not (FIRST_RUN and (template, system) == (integrate, "confined") and _helper is None
+            and sys.executable):
+        return
+    env = {**os.environ, HELPER_FOR: __file__,
+           "PYTHONPATH": os.pathsep.join(filter(None, (str(Path(__file__).parent.parent),
+                                                       os.environ.get("PYTHONPATH"))))}
+    try:  # -P: no current folder on the path, which could hold another copy
+        _helper = subprocess.Popen(
+            [sys.executable, "-P", "-c", "from cavitation import _compiled;"
+             " _compiled.compile_ahead()"], env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:  # no interpreter to start: this process compiles it all
+        pass
+
+
+def join_helper() -> None:
+    """Wait for a first run's helper, if one is at work, at most ``HELPER_WAIT_S``: the
+    first crack's integrator is compiled, and what follows is the helper's to compile.
+    A helper that takes longer is left to finish on its own."""
+    global _helper
+    if _helper is None:
+        return
+    try:
+        _helper.wait(HELPER_WAIT_S)
+    except subprocess.TimeoutExpired:
+        _left.append(_helper)
+    _helper = None
 
 
 @_called
@@ -720,6 +755,7 @@ class Solution:
             np.asarray(y0, dtype=float), float(t0), float(t_end), q, load,
             float(level), float(rtol), np.asarray(atol, dtype=float), max_steps)
         self.t_final, self.y_final = float(t), y
+        join_helper()
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         """The state at increasing times ``t`` [s], shape ``(n, len(t))``."""
@@ -780,8 +816,13 @@ def compile_ahead() -> None:
     integrator of a dissolving bubble (and with it the steps that every system's
     integrator shares), the dense reader, the loading's forces, the signal kernels of
     :mod:`cavitation._dsp`, and last the reading of a confined crack, which calls the
-    confined right-hand side that the first process has compiled by then.
+    confined right-hand side that the first process has compiled by then. The first
+    process waits for it once its integrator is compiled (:func:`join_helper`), and
+    loads the rest from the cache. It does nothing in another copy of the package than
+    the one that started it (``HELPER_FOR``), whose cache would be another.
     """
+    if os.environ.get(HELPER_FOR) not in (None, __file__):  # another copy of the package
+        return
     from . import _dsp
     from .bubble import dissolution_time
 
