@@ -128,7 +128,7 @@ def _worker() -> bool:
 #: ``NUMBA_CACHE_DIR`` set (numba's cache is there, and neither this nor the
 #: stale-code check applies), nor without compilation (``NUMBA_DISABLE_JIT``), nor in a
 #: ``multiprocessing`` worker.
-FIRST_RUN = ("NUMBA_CACHE_DIR" not in os.environ and not numba.config.DISABLE_JIT
+FIRST_RUN = ("NUMBA_CACHE_DIR" not in os.environ and not getattr(numba.config, "DISABLE_JIT", 0)
              and not _worker()
              and first_run(Path(__file__).parent, Path(__file__).parent / "__pycache__"))
 
