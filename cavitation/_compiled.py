@@ -180,10 +180,7 @@ _inline = njit(cache=True, error_model="numpy", inline="always")
 #: Larger ones, and the steps of the integrator that no system changes, are compiled
 #: once and called: inlining copies a function's code into each caller, and its
 #: compilation with it (the confined film's accelerations: 2 s each time).
-#: (Only ever called from compiled code: without the wrappers that would let Python or
-#: C call them, less to compile.)
-_called = njit(cache=True, error_model="numpy", no_cpython_wrapper=True,
-               no_cfunc_wrapper=True)
+_called = njit(cache=True, error_model="numpy")
 _keller_miksis = _inline(keller_miksis)
 _epstein_plesset_rate = _inline(epstein_plesset_rate)
 _pressure_law = _inline(pressure_law)
