@@ -48,6 +48,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from types import FunctionType
 
@@ -66,6 +67,14 @@ from .joint import mechanics
 COMPILED_FROM = ("bubble.py", "confined.py", "film.py", "fluid.py", "joint.py")
 
 
+def sources_digest(package: Path) -> str:
+    """A SHA-256 of the files of ``COMPILED_FROM`` in ``package``."""
+    digest = hashlib.sha256()
+    for name in COMPILED_FROM:
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()
+
+
 def forget_stale_cache(package: Path, cache: Path) -> bool:
     """Delete the cached compiled code in ``cache`` of this module and of the modules it
     compiles from (``COMPILED_FROM``, some of whose functions numba caches under their
@@ -76,10 +85,7 @@ def forget_stale_cache(package: Path, cache: Path) -> bool:
     function that inlines it. A hash of those files is kept beside the cache; when it
     differs, the cache goes. Returns whether it went.
     """
-    digest = hashlib.sha256()
-    for name in COMPILED_FROM:
-        digest.update((package / name).read_bytes())
-    stamp, current = cache / "_compiled.sources", digest.hexdigest()
+    stamp, current = cache / "_compiled.sources", sources_digest(package)
     try:
         if stamp.read_text() == current:
             return False
@@ -117,19 +123,23 @@ def first_run(package: Path, cache: Path) -> bool:
 
 
 def _worker() -> bool:
-    """Whether this process is a ``multiprocessing`` worker (its parent starts the
-    helper, or has compiled it all)."""
+    """Whether this process is a ``multiprocessing`` worker: a batch's workers compile
+    on their own (or start warm), and a helper each would only crowd the cores."""
     multiprocessing = sys.modules.get("multiprocessing")
     return multiprocessing is not None and multiprocessing.parent_process() is not None
 
 
-#: Whether this process starts with the crack's integrator to compile: its first crack
+#: The environment variable that tells a helper which copy of the package to compile,
+#: and the one with the hash of the physics it is to compile (:func:`compile_ahead`).
+HELPER_FOR, HELPER_SOURCES = "CAVITATION_COMPILE_AHEAD_FOR", "CAVITATION_COMPILE_AHEAD_SOURCES"
+
+#: Whether this process started with the crack's integrator to compile: its first crack
 #: then compiles with a helper process alongside (:func:`compile_ahead`). Not with
-#: ``NUMBA_CACHE_DIR`` set (numba's cache is there, and neither this nor the
-#: stale-code check applies), nor without compilation (``NUMBA_DISABLE_JIT``), nor in a
-#: ``multiprocessing`` worker.
-FIRST_RUN = ("NUMBA_CACHE_DIR" not in os.environ and not getattr(numba.config, "DISABLE_JIT", 0)
-             and not _worker()
+#: numba's cache elsewhere (``NUMBA_CACHE_DIR``: neither this nor the stale-code check
+#: applies), nor without compilation (``NUMBA_DISABLE_JIT``), nor in a helper (which
+#: leaves the cache and its hash to the process that started it).
+FIRST_RUN = (not getattr(numba.config, "CACHE_DIR", "") and "NUMBA_CACHE_DIR" not in os.environ
+             and not getattr(numba.config, "DISABLE_JIT", 0) and HELPER_FOR not in os.environ
              and first_run(Path(__file__).parent, Path(__file__).parent / "__pycache__"))
 
 #: The most steps an integration may take; a problem whose step size says it would
@@ -465,33 +475,52 @@ def kernel(template, system):
     return njit(cache=True, error_model="numpy")(function)
 
 
-#: The helper process of a first run (:func:`compile_ahead`), until it is waited for.
+#: The helper process of a first run (:func:`compile_ahead`), until it is waited for;
+#: whether one was started in this process; and the lock that makes both one.
 _helper: subprocess.Popen | None = None
+_helper_started = False
+_helper_lock = threading.Lock()
 #: Helpers no longer waited for (kept, so that they are not collected while running).
 _left: list[subprocess.Popen] = []
 #: How long a first run waits for its helper before it compiles what it needs itself [s].
 HELPER_WAIT_S = 60.0
-#: The environment variable that tells the helper which copy of the package to compile.
-HELPER_FOR = "CAVITATION_COMPILE_AHEAD_FOR"
+
+#: The helper's program: this copy of the package on the path before the installed
+#: packages (not before the standard library), then :func:`compile_ahead`.
+_HELPER_PROGRAM = """import sys
+places = [i for i, p in enumerate(sys.path) if p.endswith(("site-packages", "dist-packages"))]
+sys.path.insert(places[0] if places else len(sys.path), {parent!r})
+from cavitation import _compiled
+_compiled.compile_ahead()
+"""
+
+
+def _python() -> bool:
+    """Whether ``sys.executable`` is a Python interpreter (not the program that embeds
+    one, which a helper must not start)."""
+    return Path(sys.executable or "").name.lower().startswith("python")
 
 
 def _start_helper(template, system) -> None:
     """On a first run (``FIRST_RUN``), start the helper as the confined crack's
-    integrator is first asked for (it is compiled on its first call, next)."""
-    global _helper
-    if not (FIRST_RUN and (template, system) == (integrate, "confined") and _helper is None
-            and sys.executable):
+    integrator is first asked for (it is compiled on its first call, next): once per
+    process, and not in a ``multiprocessing`` worker."""
+    global _helper, _helper_started
+    if not (FIRST_RUN and (template, system) == (integrate, "confined")):
         return
-    env = {**os.environ, HELPER_FOR: __file__,
-           "PYTHONPATH": os.pathsep.join(filter(None, (str(Path(__file__).parent.parent),
-                                                       os.environ.get("PYTHONPATH"))))}
-    try:  # -P: no current folder on the path, which could hold another copy
-        _helper = subprocess.Popen(
-            [sys.executable, "-P", "-c", "from cavitation import _compiled;"
-             " _compiled.compile_ahead()"], env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except OSError:  # no interpreter to start: this process compiles it all
-        pass
+    with _helper_lock:
+        if _helper_started or _worker() or not _python():
+            return
+        _helper_started = True
+        package = Path(__file__).parent
+        env = {**os.environ, HELPER_FOR: __file__, HELPER_SOURCES: sources_digest(package)}
+        try:  # -P: no current folder on the path, which could hold another copy
+            _helper = subprocess.Popen(
+                [sys.executable, "-P", "-c", _HELPER_PROGRAM.format(parent=str(package.parent))],
+                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+        except OSError:  # no interpreter to start: this process compiles it all
+            pass
 
 
 def join_helper() -> None:
@@ -499,13 +528,14 @@ def join_helper() -> None:
     first crack's integrator is compiled, and what follows is the helper's to compile.
     A helper that takes longer is left to finish on its own."""
     global _helper
-    if _helper is None:
+    with _helper_lock:
+        helper, _helper = _helper, None
+    if helper is None:
         return
     try:
-        _helper.wait(HELPER_WAIT_S)
+        helper.wait(HELPER_WAIT_S)
     except subprocess.TimeoutExpired:
-        _left.append(_helper)
-    _helper = None
+        _left.append(helper)
 
 
 @_called
@@ -751,11 +781,13 @@ class Solution:
                  load: np.ndarray, *, rtol: float, atol: np.ndarray, level: float = 0.0,
                  max_steps: int = MAX_STEPS) -> None:
         self.system = system
-        self._record, t, y, self.status = kernel(integrate, system)(
-            np.asarray(y0, dtype=float), float(t0), float(t_end), q, load,
-            float(level), float(rtol), np.asarray(atol, dtype=float), max_steps)
+        try:
+            self._record, t, y, self.status = kernel(integrate, system)(
+                np.asarray(y0, dtype=float), float(t0), float(t_end), q, load,
+                float(level), float(rtol), np.asarray(atol, dtype=float), max_steps)
+        finally:
+            join_helper()
         self.t_final, self.y_final = float(t), y
-        join_helper()
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         """The state at increasing times ``t`` [s], shape ``(n, len(t))``."""
@@ -823,6 +855,8 @@ def compile_ahead() -> None:
     """
     if os.environ.get(HELPER_FOR) not in (None, __file__):  # another copy of the package
         return
+    if os.environ.get(HELPER_SOURCES) not in (None, sources_digest(Path(__file__).parent)):
+        return  # the physics changed since the first process hashed it
     from . import _dsp
     from .bubble import dissolution_time
 

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -257,7 +258,8 @@ def test_a_first_run_compiles_with_a_helper_whose_code_it_then_loads(tmp_path):
         "first = _compiled.FIRST_RUN\n"
         "cavitation.render()\n"
         "d = _compiled.kernel(_compiled.observe_crack, 'confined')\n"
-        "print(json.dumps([first, _compiled._helper is None and not _compiled._left,"
+        "print(json.dumps([first and _compiled._helper_started,"
+        " _compiled._helper is None and not _compiled._left,"
         " sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values())]))\n")
     env = {key: value for key, value in os.environ.items()
            if key not in ("NUMBA_CACHE_DIR", "PYTHONPATH")}
@@ -266,3 +268,34 @@ def test_a_first_run_compiles_with_a_helper_whose_code_it_then_loads(tmp_path):
     first, helper_done, hits, misses = json.loads(run.stdout.splitlines()[-1])
     assert first and helper_done  # it started the helper, and waited for it
     assert (hits, misses) == (1, 0)  # the crack's reader came from the helper's cache
+
+
+def test_a_helper_starts_once_and_not_in_a_worker(monkeypatch):
+    # Two threads, or two requests, start one helper; a multiprocessing worker, or an
+    # interpreter embedded in another program, none.
+    started = []
+
+    class Helper:
+        def __init__(self, command, **options):
+            started.append(command)
+
+        def wait(self, timeout):
+            return 0
+
+    monkeypatch.setattr(_compiled.subprocess, "Popen", Helper)
+    monkeypatch.setattr(_compiled, "FIRST_RUN", True)
+    for worker, python, expected in ((True, True, 0), (False, False, 0), (False, True, 1)):
+        monkeypatch.setattr(_compiled, "_helper_started", False)
+        monkeypatch.setattr(_compiled, "_worker", lambda worker=worker: worker)
+        monkeypatch.setattr(_compiled, "_python", lambda python=python: python)
+        started.clear()
+        threads = [threading.Thread(target=_compiled._start_helper,
+                                    args=(_compiled.integrate, "confined")) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        _compiled._start_helper(_compiled.observe_crack, "confined")  # not the trigger
+        assert len(started) == expected
+        _compiled.join_helper()
+        assert _compiled._helper is None
