@@ -133,12 +133,16 @@ def _worker() -> bool:
 #: and the one with the hash of the physics it is to compile (:func:`compile_ahead`).
 HELPER_FOR, HELPER_SOURCES = "CAVITATION_COMPILE_AHEAD_FOR", "CAVITATION_COMPILE_AHEAD_SOURCES"
 
+#: The hash of the physics as this process imported it, which is what it compiles: a
+#: helper is given it, and compiles only the same (:func:`compile_ahead`).
+SOURCES = sources_digest(Path(__file__).parent)
+
 #: Whether this process started with the crack's integrator to compile: its first crack
 #: then compiles with a helper process alongside (:func:`compile_ahead`). Not with
-#: numba's cache elsewhere (``NUMBA_CACHE_DIR``: neither this nor the stale-code check
-#: applies), nor without compilation (``NUMBA_DISABLE_JIT``), nor in a helper (which
-#: leaves the cache and its hash to the process that started it).
-FIRST_RUN = (not getattr(numba.config, "CACHE_DIR", "") and "NUMBA_CACHE_DIR" not in os.environ
+#: numba's cache elsewhere (``NUMBA_CACHE_DIR``, or its config file: neither this nor
+#: the stale-code check applies), nor without compilation (``NUMBA_DISABLE_JIT``), nor
+#: in a helper (which leaves the cache and its hash to the process that started it).
+FIRST_RUN = (not getattr(numba.config, "CACHE_DIR", "")
              and not getattr(numba.config, "DISABLE_JIT", 0) and HELPER_FOR not in os.environ
              and first_run(Path(__file__).parent, Path(__file__).parent / "__pycache__"))
 
@@ -513,7 +517,7 @@ def _start_helper(template, system) -> None:
             return
         _helper_started = True
         package = Path(__file__).parent
-        env = {**os.environ, HELPER_FOR: __file__, HELPER_SOURCES: sources_digest(package)}
+        env = {**os.environ, HELPER_FOR: __file__, HELPER_SOURCES: SOURCES}
         try:  # -P: no current folder on the path, which could hold another copy
             _helper = subprocess.Popen(
                 [sys.executable, "-P", "-c", _HELPER_PROGRAM.format(parent=str(package.parent))],
@@ -855,8 +859,8 @@ def compile_ahead() -> None:
     """
     if os.environ.get(HELPER_FOR) not in (None, __file__):  # another copy of the package
         return
-    if os.environ.get(HELPER_SOURCES) not in (None, sources_digest(Path(__file__).parent)):
-        return  # the physics changed since the first process hashed it
+    if os.environ.get(HELPER_SOURCES) not in (None, SOURCES):
+        return  # the physics changed between the two processes' imports
     from . import _dsp
     from .bubble import dissolution_time
 
