@@ -8,6 +8,7 @@ leaving no file behind.
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import math
@@ -734,7 +735,7 @@ def run(*, fast_exit: bool = True) -> None:
     ``atexit`` and ``finally`` of a caller, so ``python -m cavitation`` exits the
     ordinary way (``fast_exit=False``), as under ``coverage``.
     """
-    status = main()
+    status = _main(None, process_ends=True)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     status = _flush(status)
@@ -788,10 +789,35 @@ def _nothing_to_join() -> bool:
             and not any(name in sys.modules for name in _JOINED_AT_EXIT))
 
 
+#: Commands run with the cyclic garbage collector paused: one render is a short job
+#: that leaves little cyclic garbage (3 MB more at its peak), and the collector's passes
+#: over the objects of numba's compiled code and of matplotlib cost 0.1-0.2 s of it.
+_COLLECTOR_PAUSED = ("render",)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    return _main(argv, process_ends=False)
+
+
+def _main(argv: Sequence[str] | None, *, process_ends: bool) -> int:
+    """:func:`main`; with ``process_ends`` (the ``cavitation`` program, :func:`run`) a
+    paused collector stays paused: switched on again, its first pass would take in all
+    that the command made, 0.08 s of a render, for a process about to end."""
     parser = _build_parser()
     args = parser.parse_args(argv)
+    paused = args.command in _COLLECTOR_PAUSED and gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return _command(args)
+    finally:
+        if paused and not process_ends:
+            gc.enable()
+
+
+def _command(args: argparse.Namespace) -> int:
+    """Run the parsed command; its errors as one line on standard error and the status."""
     try:
         commands = {"presets": _presets, "batch": _batch, "render": _render,
                     "pack": _pack, "pulls": _pulls, "validate": _validate}

@@ -274,7 +274,8 @@ def test_an_interrupt_after_the_work_is_done_is_ignored_while_the_program_exits(
     # Ctrl-C or SIGTERM landing while a finished batch's pool is joined killed the
     # program (status -2) although every file was whole. The program ignores both once
     # main has returned; its status is main's.
-    code = ("import atexit, signal; from cavitation import cli; cli.main = lambda: 3;"
+    code = ("import atexit, signal; from cavitation import cli;"
+            " cli._main = lambda argv, process_ends: 3;"
             " cli._nothing_to_join = lambda: False;"  # as after a batch: the ordinary exit
             " atexit.register(lambda: print(signal.getsignal(signal.SIGINT) is"
             " signal.SIG_IGN, signal.getsignal(signal.SIGTERM) is signal.SIG_IGN));"
@@ -283,6 +284,43 @@ def test_an_interrupt_after_the_work_is_done_is_ignored_while_the_program_exits(
                           check=False)
     assert done.returncode == 3
     assert done.stdout.split() == ["True", "True"]
+
+
+def test_a_render_runs_with_the_collector_paused_and_main_switches_it_on_again(monkeypatch):
+    # The cyclic garbage collector's passes over numba's and matplotlib's objects cost
+    # 0.1-0.2 s of a render; main pauses it for a render alone, and restores it for a
+    # caller that goes on (a notebook, these tests).
+    import gc
+
+    from cavitation import cli
+
+    seen = {}
+    monkeypatch.setattr(cli, "_render", lambda args: seen.setdefault("render", gc.isenabled())
+                        and 0)
+    monkeypatch.setattr(cli, "_presets", lambda args: seen.setdefault("presets", gc.isenabled())
+                        and 0)
+    assert gc.isenabled()
+    assert main(["render"]) == 0 and main(["presets"]) == 0
+    assert seen == {"render": False, "presets": True}
+    assert gc.isenabled()
+    gc.disable()  # a caller's own choice is left as it was
+    try:
+        assert main(["render"]) == 0 and not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_program_leaves_the_collector_paused_as_it_ends():
+    # Switched on again, the collector's first pass takes in all a render made (0.08 s),
+    # for a process about to end; so the program (run) leaves it paused.
+    code = ("import atexit, gc; from cavitation import cli; cli._render = lambda args: 0;"
+            " cli._nothing_to_join = lambda: False;"  # the ordinary exit, so atexit runs
+            " atexit.register(lambda: print(gc.isenabled())); import sys;"
+            " sys.argv = ['cavitation', 'render']; cli.run()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False"]
 
 
 def _readme_commands() -> list[list[str]]:
