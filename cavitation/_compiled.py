@@ -4,11 +4,13 @@ One explicit Dormand-Prince 5(4) pair with its 4th-order dense output (Dormand &
 1980, J Comput Appl Math 6:19; the dense output of Shampine 1986, Math Comput 46:135:
 the method and coefficients of ``scipy.integrate.RK45``), with the step-size control
 of ``scipy.integrate.solve_ivp`` and a terminal event found by bisection on the dense
-output. It integrates five systems, each from the package's own equations compiled,
+output. It integrates six systems, each from the package's own equations compiled,
 not copies of them, and each chosen by its name:
 
 - ``"bubble"``: one cavity in an unbounded liquid, state ``(R, Rdot)``
   (:func:`cavitation.bubble.keller_miksis`), stopping where ``R`` falls to a level;
+  ``"function"``: the same, under a far-field pressure given as a function
+  (:func:`cavitation.bubble.hermite_far_field`);
 - ``"opening"``: the joint before the crack, state ``(h, hdot)``
   (:func:`cavitation.joint.mechanics`, :func:`cavitation.fluid.pressure_law`,
   :func:`cavitation.joint.loading_force`), stopping where the fluid pressure falls to
@@ -58,7 +60,7 @@ from numba import njit
 
 from . import confined as _confined_module
 from . import joint as _joint_module
-from .bubble import epstein_plesset_rate, keller_miksis
+from .bubble import EVEN_HERMITE, epstein_plesset_rate, hermite_far_field, keller_miksis
 from .fluid import pressure_law, pressure_law_rate
 from .joint import mechanics
 
@@ -196,6 +198,7 @@ _inline = njit(cache=True, error_model="numpy", inline="always")
 #: compilation with it (the confined film's accelerations: 2 s each time).
 _called = njit(cache=True, error_model="numpy")
 _keller_miksis = _inline(keller_miksis)
+_hermite_far_field = _inline(hermite_far_field)
 _epstein_plesset_rate = _inline(epstein_plesset_rate)
 _pressure_law = _inline(pressure_law)
 _pressure_law_rate = _inline(pressure_law_rate)
@@ -354,6 +357,15 @@ def bubble_rates(t, y, q, load, out):
 
 
 @njit(cache=True, error_model="numpy")
+def function_rates(t, y, q, load, out):
+    """``"function"``: ``"bubble"``'s ``dy/dt``, its ``p_inf`` and rate a function's
+    reading in ``load`` (:func:`cavitation.bubble.hermite_far_field`)."""
+    out[0] = y[1]
+    p_inf, rate = _hermite_far_field(t, load)
+    out[1] = rddot(y[0], y[1], p_inf, q, rate, 0.0)
+
+
+@njit(cache=True, error_model="numpy")
 def dissolving_rates(t, y, q, load, out):
     """``"dissolving"``: ``dR/ds`` in ``s = sqrt(t)``; ``q``: ``f, D, L, p, sigma``."""
     out[0] = _epstein_plesset_rate(y[0], t, q[0], q[1], q[2], q[3], q[4])
@@ -445,6 +457,7 @@ def cavity_vanishes(y, y_new):
 #: The systems, by name: each one's functions of the interface above.
 SYSTEMS = {
     "bubble": {"rates": bubble_rates, "event": level_event, "rejects": radius_vanishes},
+    "function": {"rates": function_rates, "event": level_event, "rejects": radius_vanishes},
     "opening": {"rates": opening_rates, "event": nucleation_event, "rejects": never,
                 "pressure": opening_pressure},
     "crack": {"rates": crack_rates, "event": no_event, "rejects": sphere_vanishes,
@@ -828,13 +841,15 @@ def solve(y0: np.ndarray, t_end: float, liquid: dict, p_inf: float, *, rtol: flo
           atol: np.ndarray, t_eval: np.ndarray | None, level: float,
           samples: np.ndarray | None = None):
     """Integrate a lone cavity from ``y0 = (R0, Rdot0)``; see :func:`bubble.solve`.
-    ``samples``: a sampled far-field pressure, packed as a ``SAMPLED`` loading.
+    ``samples``: a sampled far-field pressure, packed as a ``SAMPLED`` loading, or a
+    function's reading, packed for :func:`cavitation.bubble.hermite_far_field`.
 
     Returns ``(t, y, status)``: status 0 reached ``t_end``, 1 stopped at ``R = level``,
     -1 gave up (the caller falls back to LSODA).
     """
     load = np.zeros(1) if samples is None else np.ascontiguousarray(samples, dtype=float)
-    sol = Solution("bubble", y0, 0.0, t_end, cavity_vector(liquid, p_inf), load,
+    system = "function" if load.size > 1 and load[2] == EVEN_HERMITE else "bubble"
+    sol = Solution(system, y0, 0.0, t_end, cavity_vector(liquid, p_inf), load,
                    rtol=rtol, atol=atol, level=level)
     if sol.status < 0:
         return None, None, sol.status

@@ -376,18 +376,65 @@ def test_keller_miksis_with_a_changing_far_field_is_the_published_equation():
     compiled = bubble.solve(R_eq, t_end, R_eq=R_eq, p_inf=p_inf, t_eval=t, **liquid)
     swing_R = np.ptp(reference.y[0])
     # rtol 1e-8 and, for the samples, linear interpolation at 50 ns ((omega dt)^2 / 8 =
-    # 1e-8 of the pressure's swing): measured 3e-7 (samples) and 1.3e-7 (function) of
-    # the radius's swing (a function, read at 20,001 times on the compiled path, as the
-    # samples); leaving the far-field term out moves it by 6e-3.
+    # 1e-8 of the pressure's swing): measured 3e-7 (samples), 1.3e-7 (LSODA calling the
+    # function) and 3.5e-8 (the function read at FAR_FIELD_SAMPLES times, compiled) of
+    # the radius's swing; leaving the far-field term out moves it by 6e-3.
     np.testing.assert_allclose(sampled.R, reference.y[0], rtol=0, atol=1e-5 * swing_R)
     np.testing.assert_allclose(function.R, reference.y[0], rtol=0, atol=1e-5 * swing_R)
     np.testing.assert_allclose(compiled.R, reference.y[0], rtol=0, atol=1e-5 * swing_R)
+    # At rtol 1e-11 what is left is the reading of the far field: the function's cubic
+    # Hermite reading at 125 ns, measured 1.0e-9 of the swing ((omega dt)^3 / 20 = 7e-10
+    # of the pressure's), within 1e-8; the 20,001 samples read linearly, 8.6e-8.
+    tight = bubble.solve(R_eq, t_end, R_eq=R_eq, p_inf=p_inf, t_eval=t, rtol=1e-11, **liquid)
+    np.testing.assert_allclose(tight.R, reference.y[0], rtol=0, atol=1e-8 * swing_R)
     # Without the far-field term the answer is measurably different: the term matters.
     without = solve_ivp(
         _published_keller_miksis(p_inf, lambda t: 0.0, p_gas_ref=p_gas_ref, R_ref=R_eq, **liquid),
         (0.0, t_end), [R_eq, 0.0], method="DOP853", rtol=1e-12, atol=[1e-16, 1e-12], t_eval=t,
         first_step=1e-9)
     assert np.max(np.abs(without.y[0] - reference.y[0])) > 1e-3 * swing_R
+
+
+def test_a_far_field_function_is_read_exactly_where_it_is_quadratic():
+    # Cubic Hermite polynomials through a quadratic's values, with its slopes from
+    # second-order differences (exact for a quadratic, the ends too), are the quadratic:
+    # the pressure and its rate agree to rounding, in the compiled law (floats) and on
+    # arrays (the same polynomials in scipy); held beyond the times read, at rate 0.
+    def quadratic(t):
+        return 1e5 - 3e7 * t + 4e9 * np.asarray(t) ** 2
+
+    t_end = 2e-3
+    value, rate, packed = bubble._function_far_field(quadratic, t_end)
+    t = np.sort(np.random.default_rng(3).uniform(0.0, t_end, 500))
+    scale = 1e5
+    for law in (lambda t: np.array([bubble.hermite_far_field(ti, packed) for ti in t]).T,
+                lambda t: (value(t), rate(t))):
+        p, dp_dt = law(t)
+        np.testing.assert_allclose(p, quadratic(t), rtol=0, atol=1e-9 * scale)
+        np.testing.assert_allclose(dp_dt, -3e7 + 8e9 * t, rtol=0, atol=1e-9 * scale / t_end)
+    assert bubble.hermite_far_field(2 * t_end, packed) == (quadratic(t_end), 0.0)
+    assert value(0.0) == quadratic(0.0) and rate(0.0) == pytest.approx(-3e7)
+
+
+def test_a_far_field_function_takes_fewer_steps_than_its_linear_samples():
+    # The reason for the Hermite reading: a linear reading's rate jumps at every sample,
+    # and Keller-Miksis carries the rate, so the error estimate takes more steps
+    # (measured 3,010 against 1,749 on this drop and recovery); the function's steps
+    # are those of the smooth far field.
+    def drop(t):
+        return 101325.0 - 5e4 * np.sin(np.pi * np.asarray(t) / 3e-3) ** 2
+
+    times = np.linspace(0.0, 3e-3, 20_001)
+    function = bubble.solve(1e-4, 3e-3, R_eq=1e-4, p_inf=drop)
+    samples = bubble.solve(1e-4, 3e-3, R_eq=1e-4, p_inf=(times, drop(times)))
+    assert function.t.size < 0.7 * samples.t.size
+    np.testing.assert_allclose(function.R, np.interp(function.t, samples.t, samples.R),
+                               rtol=1e-6)
+
+
+def test_a_far_field_function_that_is_not_finite_is_refused():
+    with pytest.raises(ValueError, match=r"p_inf\(t\) must be a finite pressure \[Pa\]"):
+        bubble.solve(1e-4, 2e-4, R_eq=1e-4, p_inf=lambda t: np.nan * np.asarray(t))
 
 
 def test_sampled_far_field_runs_compiled(monkeypatch):
