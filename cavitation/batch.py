@@ -70,6 +70,7 @@ from .io import (
     remove_stale_parts,
     to_json,
 )
+from .joint import Joint, Loading
 from .parameters import Parameters, check_choice, check_range, describe
 from .population import Variation, vary_joint
 from .presets import PRESETS, configure, get_preset, parameter_values, settable_values
@@ -607,15 +608,16 @@ def _flat(table: Mapping[str, Any], prefix: str) -> dict[str, Any]:
 
 def _row(sweep: Sweep, run_: Run, status: str, error: str = "",
          meta: Mapping[str, Any] | None = None, audio_file: str = "",
-         sha256: str = "") -> dict[str, Any]:
+         sha256: str = "", configured: tuple[Joint, Loading] | None = None) -> dict[str, Any]:
     """A run's manifest row, flat: the run, its swept values, the crack and its sound
     (:data:`FEATURES`), then every other parameter (``--set`` names), the simulation's,
     listener's and audio's settings (``simulation.``, ``listener.``, ``audio.``), and
     every figure of the summary and the features. A failed run has its parameters and
-    settings, and no figures."""
+    settings, and no figures. ``configured``: the run's joint and loading, if made
+    already (:func:`_configured`)."""
     meta = meta or {}
     features, summary = meta.get("features", {}), meta.get("summary", {})
-    joint, loading = configure(get_preset(sweep.preset), sweep.fixed | run_.swept)
+    joint, loading = configured or _configured(sweep, run_.swept)
     parameters = settable_values(joint, loading)
     settings = meta.get("parameters", {})
     heard = settings.get("listener") or {"kind": sweep.audio.get("listener", "air"),
@@ -644,7 +646,7 @@ def _warm_up(sweep: Sweep) -> None:
     then holds the compiled code, the imports and the filter designs, and the forked
     workers inherit them instead of each loading them again (a second or so each)."""
     try:
-        _rendering(sweep, {}, 0, after_crack_s=1e-3)
+        _rendering(sweep, _configured(sweep, {}), 0, after_crack_s=1e-3)
         from . import io  # noqa: F401  (soundfile, for the workers)
     except Exception:  # the runs themselves will report what is wrong
         pass
@@ -656,11 +658,17 @@ def _simulation_options(sweep: Sweep) -> dict[str, Any]:
     return hearing_options(sweep.samplerate_hz) | sweep.simulation
 
 
-def _rendering(sweep: Sweep, swept: dict[str, float], seed: int, **simulation: float):
-    """The sweep's preset with ``swept`` values, simulated (with ``simulation`` over the
-    sweep's options) and heard as the sweep's ``[audio]`` says."""
+def _configured(sweep: Sweep, swept: dict[str, float]) -> tuple[Joint, Loading]:
+    """The sweep's preset's joint and loading, with its fixed and ``swept`` values."""
+    return configure(get_preset(sweep.preset), sweep.fixed | swept)
+
+
+def _rendering(sweep: Sweep, configured: tuple[Joint, Loading], seed: int,
+               **simulation: float):
+    """The ``configured`` joint and loading (:func:`_configured`), simulated (with
+    ``simulation`` over the sweep's options) and heard as the sweep's ``[audio]`` says."""
     settings = sweep.audio
-    joint, loading = configure(get_preset(sweep.preset), sweep.fixed | swept)
+    joint, loading = configured
     crack = simulate(joint, loading, **(_simulation_options(sweep) | simulation))
     return hear([crack], ("center",), (joint.name,),
                 listener_kind=settings.get("listener", "air"),
@@ -674,7 +682,7 @@ def render_centre(sweep: Sweep) -> None:
     """Render the sweep's preset with its fixed changes only (a pack's median person),
     writing nothing; raises what its runs would raise for it (a loudness target above
     what the crack's true peak allows: ``ClippingError``)."""
-    _rendering(sweep, {}, 0)
+    _rendering(sweep, _configured(sweep, {}), 0)
 
 
 def _stop_leftovers(processes: list) -> None:
@@ -708,8 +716,10 @@ def render_run(sweep: Sweep, run_: Run, out: str) -> dict[str, Any]:
     settings = sweep.audio
     file_format = settings.get("format", "wav")
     audio_name = f"{run_.name}.{file_format}"
+    configured = None
     try:
-        rendering = _rendering(sweep, run_.swept, run_.seed)
+        configured = _configured(sweep, run_.swept)
+        rendering = _rendering(sweep, configured, run_.seed)
         save(rendering, out, run_.name, file_format=file_format,
              subtype=settings.get("subtype", "PCM_24"),
              figures=tuple(settings.get("figures", ())), preset=sweep.preset,
@@ -717,10 +727,11 @@ def render_run(sweep: Sweep, run_: Run, out: str) -> dict[str, Any]:
              extra={"run_id": run_.run_id, "swept": run_.swept,
                     "run_key": run_key(sweep, run_)})
     except Exception as err:  # a run's failure, whatever it is, is recorded, not fatal
-        return _row(sweep, run_, "failed", f"{type(err).__name__}: {err}")
+        return _row(sweep, run_, "failed", f"{type(err).__name__}: {err}",
+                    configured=configured)
     meta = json.loads((Path(out) / f"{run_.name}.json").read_text(encoding="utf-8"))
     return _row(sweep, run_, "ok", meta=meta, audio_file=audio_name,
-                sha256=meta["audio_sha256"])
+                sha256=meta["audio_sha256"], configured=configured)
 
 
 def completed_row(sweep: Sweep, run_: Run, out: Path) -> dict[str, Any] | None:

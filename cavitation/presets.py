@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .joint import KNUCKLE, Joint, Loading, RampAndHold, Thrust
-from .parameters import Parameters, describe, renamed, replace
+from .parameters import Parameters, describe, names, renamed, replace
 
 __all__ = ["PRESETS", "Preset", "configure", "get_preset", "parameter_values"]
 
@@ -229,6 +229,13 @@ def settable_values(joint: Joint, loading: Loading) -> dict[str, object]:
     return values
 
 
+def settable_names(joint: Joint, loading: Loading) -> list[str]:
+    """The names of :func:`settable_values`, in its order, without their values' rows
+    (a sweep configures every run: the rows took a twentieth of a run)."""
+    loading_names = names(loading) if isinstance(loading, Parameters) else []
+    return [*names(joint), *(f"loading.{name}" for name in loading_names)]
+
+
 def configure(preset: Preset, changes: Mapping[str, object]) -> tuple[Joint, Loading]:
     """The preset's joint and loading with ``changes`` applied, each name checked.
 
@@ -240,12 +247,12 @@ def configure(preset: Preset, changes: Mapping[str, object]) -> tuple[Joint, Loa
     ValueError
         On an unknown name (listing the valid ones) or an out-of-range value.
     """
-    values = parameter_values(preset)
+    valid = settable_names(preset.joint, preset.loading)
     joint_changes: dict[str, object] = {}
     loading_changes: dict[str, object] = {}
     for name, value in changes.items():
-        if name not in values:
-            raise ValueError(f"unknown parameter {name!r}; valid names: {', '.join(values)}")
+        if name not in valid:
+            raise ValueError(f"unknown parameter {name!r}; valid names: {', '.join(valid)}")
         if name.startswith("loading."):
             loading_changes[name.removeprefix("loading.")] = value
         else:

@@ -231,3 +231,17 @@ def test_unknown_scenario_and_bad_turn_are_named():
 def test_spinal_presets_state_the_source_of_their_shared_fluid():
     source = get_preset("lumbar-facet").source("nucleation.pressure_pa")
     assert source.startswith("synovial fluid, gas and nucleation as the knuckle's")
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_the_names_configure_checks_are_the_settable_values_names(name):
+    # configure checks names against settable_names, which skips the values' rows for
+    # speed; the two must name the same parameters, in the order an error lists them.
+    from cavitation.presets import configure, settable_names, settable_values
+
+    preset = get_preset(name)
+    assert settable_names(preset.joint, preset.loading) == list(
+        settable_values(preset.joint, preset.loading))
+    with pytest.raises(ValueError,
+                       match=r"unknown parameter 'mass'; valid names: name, area_m2, mass_kg, "):
+        configure(preset, {"mass": 1.0})
