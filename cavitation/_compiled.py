@@ -514,8 +514,10 @@ gc.disable()
 places = [i for i, p in enumerate(sys.path) if p.endswith(("site-packages", "dist-packages"))]
 sys.path.insert(places[0] if places else len(sys.path), {parent!r})
 from cavitation import _compiled
-_compiled.compile_ahead()
-os._exit(0)
+try:
+    _compiled.compile_ahead()
+finally:  # a failure is as silent as the rest (no standard error), and as quick
+    os._exit(0)
 """
 
 
@@ -700,8 +702,9 @@ def integrate(y0, t0, t_end, q, load, level, rtol, atol, max_steps):
     g = event(t, y, q, load, level)
     count, steps, status, rejected = 0, 0, 0, False
     while t < t_end:
-        # The smallest step, as in solve_ivp: 10 units in the last place of t.
-        if steps >= max_steps or h < 10.0 * abs(np.nextafter(t, np.inf) - t):
+        # The smallest step, as in solve_ivp: 10 units in the last place of t (or a
+        # step that is not a number, from a right-hand side that is not).
+        if steps >= max_steps or not h >= 10.0 * abs(np.nextafter(t, np.inf) - t):
             status = -1
             break
         last = t + h >= t_end

@@ -613,12 +613,18 @@ def _row(sweep: Sweep, run_: Run, status: str, error: str = "",
     (:data:`FEATURES`), then every other parameter (``--set`` names), the simulation's,
     listener's and audio's settings (``simulation.``, ``listener.``, ``audio.``), and
     every figure of the summary and the features. A failed run has its parameters and
-    settings, and no figures. ``configured``: the run's joint and loading, if made
-    already (:func:`_configured`)."""
+    settings, and no figures; one whose parameters are refused, no parameters either.
+    ``configured``: the run's joint and loading, if made already (:func:`_configured`)."""
     meta = meta or {}
     features, summary = meta.get("features", {}), meta.get("summary", {})
-    joint, loading = configured or _configured(sweep, run_.swept)
-    parameters = settable_values(joint, loading)
+    if configured is None and status == "failed":
+        try:
+            configured = _configured(sweep, run_.swept)
+        except ValueError:  # the failure itself: a parameter out of range
+            pass
+    elif configured is None:
+        configured = _configured(sweep, run_.swept)
+    parameters = settable_values(*configured) if configured is not None else {}
     settings = meta.get("parameters", {})
     heard = settings.get("listener") or {"kind": sweep.audio.get("listener", "air"),
                                          **_audio_settings(sweep.audio).as_dict()}

@@ -735,12 +735,14 @@ def run(*, fast_exit: bool = True) -> None:
     ``atexit`` and ``finally`` of a caller, so ``python -m cavitation`` exits the
     ordinary way (``fast_exit=False``), as under ``coverage``.
     """
-    status = _main(None, process_ends=True)
+    status, paused = _main(None, process_ends=True)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     status = _flush(status)
     if fast_exit and _nothing_to_join():
         os._exit(status)
+    if paused:  # the ordinary exit: a caller may go on (runpy, python -m in a notebook)
+        gc.enable()
     sys.exit(status)
 
 
@@ -790,30 +792,36 @@ def _nothing_to_join() -> bool:
 
 
 #: Commands run with the cyclic garbage collector paused: one render is a short job
-#: that leaves little cyclic garbage (3 MB more at its peak), and the collector's passes
-#: over the objects of numba's compiled code and of matplotlib cost 0.1-0.2 s of it.
+#: that leaves little cyclic garbage (3 MB more at its peak warm, about 50 MB more on a
+#: first run, while it compiles), and the collector's passes over the objects of
+#: numba's compiled code and of matplotlib cost 0.1-0.2 s of it.
 _COLLECTOR_PAUSED = ("render",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    return _main(argv, process_ends=False)
+    return _main(argv, process_ends=False)[0]
 
 
-def _main(argv: Sequence[str] | None, *, process_ends: bool) -> int:
-    """:func:`main`; with ``process_ends`` (the ``cavitation`` program, :func:`run`) a
-    paused collector stays paused: switched on again, its first pass would take in all
-    that the command made, 0.08 s of a render, for a process about to end."""
+def _main(argv: Sequence[str] | None, *, process_ends: bool) -> tuple[int, bool]:
+    """:func:`main`'s status, and whether the collector is left paused: with
+    ``process_ends`` (the ``cavitation`` program, :func:`run`) a paused collector stays
+    paused, for :func:`run` to switch on again if the process goes on after all (its
+    first pass takes in all that the command made, 0.08 s of a render)."""
     parser = _build_parser()
     args = parser.parse_args(argv)
     paused = args.command in _COLLECTOR_PAUSED and gc.isenabled()
     if paused:
         gc.disable()
     try:
-        return _command(args)
-    finally:
-        if paused and not process_ends:
+        status = _command(args)
+    except BaseException:  # an error that escapes: whoever catches it goes on
+        if paused:
             gc.enable()
+        raise
+    if paused and not process_ends:
+        gc.enable()
+    return status, paused and process_ends
 
 
 def _command(args: argparse.Namespace) -> int:

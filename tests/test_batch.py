@@ -337,6 +337,21 @@ def test_any_failure_of_a_run_is_recorded(tmp_path, monkeypatch):
     assert summary.failed == 2 and "TypeError: a bug in one run" in rows
 
 
+def test_a_run_whose_parameters_are_refused_is_recorded_failed(tmp_path):
+    # parse_sweep checks every run; a run built by hand with a value out of range is
+    # still a failed row (without the parameters it could not make), not an error.
+    import dataclasses
+
+    sweep = batch.loads_sweep('preset = "knuckle"\n[grid]\nmass_kg = [0.01]\n')
+    bad = dataclasses.replace(sweep.runs[0], swept={"mass_kg": -1.0})
+    row = batch.render_run(sweep, bad, str(tmp_path))
+    assert row["status"] == "failed" and "mass_kg = -1.0 kg is out of range" in row["error"]
+    assert "capsule.compliance_m3_pa" not in row
+    good = batch.render_run(sweep, sweep.runs[0], str(tmp_path))
+    assert good["status"] == "ok" and good["mass_kg"] == 0.01
+    assert "capsule.compliance_m3_pa" in good
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_scheduler_option_runs_on_a_dask_cluster_with_a_relative_folder(tmp_path,

@@ -275,7 +275,7 @@ def test_an_interrupt_after_the_work_is_done_is_ignored_while_the_program_exits(
     # program (status -2) although every file was whole. The program ignores both once
     # main has returned; its status is main's.
     code = ("import atexit, signal; from cavitation import cli;"
-            " cli._main = lambda argv, process_ends: 3;"
+            " cli._main = lambda argv, process_ends: (3, False);"
             " cli._nothing_to_join = lambda: False;"  # as after a batch: the ordinary exit
             " atexit.register(lambda: print(signal.getsignal(signal.SIGINT) is"
             " signal.SIG_IGN, signal.getsignal(signal.SIGTERM) is signal.SIG_IGN));"
@@ -310,17 +310,23 @@ def test_a_render_runs_with_the_collector_paused_and_main_switches_it_on_again(m
         gc.enable()
 
 
-def test_the_program_leaves_the_collector_paused_as_it_ends():
+def test_the_program_leaves_the_collector_paused_only_where_it_ends_at_once():
     # Switched on again, the collector's first pass takes in all a render made (0.08 s),
-    # for a process about to end; so the program (run) leaves it paused.
-    code = ("import atexit, gc; from cavitation import cli; cli._render = lambda args: 0;"
-            " cli._nothing_to_join = lambda: False;"  # the ordinary exit, so atexit runs
-            " atexit.register(lambda: print(gc.isenabled())); import sys;"
-            " sys.argv = ['cavitation', 'render']; cli.run()")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False"]
+    # for a process about to end; so the program (run) leaves it paused where it ends
+    # at once (os._exit), and switches it on where it exits the ordinary way, which a
+    # caller may catch and go on from (runpy, python -m in a notebook).
+    prelude = ("import gc, os, sys; from cavitation import cli;"
+               " cli._render = lambda args: 0; sys.argv = ['cavitation', 'render'];")
+    at_once = prelude + (" cli.os._exit = lambda status: (print(gc.isenabled(), status),"
+                         " sys.stdout.flush(), os.abort() if status else None);"
+                         " cli.run(); print('not reached')")
+    ordinary = prelude + (" exec('try: cli.run(fast_exit=False)\\nexcept SystemExit as e:"
+                          " print(gc.isenabled(), e.code)')")
+    for code, expected in ((at_once, ["False", "0"]), (ordinary, ["True", "0"])):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split()[:2] == expected
 
 
 def _readme_commands() -> list[list[str]]:

@@ -135,6 +135,18 @@ def test_compiled_and_lsoda_cracks_agree(case):
                                atol=1e-5 * b.max_radius_m)
 
 
+def test_the_integrator_gives_up_on_a_step_that_is_not_a_number():
+    # A right-hand side that is not a number made a step of NaN, which no exit caught
+    # (every comparison with NaN is false): the integrator looped forever. It gives up
+    # instead (status -1), and the caller falls back to LSODA.
+    liquid = {"rho": 998.0, "mu": 1e-3, "sigma": 0.07, "p_v": 0.0, "kappa": 1.4,
+              "p_gas_ref": 1e5, "R_ref": 1e-4, "inv_c": 1 / 1500}
+    sol = _compiled.Solution("bubble", np.array([np.nan, 0.0]), 0.0, 1e-3,
+                             _compiled.cavity_vector(liquid, 1e5), np.zeros(1), rtol=1e-8,
+                             atol=np.array([1e-12, 1e-8]))
+    assert sol.status == -1
+
+
 def test_a_stiff_joint_falls_back_to_lsoda():
     # 1e7 N/m on 1 g rings at 16 kHz: an explicit method would need millions of steps
     # over a 60 s pull. The compiled path gives up early and LSODA answers; it cracks
