@@ -513,8 +513,8 @@ _HELPER_PROGRAM = """import gc, os, sys
 gc.disable()
 places = [i for i, p in enumerate(sys.path) if p.endswith(("site-packages", "dist-packages"))]
 sys.path.insert(places[0] if places else len(sys.path), {parent!r})
-from cavitation import _compiled
 try:
+    from cavitation import _compiled
     _compiled.compile_ahead()
 finally:  # a failure is as silent as the rest (no standard error), and as quick
     os._exit(0)

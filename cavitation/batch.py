@@ -620,8 +620,8 @@ def _row(sweep: Sweep, run_: Run, status: str, error: str = "",
     if configured is None and status == "failed":
         try:
             configured = _configured(sweep, run_.swept)
-        except ValueError:  # the failure itself: a parameter out of range
-            pass
+        except Exception:  # the failure itself (a parameter out of range): no row's
+            pass  # parameters, and the row all the same
     elif configured is None:
         configured = _configured(sweep, run_.swept)
     parameters = settable_values(*configured) if configured is not None else {}

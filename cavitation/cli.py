@@ -736,13 +736,15 @@ def run(*, fast_exit: bool = True) -> None:
     ordinary way (``fast_exit=False``), as under ``coverage``.
     """
     status, paused = _main(None, process_ends=True)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    status = _flush(status)
-    if fast_exit and _nothing_to_join():
-        os._exit(status)
-    if paused:  # the ordinary exit: a caller may go on (runpy, python -m in a notebook)
-        gc.enable()
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        status = _flush(status)
+        if fast_exit and _nothing_to_join():
+            os._exit(status)
+    finally:  # the ordinary exit: a caller may go on (runpy, python -m in a notebook)
+        if paused:
+            gc.enable()
     sys.exit(status)
 
 

@@ -138,13 +138,19 @@ def test_compiled_and_lsoda_cracks_agree(case):
 def test_the_integrator_gives_up_on_a_step_that_is_not_a_number():
     # A right-hand side that is not a number made a step of NaN, which no exit caught
     # (every comparison with NaN is false): the integrator looped forever. It gives up
-    # instead (status -1), and the caller falls back to LSODA.
-    liquid = {"rho": 998.0, "mu": 1e-3, "sigma": 0.07, "p_v": 0.0, "kappa": 1.4,
-              "p_gas_ref": 1e5, "R_ref": 1e-4, "inv_c": 1 / 1500}
-    sol = _compiled.Solution("bubble", np.array([np.nan, 0.0]), 0.0, 1e-3,
-                             _compiled.cavity_vector(liquid, 1e5), np.zeros(1), rtol=1e-8,
-                             atol=np.array([1e-12, 1e-8]))
-    assert sol.status == -1
+    # instead (status -1), and the caller falls back to LSODA. Run apart, so that a
+    # loop fails the test (60 s: the kernel is cached by then, and takes 1 s to load).
+    code = ("import numpy as np; from cavitation import _compiled;"
+            " liquid = {'rho': 998.0, 'mu': 1e-3, 'sigma': 0.07, 'p_v': 0.0, 'kappa': 1.4,"
+            " 'p_gas_ref': 1e5, 'R_ref': 1e-4, 'inv_c': 1 / 1500};"
+            " print(_compiled.Solution('bubble', np.array([np.nan, 0.0]), 0.0, 1e-3,"
+            " _compiled.cavity_vector(liquid, 1e5), np.zeros(1), rtol=1e-8,"
+            " atol=np.array([1e-12, 1e-8])).status)")
+    _compiled.kernel(_compiled.integrate, "bubble")  # compiled (and cached) here first
+    bubble.solve(1e-4, 1e-5, R_eq=1e-4)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.split() == ["-1"]
 
 
 def test_a_stiff_joint_falls_back_to_lsoda():
