@@ -733,7 +733,9 @@ def run(*, fast_exit: bool = True) -> None:
     (no pool, no thread), the process ends at once: the interpreter's own teardown,
     of the compiled code mostly, takes another 0.3 s of a render's 1.3 s. It skips
     ``atexit`` and ``finally`` of a caller, so ``python -m cavitation`` exits the
-    ordinary way (``fast_exit=False``), as under ``coverage``.
+    ordinary way (``fast_exit=False``), as under ``coverage``. The garbage collector a
+    render paused (``_COLLECTOR_PAUSED``) stays paused where the process ends at once,
+    and is switched on again otherwise.
     """
     status, paused = _main(None, process_ends=True)
     try:
