@@ -58,9 +58,10 @@ import numba
 import numpy as np
 from numba import njit
 
+from . import bubble as _bubble_module
 from . import confined as _confined_module
 from . import joint as _joint_module
-from .bubble import EVEN_HERMITE, epstein_plesset_rate, hermite_far_field, keller_miksis
+from .bubble import EVEN_HERMITE, epstein_plesset_rate, keller_miksis
 from .fluid import pressure_law, pressure_law_rate
 from .joint import mechanics
 
@@ -198,7 +199,6 @@ _inline = njit(cache=True, error_model="numpy", inline="always")
 #: compilation with it (the confined film's accelerations: 2 s each time).
 _called = njit(cache=True, error_model="numpy")
 _keller_miksis = _inline(keller_miksis)
-_hermite_far_field = _inline(hermite_far_field)
 _epstein_plesset_rate = _inline(epstein_plesset_rate)
 _pressure_law = _inline(pressure_law)
 _pressure_law_rate = _inline(pressure_law_rate)
@@ -220,6 +220,8 @@ def _compile_family(module, names, called=()):
 
 _loading_force, _loading_rate = _compile_family(
     _joint_module, ("sampled_segment", "loading_force", "loading_rate"))[1:]
+_hermite_far_field = _compile_family(_bubble_module,
+                                     ("_hermite_segment", "hermite_far_field"))[1]
 _confined_accelerations, _centre_pressure = _compile_family(_confined_module, (
     "shape", "recess", "matrices", "wall_pressure", "carreau_viscosity", "film_shear_rate",
     "accelerations", "centre_pressure"), called=("accelerations", "centre_pressure"))[-2:]

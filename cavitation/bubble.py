@@ -532,9 +532,15 @@ def hermite_far_field(t, vector):
     step = (t_last - t_first) / (n - 1)
     x = min((t - t_first) / step, n - 1.0)  # t_last itself may round past n - 1
     i = min(int(x), n - 2)
-    s = x - i
-    p0, p1 = vector[values + i], vector[values + i + 1]
-    m0, m1 = vector[slopes + i] * step, vector[slopes + i + 1] * step
+    return _hermite_segment(x - i, vector[values + i], vector[values + i + 1],
+                            vector[slopes + i], vector[slopes + i + 1], step)
+
+
+def _hermite_segment(s, p0, p1, slope0, slope1, step):
+    """``(p, dp/dt)`` at the fraction ``s`` of a step ``step`` [s] from pressure ``p0``
+    (slope ``slope0``) to ``p1`` (``slope1``) [Pa, Pa/s]: the cubic Hermite polynomial.
+    Plain arithmetic, on floats (:func:`hermite_far_field`, compiled) or on arrays."""
+    m0, m1 = slope0 * step, slope1 * step
     u = 1.0 - s
     pressure = (1.0 + 2.0 * s) * u * u * p0 + s * u * u * m0 + s * s * (3.0 - 2.0 * s) * p1 \
         - s * s * u * m1
@@ -570,18 +576,12 @@ def _function_far_field(function, t_end: float) -> tuple:
                              slopes])
 
     def on_arrays(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # hermite_far_field's polynomials, on arrays
+        # hermite_far_field's reading, on arrays
         t = np.asarray(t, dtype=float)
         x = np.clip(t / step, 0.0, times.size - 1)
         i = np.minimum(x.astype(int), times.size - 2)
-        s = x - i
-        u = 1.0 - s
-        p0, p1 = values[i], values[i + 1]
-        m0, m1 = slopes[i] * step, slopes[i + 1] * step
-        pressure = ((1.0 + 2.0 * s) * u * u * p0 + s * u * u * m0
-                    + s * s * (3.0 - 2.0 * s) * p1 - s * s * u * m1)
-        rate = (6.0 * s * u * (p1 - p0) + u * (1.0 - 3.0 * s) * m0
-                + s * (3.0 * s - 2.0) * m1) / step
+        pressure, rate = _hermite_segment(x - i, values[i], values[i + 1], slopes[i],
+                                          slopes[i + 1], step)
         outside = (t < 0.0) | (t > t_end)
         return pressure, np.where(outside, 0.0, rate)
 
