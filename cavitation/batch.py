@@ -617,13 +617,12 @@ def _row(sweep: Sweep, run_: Run, status: str, error: str = "",
     ``configured``: the run's joint and loading, if made already (:func:`_configured`)."""
     meta = meta or {}
     features, summary = meta.get("features", {}), meta.get("summary", {})
-    if configured is None and status == "failed":
+    if configured is None:
         try:
             configured = _configured(sweep, run_.swept)
-        except Exception:  # the failure itself (a parameter out of range): no row's
-            pass  # parameters, and the row all the same
-    elif configured is None:
-        configured = _configured(sweep, run_.swept)
+        except Exception:  # a failed run's failure itself (a parameter out of range): no
+            if status != "failed":  # parameters in its row, and the row all the same
+                raise
     parameters = settable_values(*configured) if configured is not None else {}
     settings = meta.get("parameters", {})
     heard = settings.get("listener") or {"kind": sweep.audio.get("listener", "air"),
