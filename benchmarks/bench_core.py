@@ -6,7 +6,7 @@
   bubble under a far field that falls by half an atmosphere and recovers over 3 ms,
   with LSODA calling it as a function of time, and compiled: a function of a number
   (called at each of 20,001 times), a numpy function (called once on the 20,001
-  times) and the 20,001 samples themselves;
+  times) and the 20,001 samples themselves, and LSODA on those samples too;
 - ``simulate``: one full coupled knuckle event (default pull, 40 ms after the crack),
   on its default 1 us grid and on the grid ``render`` uses, and with LSODA (the
   fallback, for comparison);
@@ -37,7 +37,7 @@ from collections.abc import Callable
 import numpy as np
 
 import cavitation as cv
-from cavitation import bubble, simulation
+from cavitation import _compiled, bubble, simulation
 from cavitation.presets import get_preset
 from cavitation.render import crack_step_s, hearing_options
 from cavitation.scenario import get_scenario, render_scenario, simulate_scenario
@@ -76,6 +76,42 @@ def lsoda_simulate() -> None:
         simulation._Compiled.make = make
 
 
+def kernel_share(repeats: int) -> tuple[float, float, float]:
+    """Medians [s] of a knuckle ``render()``, of its compiled integrations (the opening
+    and the crack) and of its compiled reading of the crack onto the 288 kHz grid
+    (``observe_crack``): the work no change outside the kernels can remove, at the
+    same answers. The kernels are timed by wrapping them, in this process only."""
+    solution = _compiled.Solution
+    spent = {"integrate": 0.0, "observe": 0.0}
+
+    class Timed(solution):
+        def __init__(self, *args, **kwargs) -> None:
+            start = time.perf_counter()
+            super().__init__(*args, **kwargs)
+            spent["integrate"] += time.perf_counter() - start
+
+        def observe_crack(self, *args):
+            start = time.perf_counter()
+            out = super().observe_crack(*args)
+            spent["observe"] += time.perf_counter() - start
+            return out
+
+    _compiled.Solution = Timed
+    try:
+        cv.render()
+        totals, integrations, readings = [], [], []
+        for _ in range(repeats):
+            spent.update(integrate=0.0, observe=0.0)
+            start = time.perf_counter()
+            cv.render()
+            totals.append(time.perf_counter() - start)
+            integrations.append(spent["integrate"])
+            readings.append(spent["observe"])
+    finally:
+        _compiled.Solution = solution
+    return tuple(statistics.median(x) for x in (totals, integrations, readings))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30, help="timed calls per case")
@@ -98,14 +134,22 @@ def main() -> None:
                                                      method="lsoda"), 5)
     print(f"{'bubble.solve, p_inf(t) drop and recover, LSODA':48s} {varying_lsoda * 1e3:9.2f} ms"
           "  (calling p_inf(t))")
+    samples = (times, drop_on_arrays(times))
+    compiled_s = {}
     for name, far_field in {"compiled, p_inf(t) on numbers": drop,
                             "compiled, p_inf(t) on arrays": drop_on_arrays,
-                            "compiled, p_inf as samples": (times, drop_on_arrays(times))
-                            }.items():
-        varying = median_time(lambda far_field=far_field: bubble.solve(
+                            "compiled, p_inf as samples": samples}.items():
+        varying = compiled_s[name] = median_time(lambda far_field=far_field: bubble.solve(
             1e-4, 3e-3, R_eq=1e-4, p_inf=far_field), args.repeats)
         print(f"{'  the same, ' + name:48s} {varying * 1e3:9.2f} ms"
               f"  (LSODA {varying_lsoda / varying:.0f} x slower)")
+    # The LSODA path of the samples themselves: the same linear reading, whose rate
+    # jumps at every sample, as the compiled path reads them.
+    samples_lsoda = median_time(lambda: bubble.solve(1e-4, 3e-3, R_eq=1e-4, p_inf=samples,
+                                                     method="lsoda"), 3)
+    print(f"{'  the same samples, LSODA':48s} {samples_lsoda * 1e3:9.2f} ms"
+          f"  ({samples_lsoda / compiled_s['compiled, p_inf as samples']:.0f} x the"
+          " compiled samples)")
     cases = {
         "simulate, knuckle, 1 us grid": cv.simulate,
         "simulate, knuckle, grid of a 48 kHz render": lambda: cv.simulate(
@@ -116,6 +160,11 @@ def main() -> None:
     for name, func in cases.items():
         repeats = 3 if "LSODA" in name else args.repeats
         print(f"{name:48s} {median_time(func, repeats) * 1e3:9.2f} ms (median)")
+    total, integrations, reading = kernel_share(args.repeats)
+    print(f"{'  of which compiled integrations (opening, crack)':48s}"
+          f" {integrations * 1e3:9.2f} ms; reading the crack at 288 kHz"
+          f" {reading * 1e3:.2f} ms; together {(integrations + reading) / total:.0%}"
+          f" of the render ({total * 1e3:.2f} ms)")
     print("the two geometries side by side (medians; ratio confined / sphere):")
     for name, run in {"simulate, knuckle, 1 us grid": cv.simulate,
                       "render: simulate + hear in air at 48 kHz": cv.render}.items():
