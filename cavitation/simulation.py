@@ -441,6 +441,17 @@ def _stiff_solve(fun, span: tuple, y0, *, phase: str, **options):
     return sol
 
 
+def _centre_margin(joint: Joint, loading: Loading, t: float, y: np.ndarray | list[float]
+                   ) -> float:
+    """How far [Pa] a cavity-free film's centre pressure at ``t`` [s] and state
+    ``(h, hdot)`` stands above the nucleation pressure (negative: below it)."""
+    hddot, _, p, mu, mu_recess = _confined_rates(joint, loading, t, [y[0], y[1], 0.0, 0.0])
+    centre = confined.centre_pressure(
+        y[0], y[1], hddot, p, mu, mu_recess, joint.fluid.density_kg_m3, joint.area_m2,
+        joint.recess_gap_m, joint.capsule.recess_length_m)
+    return centre - joint.nucleation.pressure_pa
+
+
 def _confined_opening_lsoda(joint: Joint, loading: Loading, rtol: float) -> tuple:
     """Phase 1 of the confined geometry with LSODA, as :func:`_opening_lsoda` returns it:
     the film squeezes, and the crack comes where its centre reaches the threshold."""
@@ -449,11 +460,7 @@ def _confined_opening_lsoda(joint: Joint, loading: Loading, rtol: float) -> tupl
         return [y[1], _confined_rates(joint, loading, t, [y[0], y[1], 0.0, 0.0])[0]]
 
     def reaches_threshold(t: float, y: np.ndarray) -> float:
-        hddot, _, p, mu, mu_recess = _confined_rates(joint, loading, t, [y[0], y[1], 0.0, 0.0])
-        centre = confined.centre_pressure(
-            y[0], y[1], hddot, p, mu, mu_recess, joint.fluid.density_kg_m3, joint.area_m2,
-            joint.recess_gap_m, joint.capsule.recess_length_m)
-        return centre - joint.nucleation.pressure_pa
+        return _centre_margin(joint, loading, t, y)
 
     reaches_threshold.terminal = True  # type: ignore[attr-defined]
     reaches_threshold.direction = -1  # type: ignore[attr-defined]
@@ -784,14 +791,22 @@ def _opening_phase(joint: Joint, loading: Loading, residual: _ResidualBubble | N
     crack, is read off these samples by interpolation, and a longer last step would
     spread its onset backwards into a ramp."""
     A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
-    pre = fast.opening(rtol) if fast is not None else None
-    if pre is None and geometry == "confined" and residual is None:
+    free_film = geometry == "confined" and residual is None
+    if free_film and _centre_margin(joint, loading, 0.0, [h0, 0.0]) <= 0.0:
+        # A force already applied at t = 0 (a step) can pull the film's centre below
+        # the threshold at once, through its inertia: the cavity nucleates then. An
+        # integration would see no crossing of the threshold, and no crack.
+        pre = True, False, 0.0, lambda t: (np.full(np.shape(t), h0), np.zeros(np.shape(t)))
+    else:
+        pre = fast.opening(rtol) if fast is not None else None
+    if pre is None and free_film:
         pre = _confined_opening_lsoda(joint, loading, rtol)
     elif pre is None:  # a residual bubble follows in the capsule, whatever the geometry
         pre = _opening_lsoda(joint, loading, residual, rtol)
     cracked, by_residual, t_end, sol = pre
-    t = np.linspace(0.0, t_end, max(math.ceil(t_end / 1e-3), 200) + 1)
-    if cracked and t_end - output_step_s > t[-2]:
+    t = np.linspace(0.0, t_end, max(math.ceil(t_end / 1e-3), 200) + 1) if t_end > 0.0 \
+        else np.zeros(1)
+    if cracked and t.size > 1 and t_end - output_step_s > t[-2]:
         t = np.insert(t, t.size - 1, t_end - output_step_s)
     h, hdot = sol(t)
     zeros = np.zeros_like(t)
