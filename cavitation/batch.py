@@ -49,6 +49,7 @@ import os
 import re
 import signal
 import string
+import threading
 import time
 import tomllib
 import unicodedata
@@ -1152,11 +1153,41 @@ def _pool_pass(sweep: Sweep, runs: list[Run], out: Path, executor: Executor | No
             bar.update(len(done))
     finally:
         if own and executor is not None:
-            # The pool forgets its processes on shutdown: hold on to them.
-            processes = list((getattr(executor, "_processes", None) or {}).values())
-            executor.shutdown(wait=True, cancel_futures=True)
-            _stop_leftovers(processes)
+            _shut_down(executor)
     return rows, orphans
+
+
+def _shut_down(executor: ProcessPoolExecutor) -> None:
+    """Shut a pool of our own down: the runs at work finish (their files are whole),
+    the rest are cancelled, and no worker is left behind.
+
+    An interrupt (Ctrl-C, or SIGTERM, which the command line takes as one) during the
+    shutdown stops the workers at once rather than raising there: a second Ctrl-C
+    raised inside the pool's shutdown left its workers untold to stop, and the
+    interpreter waited for them at exit, forever. A worker stopped mid-run leaves only
+    staged files under temporary names. The interrupt is raised once all have ended.
+    """
+    # The pool forgets its processes on shutdown: hold on to them.
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    interrupted = []
+
+    def stop_now(signum: int, frame: object) -> None:
+        interrupted.append(signum)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+
+    held = {}
+    if threading.current_thread() is threading.main_thread():  # handlers live there
+        held = {sig: signal.signal(sig, stop_now) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        executor.shutdown(wait=True, cancel_futures=True)
+        _stop_leftovers(processes)
+    finally:
+        for sig, handler in held.items():  # None: set outside Python, not restorable
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 #: What :func:`spread` summarises: (column, label, unit, scale).
