@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from . import __version__, audio, listener, radiation
 from .audio import ClippingError
 from .bubble import MODELS
-from .io import OutputExistsError, to_json
+from .io import FolderInTheWayError, OutputExistsError, to_json
 from .parameters import check_range, describe
 from .render import AudioSettings
 from .simulation import GEOMETRIES
@@ -843,7 +843,8 @@ def _command(args: argparse.Namespace) -> int:
         sys.stdout = open(os.devnull, "w")  # silence the flush at exit
         return 0
     except OutputExistsError as err:
-        hint = " (--overwrite replaces them)" if args.command == "render" else ""
+        hint = (" (--overwrite replaces them)" if args.command == "render"
+                and not args.overwrite and not isinstance(err, FolderInTheWayError) else "")
         print(f"cavitation {args.command}: error: {err}{hint}", file=sys.stderr)
         return EXIT_USAGE
     except ClippingError as err:

@@ -26,8 +26,8 @@ import soundfile
 from .audio import ClippingError
 from .parameters import check_choice
 
-__all__ = ["FORMATS", "SUBTYPES", "TAGS", "OutputExistsError", "OutputSet", "audio_bytes",
-           "audio_tags", "check_format", "read_audio",
+__all__ = ["FORMATS", "SUBTYPES", "TAGS", "FolderInTheWayError", "OutputExistsError",
+           "OutputSet", "audio_bytes", "audio_tags", "check_format", "read_audio",
            "to_json", "write_audio", "write_json"]
 
 FORMATS = ("wav", "flac")
@@ -203,13 +203,17 @@ class OutputExistsError(FileExistsError):
     """An output file exists and overwriting was not asked for."""
 
 
+class FolderInTheWayError(OutputExistsError):
+    """A folder stands where an output file is to go: nothing can overwrite it."""
+
+
 class OutputSet:
     """Files that appear together or not at all.
 
     Use :meth:`stage` inside ``with OutputSet(...)`` to get a temporary path for each
     final path; the files are renamed into place when the block ends without error,
     and removed when it raises. Existing final files are refused up front unless
-    ``overwrite`` is true.
+    ``overwrite`` is true; a folder where a final file is to go, always.
 
     Parameters
     ----------
@@ -223,6 +227,10 @@ class OutputSet:
         self.finals = [Path(p) for p in finals]
         self.overwrite = overwrite
         self._staged: dict[Path, Path] = {}
+        folders = [str(p) for p in self.finals if p.is_dir()]
+        if folders:  # no file can replace a folder, and a set must appear whole
+            raise FolderInTheWayError(f"{', '.join(folders)}: a folder where a file is to go;"
+                                    " nothing written")
         if not overwrite:
             existing = [str(p) for p in self.finals if p.exists()]
             if existing:
@@ -251,10 +259,14 @@ class OutputSet:
                 self._discard()
                 raise RuntimeError(f"output set incomplete, nothing written: {missing}")
             mode = _ordinary_file_mode()
-            for final in self.finals:  # in the order given: the last one vouches for all
-                temp = self._staged[final]
-                os.chmod(temp, mode)  # mkstemp makes files private (0600)
-                os.replace(temp, final)
+            try:
+                for final in self.finals:  # in the order given: the last vouches for all
+                    temp = self._staged[final]
+                    os.chmod(temp, mode)  # mkstemp makes files private (0600)
+                    os.replace(temp, final)
+            except OSError:  # no staged file is left behind (those in place stay)
+                self._discard()
+                raise
         else:
             self._discard()
 

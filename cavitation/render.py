@@ -721,8 +721,8 @@ def save(
     preset : str, optional
         Preset name, recorded in the JSON.
     overwrite : bool, optional
-        Replace existing files of that name; a dashboard of the replaced sound in a
-        format not written now is removed.
+        Replace existing files of that name; the replaced sound's audio and dashboard
+        in a format not written now are removed (they would describe another sound).
     record_audio_hash : bool, optional
         Record the audio file's SHA-256 in the JSON (``audio_sha256``), so that a
         finished file can be told from an interrupted one.
@@ -770,7 +770,7 @@ def save(
             figure = plot.dashboard(rendering)
             for kind, path in zip(figures, figure_paths, strict=True):
                 outputs.stage(path).write_bytes(plot.figure_bytes(figure, kind))
-    if overwrite:  # a dashboard of the sound replaced would describe another sound
-        for kind in set(FIGURE_FORMATS) - set(figures):
+    if overwrite:  # the replaced sound's audio or dashboard in a format not written now
+        for kind in (set(FIGURE_FORMATS) - set(figures)) | (set(io.FORMATS) - {file_format}):
             (out / f"{name}.{kind}").unlink(missing_ok=True)
     return finals

@@ -38,6 +38,20 @@ def test_the_dashboard_is_written_as_asked(tmp_path):
     assert main(["render", "--out", str(tmp_path / "a"), "--name", "knuckle", "--no-figure",
                  "--set", "loading.peak_force_n=80", "--overwrite"]) == 0
     assert sorted(p.suffix for p in (tmp_path / "a").iterdir()) == [".json", ".wav"]
+    # Overwritten as FLAC, the old sound's WAV goes too: it would contradict the JSON.
+    assert main(["render", "--out", str(tmp_path / "a"), "--name", "knuckle", "--no-figure",
+                 "--format", "flac", "--overwrite"]) == 0
+    assert sorted(p.suffix for p in (tmp_path / "a").iterdir()) == [".flac", ".json"]
+
+
+def test_a_folder_in_the_way_of_a_file_is_one_line_and_nothing_written(tmp_path, capsys):
+    (tmp_path / "knuckle.json").mkdir()
+    for overwrite in ([], ["--overwrite"]):
+        assert main(["render", "--out", str(tmp_path), *overwrite]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "knuckle.json: a folder where a file is to go" in err
+        assert "--overwrite" not in err  # it would not help
+    assert [p.name for p in tmp_path.iterdir()] == ["knuckle.json"]
 
 
 def test_set_changes_a_parameter_and_the_loading(tmp_path):

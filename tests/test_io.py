@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -82,6 +83,34 @@ def test_existing_files_are_refused_and_kept(tmp_path):
     with io.OutputSet([kept], overwrite=True) as outputs:
         outputs.stage(kept).write_text("new")
     assert kept.read_text() == "new"
+
+
+def test_a_folder_in_a_files_way_is_refused_before_anything_is_written(tmp_path):
+    # A folder where the set's last file goes: the first files were renamed into place,
+    # then the last rename failed, and the set stood half written, with its staged
+    # files left behind. Now it is refused up front, with or without overwrite.
+    finals = [tmp_path / "a.wav", tmp_path / "a.json"]
+    finals[1].mkdir()
+    for overwrite in (False, True):
+        with pytest.raises(io.FolderInTheWayError, match=r"a\.json: a folder where a file"):
+            io.OutputSet(finals, overwrite=overwrite)
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_a_rename_that_fails_leaves_no_staged_file(tmp_path, monkeypatch):
+    finals = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    replace = os.replace
+
+    def fails_on_b(source, target):
+        if Path(target).name == "b.txt":
+            raise PermissionError(13, "Permission denied")
+        replace(source, target)
+
+    monkeypatch.setattr(io.os, "replace", fails_on_b)
+    with pytest.raises(PermissionError), io.OutputSet(finals) as outputs:
+        for final in finals:
+            outputs.stage(final).write_text(final.name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]  # no .part file
 
 
 def test_only_staging_files_of_dead_writers_are_removed(tmp_path):
