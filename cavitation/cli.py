@@ -87,9 +87,9 @@ def _sound_arguments(parser: argparse.ArgumentParser) -> None:
                         help="air: microphone at --distance in air [Pa]; contact: microphone on"
                         " the skin over the joint, read as the pressure in the tissue [Pa];"
                         " accelerometer: accelerometer on the skin [m/s^2] (default: air)")
-    parser.add_argument("--distance", type=float, default=0.1, metavar="M",
+    parser.add_argument("--distance", type=float, default=None, metavar="M",
                         help="distance from the joint to the microphone [m], 0.01-100 (air"
-                        " listener; default 0.1)")
+                        " listener only; default 0.1)")
     parser.add_argument("--samplerate", type=int, choices=audio.SAMPLERATES_HZ, default=48000,
                         metavar="HZ", help="sample rate [Hz]: "
                         + ", ".join(map(str, audio.SAMPLERATES_HZ)) + " (default 48000)")
@@ -190,8 +190,8 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="the cavity: confined, a disc growing in the film between the"
                    " articular surfaces; or sphere, a sphere in the capsule's fluid, as up"
                    " to version 0.3 (default: confined)")
-    r.add_argument("--model", choices=MODELS, default="keller_miksis",
-                   help="equation of a spherical cavity, --geometry sphere (default:"
+    r.add_argument("--model", choices=MODELS, default=None,
+                   help="equation of a spherical cavity, --geometry sphere only (default:"
                    " keller_miksis)")
     r.add_argument("--source", choices=radiation.SOURCES, default="full",
                    help="which phase of the cavity sounds: full, collapse (Unsworth 1971)"
@@ -338,8 +338,8 @@ def _audio_settings(args: argparse.Namespace) -> AudioSettings:
     """The noise, in the listener's unit, and the microphone's distance."""
     noise = ("noise_rms_m_s2" if args.listener == "accelerometer" else "noise_rms_pa")
     loudness = {} if args.lufs is None else {"target_loudness_lufs": args.lufs}
-    return AudioSettings.from_dict({noise: args.noise, "air_distance_m": args.distance,
-                                    **loudness, **_shape(args)})
+    return AudioSettings.from_dict({noise: args.noise, **_distance(args), **loudness,
+                                    **_shape(args)})
 
 
 def _scenario_names() -> list[str]:
@@ -414,7 +414,7 @@ def _render(args: argparse.Namespace) -> int:
     if args.full_scale is not None and args.level != "calibrated":
         raise ValueError("--full-scale sets the calibrated level; it has no effect with"
                          f" --level {args.level}")
-    _check_lufs(args)
+    _check_effective(args)
     _figures(args)  # refused before the work
     if args.spasm is None and (args.spasm_force is not None
                                or args.spasm_stiffness is not None):
@@ -436,12 +436,12 @@ def _render(args: argparse.Namespace) -> int:
         rows = parameter_rows(preset, joint, loading)
         print(json.dumps(to_json(rows), indent=1) if args.json else _parameter_table(rows))
         return 0
-    stem = _stem(args, preset.name)  # a bad --name is refused before the work
+    stem = _stem(args, preset.name, parameter_values(preset))  # a bad --name: before the work
     settings = _audio_settings(args)
     rendering = render(joint, loading, listener_kind=args.listener,
                        samplerate_hz=args.samplerate, level=args.level,
                        full_scale=args.full_scale, seed=args.seed, settings=settings,
-                       model=args.model, geometry=args.geometry, source=args.source)
+                       model=_model(args), geometry=args.geometry, source=args.source)
     figures = _figures(args)
     _remove_stale_parts(args.out)
     paths = save(rendering, args.out, stem, file_format=args.format,
@@ -490,20 +490,32 @@ def _number_or_text(text: str) -> float | str:
         return text
 
 
-def _stem(args: argparse.Namespace, base: str) -> str:
+def _stem(args: argparse.Namespace, base: str, values: dict[str, object] | None = None
+          ) -> str:
     """The outputs' file name: ``--name``, or ``base`` with a fingerprint of every option
-    that differs from its default (``--set`` values included)."""
+    that differs from its default, ``--set`` values included that differ from the
+    preset's ``values`` (an option or value given as its default leaves the name)."""
     if args.name is not None:
         if not args.name or args.name in (".", "..") or any(c in args.name for c in "/\\"):
             raise ValueError(f"--name {args.name!r} is not a file name; valid: a name"
                              " without '/' or '\\', other than '.' and '..'")
         return args.name
+    given = vars(args) | {"distance": _distance(args).get("air_distance_m"),
+                          "model": _model(args) if "model" in vars(args) else None}
     defaults = vars(_build_parser().parse_args(["render"]))
-    changed = {key: value for key, value in sorted(vars(args).items())
+    defaults |= {"distance": None, "model": _model(argparse.Namespace(model=None))}
+    if given["distance"] == AudioSettings().air_distance_m:
+        given["distance"] = None
+    changed = {key: value for key, value in sorted(given.items())
                if key not in _NOT_IN_NAME and value != defaults.get(key)}
     if "set" in changed:  # the same values however written or ordered
-        changed["set"] = sorted((name, _number_or_text(value)) for name, _, value in
-                                (item.partition("=") for item in args.set))
+        assigned = parse_assignments(args.set, values) if values is not None else {
+            name: _number_or_text(value) for name, _, value in
+            (item.partition("=") for item in args.set)}
+        changed["set"] = sorted((name, value) for name, value in assigned.items()
+                                if values is None or value != values[name])
+        if not changed["set"]:
+            del changed["set"]
     if not changed:
         return base
     digest = hashlib.sha256(json.dumps(changed, sort_keys=True, default=str).encode())
@@ -540,7 +552,7 @@ def _render_scenario(args: argparse.Namespace) -> int:
         scenario = head_rotation(scenario, args.rotate)
     stem = _stem(args, scenario.file_stem)  # a bad --name is refused before the work
     settings = _audio_settings(args)
-    result = simulate_scenario(scenario, model=args.model, geometry=args.geometry,
+    result = simulate_scenario(scenario, model=_model(args), geometry=args.geometry,
                                source=args.source,
                                **hearing_options(args.samplerate))
     rendering = render_scenario(result, listener_kind=args.listener,
@@ -652,18 +664,36 @@ def _run_sweep(sweep: Sweep, args: argparse.Namespace, *, scheduler: str | None 
     return 0
 
 
-def _check_lufs(args: argparse.Namespace) -> None:
-    """``--lufs`` applies to the loudness level only: given with another, it is refused."""
+def _check_effective(args: argparse.Namespace) -> None:
+    """Options that have no effect with the others given are refused (they would be
+    recorded in the JSON as if they had one): ``--lufs`` applies to the loudness level
+    only, ``--distance`` to the air listener, ``--model`` to the spherical cavity."""
     if args.lufs is not None and args.level != "loudness":
         raise ValueError(f"--lufs sets the loudness level; it has no effect with --level"
                          f" {args.level}")
+    if args.distance is not None and args.listener != "air":
+        raise ValueError("--distance sets the air microphone's distance; it has no effect"
+                         f" with --listener {args.listener}")
+    if getattr(args, "model", None) is not None and args.geometry != "sphere":
+        raise ValueError("--model sets the equation of a spherical cavity; it has no effect"
+                         f" with --geometry {args.geometry}")
+
+
+def _distance(args: argparse.Namespace) -> dict[str, float]:
+    """``air_distance_m`` as given by ``--distance``; empty for the default."""
+    return {} if args.distance is None else {"air_distance_m": args.distance}
+
+
+def _model(args: argparse.Namespace) -> str:
+    """The spherical cavity's equation, ``--model`` or Keller-Miksis."""
+    return "keller_miksis" if args.model is None else args.model
 
 
 def _pack(args: argparse.Namespace) -> int:
     from . import batch
 
-    _check_lufs(args)
-    sound = {"listener": args.listener, "air_distance_m": args.distance,
+    _check_effective(args)
+    sound = {"listener": args.listener, **_distance(args),
              "samplerate_hz": args.samplerate, "format": args.format,
              "subtype": args.subtype, "level": args.level}
     if args.lufs is not None:

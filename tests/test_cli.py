@@ -240,6 +240,13 @@ def test_scenario_renders_stereo(tmp_path, capsys):
         (["--lufs", "-30"], "--lufs sets the loudness level; it has no effect with --level"
                             " calibrated"),
         (["--level", "loudness", "--full-scale", "10"], "no effect with --level loudness"),
+        # These two were taken, recorded in the JSON and the file's name, and changed
+        # nothing in the sound.
+        (["--model", "rayleigh_plesset"], "--model sets the equation of a spherical cavity;"
+                                          " it has no effect with --geometry confined"),
+        (["--listener", "contact", "--distance", "5"],
+         "--distance sets the air microphone's distance; it has no effect with --listener"
+         " contact"),
         (["--level", "loudness", "--lufs", "3"], "target_loudness_lufs = 3.0 LUFS is out of"
                                                  " range; valid range: [-70, 0] LUFS"),
         (["--level", "loudness", "--lufs", "-10"], "valid for this sound: at most -27.5 LUFS"
@@ -369,6 +376,17 @@ def test_the_readmes_examples_run_one_after_another(tmp_path, monkeypatch, capsy
     assert "knuckle.wav" in written and any(n.startswith("knuckle-") for n in written)
 
 
+def test_options_given_as_their_defaults_leave_the_name(tmp_path):
+    # The README: a render whose options or --set values differ from the defaults adds
+    # a fingerprint. One given as its default does not differ.
+    assert main(["render", "--out", str(tmp_path), "--no-figure", "--set", "mass_kg=0.03",
+                 "--distance", "0.1", "--set", "loading.peak_force_n=60"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["knuckle.json", "knuckle.wav"]
+    assert main(["render", "--out", str(tmp_path), "--no-figure", "--set",
+                 "mass_kg=0.031"]) == 0
+    assert len(list(tmp_path.glob("knuckle-*.wav"))) == 1
+
+
 def test_name_chooses_the_files_name(tmp_path, capsys):
     assert main(["render", "--out", str(tmp_path), "--name", "mine"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.json", "mine.png", "mine.wav"]
@@ -411,6 +429,7 @@ def test_pack_makes_a_varied_labelled_set_and_says_how_it_spreads(tmp_path, caps
     (["--lufs", "nan"], "--lufs = nan LUFS is out of range"),
     (["--lufs", "-20"], "valid for this sound: at most -27.5 LUFS"),
     (["--license", "my licence"], "license: 'my licence' is not an SPDX licence identifier"),
+    (["--listener", "accelerometer", "--distance", "1"], "--distance sets the air microphone's"),
 ])
 def test_pack_refuses_bad_input_in_one_line_and_writes_nothing(tmp_path, capsys, args,
                                                                message):
