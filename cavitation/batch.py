@@ -29,6 +29,7 @@ Example sweep::
 
     [simulation]                      # cavitation.simulate options
     after_crack_s = 0.04
+    geometry = "confined"             # or "sphere", with its model
 
     [audio]                           # listener and file settings
     listener = "air"
@@ -106,8 +107,9 @@ SAMPLERATE_HZ = 48000
 TOP_KEYS = {"preset", "name", "seed", "license", "set", "grid", "random", "vary", "simulation",
             "audio"}
 RANDOM_KEYS = {"count", "uniform", "log_uniform"}
-SIMULATION_KEYS = {"model": str, "source": str, "radiation_form": str, "distance_m": float,
-                   "after_crack_s": float, "output_step_s": float, "rtol": float}
+SIMULATION_KEYS = {"geometry": str, "model": str, "source": str, "radiation_form": str,
+                   "distance_m": float, "after_crack_s": float, "output_step_s": float,
+                   "rtol": float}
 AUDIO_KEYS = {"listener": str, "samplerate_hz": int, "format": str, "subtype": str,
               "level": str, "full_scale": float, "noise_rms_pa": float, "noise_rms_m_s2": float,
               "air_distance_m": float, "pad_before_s": float, "pad_after_s": float,
@@ -350,6 +352,10 @@ def parse_sweep(data: Mapping[str, Any], source: str = "<sweep>") -> Sweep:
         check_options(**simulation)
     except ValueError as err:
         raise _fail(f"{source}: [simulation]", str(err)) from None
+    geometry = simulation.get("geometry", "confined")
+    if "model" in simulation and geometry != "sphere":
+        raise _fail(f"{source}: [simulation] model", "the equation of a spherical cavity;"
+                    f" it has no effect with geometry {geometry!r} (geometry = 'sphere')")
     audio_settings = _check_audio(_table(data, "audio", source), source)
 
     rng = np.random.default_rng(seed)

@@ -134,6 +134,11 @@ def test_failed_run_is_recorded_and_the_others_go_on(tmp_path, capsys):
         (("pad_before_s = 0.01", "format = 'mp3'"), r"\[audio\]: format 'mp3' is not one of"),
         (("after_crack_s = 0.01", "model = 'gilmore'"),
          r"\[simulation\]: unknown bubble model 'gilmore'; valid choices: keller_miksis"),
+        (("after_crack_s = 0.01", "model = 'rayleigh_plesset'"),
+         r"\[simulation\] model: the equation of a spherical cavity; it has no effect with"
+         r" geometry 'confined' \(geometry = 'sphere'\)"),
+        (("after_crack_s = 0.01", "geometry = 'disc'"),
+         r"\[simulation\]: unknown geometry 'disc'"),
         (("{loading_peak_force_n:.0f}N", "{force}"), r"name: unknown field \{force\}"),
         (('name = "k_{run:02d}_{loading_peak_force_n:.0f}N"', 'name = "k"'),
          r"gives the same file name to several runs"),
@@ -243,6 +248,21 @@ def test_dask_cluster_gives_the_same_files_as_local_processes(tmp_path):
         summary = batch.run(sweep, tmp_path / "dask", executor=client.get_executor())
     assert summary.failed == 0
     assert _files(tmp_path / "dask") == _files(tmp_path / "local")
+
+
+def test_a_sweep_can_render_the_spherical_cavity(tmp_path):
+    # As render --geometry sphere does; a sweep could render the confined cavity only.
+    text = SMALL.replace("after_crack_s = 0.01", "after_crack_s = 0.01\ngeometry = 'sphere'"
+                         "\nmodel = 'rayleigh_plesset'")
+    sphere = batch.run(batch.load_sweep(_write(tmp_path, text)), tmp_path / "s", workers=1)
+    confined = batch.run(batch.load_sweep(_write(tmp_path, SMALL)), tmp_path / "c", workers=1)
+    assert sphere.failed == confined.failed == 0
+    rows = {row["simulation.geometry"] for row in batch.results(tmp_path / "s")}
+    assert rows == {"sphere"}
+    sounds = [{p.name: p.read_bytes() for p in (tmp_path / kind).glob("*.wav")}
+              for kind in ("s", "c")]
+    assert sounds[0].keys() == sounds[1].keys() and len(sounds[0]) == 4
+    assert all(sounds[0][name] != sounds[1][name] for name in sounds[0])
 
 
 def test_count_without_ranges_and_dotted_keys(tmp_path):
