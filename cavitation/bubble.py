@@ -393,11 +393,11 @@ def solve(
         raise ValueError(f"unknown method {method!r}; valid choices: compiled, lsoda")
     R0 = check_range("R0", R0, "m", 0.0, 1.0, low_open=True)
     t_end = check_range("t_end", t_end, "s", 0.0, LONGEST_S, low_open=True)
+    c = check_range("c", c, "m/s", 1.0, math.inf, low_open=False)  # Rdot0's bound
     Rdot0 = check_range("Rdot0", Rdot0, "m/s", -c, c, low_open=True, high_open=True)
     rho = check_range("rho", rho, "kg/m^3", 1.0, 2.0e4)
     mu = check_range("mu", mu, "Pa s", 0.0, 1.0e3)
     sigma = check_range("sigma", sigma, "N/m", 0.0, 1.0)
-    c = check_range("c", c, "m/s", 1.0, math.inf, low_open=False)
     p_v = check_range("p_v", p_v, "Pa", 0.0, 1.0e6)
     kappa = check_range("kappa", kappa, "1", 1.0, 5.0 / 3.0)
     rtol = check_range("rtol", rtol, "1", 1e-13, 1e-3)
@@ -643,9 +643,15 @@ def _far_field(p_inf, t_end: float) -> tuple:
         sampled = SampledLoading(*p_inf)
     except ValueError as err:
         raise ValueError(str(err).replace("SampledLoading", "p_inf samples")
-                         .replace("force_values_n", "p_pa")) from None
+                         .replace("force_values_n [N]", "p_pa [Pa]")) from None
     packed = sampled.force_vector()
     times, values = sampled.t_s, sampled.force_values_n
+    bad = ~((values >= P_INF_RANGE_PA[0]) & (values <= P_INF_RANGE_PA[1]))
+    if np.any(bad):  # as for a number or a function
+        at = int(np.argmax(bad))
+        raise ValueError(f"p_inf samples: p_pa = {float(values[at])!r} Pa at t ="
+                         f" {float(times[at])!r} s is out of range; valid range:"
+                         f" [{P_INF_RANGE_PA[0]:g}, {P_INF_RANGE_PA[1]:g}] Pa")
     slopes = np.append(np.diff(values) / np.diff(times), 0.0)
 
     def value(t):  # loading_force's law, on arrays too

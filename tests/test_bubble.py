@@ -186,6 +186,14 @@ def test_saturated_liquid_never_dissolves_the_bubble():
         ({"R_eq": 1e-3, "p_v": 2e5}, r"R_eq = 0.001 m gives a gas pressure of"),
         ({"rho": "water"}, r"rho = 'water' is not a number"),
         ({"c": math.inf}, r"c = inf m/s is out of range; valid range: \[1, inf\) m/s"),
+        # c bounds Rdot0: it was checked after it, which named Rdot0 for a bad c.
+        ({"c": 0.0}, r"^c = 0.0 m/s is out of range; valid range: \[1, inf\) m/s"),
+        ({"c": "x"}, r"^c = 'x' is not a number"),
+        # Samples in the range of a number; in Pa, not in the loading's N.
+        ({"p_inf": ([0.0, 1e-4], [1e5, 2e9])}, r"p_inf samples: p_pa = 2000000000.0 Pa at"
+                                               r" t = 0.0001 s is out of range; valid range:"
+                                               r" \[-1e\+08, 1e\+09\] Pa"),
+        ({"p_inf": ([0.0, 1e-4], [1e5, math.nan])}, r"p_pa \[Pa\] must be finite"),
         ({"t_eval": [0.0, 2e-4]}, r"t_eval must be strictly increasing times \[s\] within"
                                   r" \[0, t_end = 0.0001\] s"),
         ({"t_eval": [5e-5, 1e-5]}, r"t_eval must be strictly increasing"),
