@@ -1051,6 +1051,12 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
     if start_method is not None:
         check_choice("start_method", start_method,
                      tuple(multiprocessing.get_all_start_methods()))
+    if workers is not None:  # before the output folder is made
+        check_range("workers", workers, "1", 1, 4096)
+        if workers != int(workers):
+            raise ValueError(f"workers = {workers!r} is not a whole number; valid range:"
+                             " [1, 4096]")
+        workers = int(workers)
     context = multiprocessing.get_context(start_method)
     if executor is None and context.get_start_method() == "forkserver":
         _preload_warm_up()

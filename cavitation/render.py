@@ -678,8 +678,8 @@ def _check_resolution(rendering: Rendering, subtype: str) -> None:
                 f"the crack peaks at {level}{where} ({rendering.features.peak_level_db:.1f}"
                 f" {rendering.level_unit} at its loudest), below one step of {subtype}"
                 f" ({20.0 * math.log10(step):.1f} dBFS): the file would be silent; nothing"
-                " written. Use level 'normalised', a smaller full scale, or subtype PCM_24"
-                " or FLOAT")
+                " written. Use level 'normalised', a smaller full scale, or"
+                f" {'subtype PCM_24 or FLOAT' if subtype != 'PCM_24' else 'subtype FLOAT'}")
 
 
 def save(

@@ -250,6 +250,17 @@ def test_dask_cluster_gives_the_same_files_as_local_processes(tmp_path):
     assert _files(tmp_path / "dask") == _files(tmp_path / "local")
 
 
+@pytest.mark.parametrize(("workers", "message"), [
+    (-1, r"workers = -1 is out of range; valid range: \[1, 4096\]"),
+    (1.5, r"workers = 1.5 is not a whole number"),
+])
+def test_bad_workers_are_refused_before_the_folder_is_made(tmp_path, workers, message):
+    sweep = batch.load_sweep(_write(tmp_path, SMALL))
+    with pytest.raises(ValueError, match=message):
+        batch.run(sweep, tmp_path / "o", workers=workers)
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_sweep_can_render_the_spherical_cavity(tmp_path):
     # As render --geometry sphere does; a sweep could render the confined cavity only.
     text = SMALL.replace("after_crack_s = 0.01", "after_crack_s = 0.01\ngeometry = 'sphere'"

@@ -219,9 +219,13 @@ def test_a_crack_below_one_step_of_the_format_is_refused(tmp_path):
     far = cv.render(settings=AudioSettings(air_distance_m=100.0))  # 12 dB SPL
     with pytest.raises(ValueError, match=r"the crack peaks at -107\.\d dBFS \(12\.\d dB SPL at"
                                          r" its loudest\), below one step of PCM_16"
-                                         r" \(-90\.3 dBFS\)"):
+                                         r" \(-90\.3 dBFS\).* or subtype PCM_24 or FLOAT$"):
         cv.save(far, tmp_path, "far", subtype="PCM_16")
     assert list(tmp_path.iterdir()) == []
+    # Too quiet for PCM_24 too, it is not told to use PCM_24.
+    faint = cv.render(settings=AudioSettings(air_distance_m=100.0), full_scale=1e6)
+    with pytest.raises(ValueError, match=r"below one step of PCM_24 .* or subtype FLOAT$"):
+        cv.save(faint, tmp_path, "faint", subtype="PCM_24")
     assert len(cv.save(far, tmp_path, "far", subtype="PCM_24")) == 3  # 30 dB above its step
 
 
