@@ -1169,7 +1169,7 @@ def _pool_pass(sweep: Sweep, runs: list[Run], out: Path, executor: Executor | No
     return rows, orphans
 
 
-def _shut_down(executor: ProcessPoolExecutor) -> None:
+def _shut_down(executor: Executor) -> None:
     """Shut a pool of our own down: the runs at work finish (their files are whole),
     the rest are cancelled, and no worker is left behind.
 

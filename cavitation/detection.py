@@ -334,6 +334,10 @@ class GroupPops:
 
 def group_pops(recordings: Sequence[Pops]) -> GroupPops:
     """Pool the pops found in each person's recording (:func:`detect`)."""
+    wrong = next((p for p in recordings if not isinstance(p, Pops)), None)
+    if wrong is not None:  # a scenario's own pops (joints cracked), most likely
+        raise TypeError(f"group_pops takes what detect() heard in each recording (Pops),"
+                        f" not {type(wrong).__name__}")
     intervals = list(itertools.chain.from_iterable(p.intervals_s() for p in recordings))
     return GroupPops(
         counts=np.array([p.count for p in recordings], dtype=int),

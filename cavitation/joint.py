@@ -287,7 +287,9 @@ def as_loading(loading: object, duration_s: float | None = None) -> Loading:
         return loading
     if callable(loading):
         if duration_s is None:
-            raise ValueError("a loading given as a function needs duration_s [s]")
+            raise ValueError("a loading given as a function needs its duration [s]:"
+                             " give FunctionLoading(function, duration_s)"
+                             " (cavitation.joint.FunctionLoading)")
         return FunctionLoading(loading, duration_s)
     if isinstance(loading, tuple) and len(loading) == 2:
         return SampledLoading(*loading)

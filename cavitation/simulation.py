@@ -792,6 +792,7 @@ def _opening_phase(joint: Joint, loading: Loading, residual: _ResidualBubble | N
     spread its onset backwards into a ramp."""
     A, h0, capsule = joint.area_m2, joint.rest_gap_m, joint.capsule
     free_film = geometry == "confined" and residual is None
+    pre: tuple | None
     if free_film and _centre_margin(joint, loading, 0.0, [h0, 0.0]) <= 0.0:
         # A force already applied at t = 0 (a step) can pull the film's centre below
         # the threshold at once, through its inertia: the cavity nucleates then. An

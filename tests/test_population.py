@@ -76,6 +76,11 @@ def test_group_statistics():
     low, high = g.mean_interval()
     half = stats.t.ppf(0.975, 2) * np.std([3, 1, 0], ddof=1) / math.sqrt(3)
     assert (low, high) == pytest.approx((max(4 / 3 - half, 0.0), 4 / 3 + half))  # not below 0
+    # A scenario's own pops (the joints that cracked) are not a recording's: said so, not
+    # an AttributeError from inside.
+    with pytest.raises(TypeError, match=r"group_pops takes what detect\(\) heard in each"
+                                        r" recording \(Pops\), not list"):
+        detection.group_pops([[(0.0, "C1-C2 left", "left")]])
 
 
 @pytest.fixture(scope="module")

@@ -243,7 +243,9 @@ def test_sampled_loading_gives_same_crack_as_the_law_it_samples():
 
 
 def test_function_loading_needs_a_duration():
-    with pytest.raises(ValueError, match=r"needs duration_s \[s\]"):
+    # simulate has no duration_s: the message says where a duration goes.
+    with pytest.raises(ValueError, match=r"needs its duration \[s\]: give"
+                                         r" FunctionLoading\(function, duration_s\)"):
         cv.simulate(loading=lambda t: 50.0 * t)
 
 
