@@ -450,8 +450,11 @@ def _render(args: argparse.Namespace) -> int:
     s, f = rendering.crack.summary, rendering.features
     verdict = (f"cracked at {s.crack_time_s:.3f} s ({s.nucleation_force_n:.1f} N)"
                if s.cracked else "no crack: the pull never reached the nucleation pressure")
-    print(f"{preset.name}: {verdict}; peak {f.peak_level_db:.1f} {rendering.level_unit} at the"
-          f" {rendering.listener} listener, dominant {f.dominant_frequency_hz:.0f} Hz")
+    heard = (f"peak {f.peak_level_db:.1f} {rendering.level_unit} at the {rendering.listener}"
+             f" listener, dominant {f.dominant_frequency_hz:.0f} Hz"
+             if math.isfinite(f.peak_level_db) else f"silence at the {rendering.listener}"
+             " listener")
+    print(f"{preset.name}: {verdict}; {heard}")
     for path in paths:
         print(f"  wrote {path}")
     return 0

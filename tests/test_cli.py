@@ -376,6 +376,14 @@ def test_the_readmes_examples_run_one_after_another(tmp_path, monkeypatch, capsy
     assert "knuckle.wav" in written and any(n.startswith("knuckle-") for n in written)
 
 
+def test_a_pull_that_does_not_crack_is_said_without_infinities(tmp_path, capsys):
+    assert main(["render", "--out", str(tmp_path), "--no-figure",
+                 "--set", "loading.peak_force_n=5"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == ("knuckle: no crack: the pull never reached the nucleation pressure;"
+                     " silence at the air listener")  # was "peak -inf dB SPL, dominant nan Hz"
+
+
 def test_options_given_as_their_defaults_leave_the_name(tmp_path):
     # The README: a render whose options or --set values differ from the defaults adds
     # a fingerprint. One given as its default does not differ.
