@@ -53,7 +53,6 @@ import string
 import threading
 import time
 import tomllib
-import unicodedata
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -65,10 +64,12 @@ import numpy as np
 
 from . import audio, listener
 from .io import (
+    MAX_NAME_LENGTH,
     SUBTYPES,
     OutputExistsError,
     OutputSet,
     check_format,
+    is_plain_name,
     remove_stale_parts,
     to_json,
 )
@@ -95,9 +96,6 @@ CONTACT_SHEET = "contact_sheet.png"
 CARD_MARK = "<!-- written by cavitation batch: replaced when the batch is resumed -->"
 #: Most runs in one sweep: a sweep is checked before its runs are made.
 MAX_RUNS = 1_000_000
-#: Longest file name a template may give (a name also gets an extension and, while it is
-#: written, a staging prefix and suffix; file systems allow 255 bytes).
-MAX_NAME_LENGTH = 200
 #: Deepest nesting of a sweep's tables (``[set]``, ``[grid]``...).
 MAX_DEPTH = 4
 
@@ -457,9 +455,7 @@ def _file_name(template: str, fields: Mapping[str, Any], source: str) -> str:
                     f" {', '.join(sorted(fields))}") from None
     except (ValueError, IndexError) as err:
         raise _fail(where, f"{template!r} is not a valid template: {err}") from None
-    if (not name or name[0] in ".=+-@" or any(c in name for c in "/\\:")
-            or any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name)
-            or len(name) > MAX_NAME_LENGTH):
+    if not is_plain_name(name):
         raise _fail(where, f"{template!r} gives {name[:60]!r}: a file name must be plain (no"
                     " path separators or control characters, not empty, not starting with"
                     f" '.', '=', '+', '-' or '@', at most {MAX_NAME_LENGTH} characters)")

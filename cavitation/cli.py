@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from . import __version__, audio, listener, radiation
 from .audio import ClippingError
 from .bubble import MODELS
-from .io import FolderInTheWayError, OutputExistsError, to_json
+from .io import PLAIN_NAME, FolderInTheWayError, OutputExistsError, is_plain_name, to_json
 from .parameters import check_range, describe
 from .render import AudioSettings
 from .simulation import GEOMETRIES
@@ -499,9 +499,9 @@ def _stem(args: argparse.Namespace, base: str, values: dict[str, object] | None 
     that differs from its default, ``--set`` values included that differ from the
     preset's ``values`` (an option or value given as its default leaves the name)."""
     if args.name is not None:
-        if not args.name or args.name in (".", "..") or any(c in args.name for c in "/\\"):
-            raise ValueError(f"--name {args.name!r} is not a file name; valid: a name"
-                             " without '/' or '\\', other than '.' and '..'")
+        if not is_plain_name(args.name):  # as a batch's names
+            raise ValueError(f"--name {args.name[:60]!r} is not a file name; valid:"
+                             f" {PLAIN_NAME}")
         return args.name
     given = vars(args) | {"distance": _distance(args).get("air_distance_m"),
                           "model": _model(args) if "model" in vars(args) else None}

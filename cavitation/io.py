@@ -16,6 +16,7 @@ import os
 import re
 import socket
 import tempfile
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,10 @@ import soundfile
 from .audio import ClippingError
 from .parameters import check_choice
 
-__all__ = ["FORMATS", "SUBTYPES", "TAGS", "FolderInTheWayError", "OutputExistsError",
-           "OutputSet", "audio_bytes", "audio_tags", "check_format", "read_audio",
-           "to_json", "write_audio", "write_json"]
+__all__ = ["FORMATS", "MAX_NAME_LENGTH", "PLAIN_NAME", "SUBTYPES", "TAGS",
+           "FolderInTheWayError", "OutputExistsError", "OutputSet", "audio_bytes",
+           "audio_tags", "check_format", "is_plain_name", "read_audio", "to_json",
+           "write_audio", "write_json"]
 
 FORMATS = ("wav", "flac")
 """Audio file formats."""
@@ -197,6 +199,24 @@ def remove_stale_parts(folder: str | os.PathLike) -> list[Path]:
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
+
+
+#: Longest file name a name may give (it also gets an extension and, while it is
+#: written, a staging prefix and suffix; file systems allow 255 bytes).
+MAX_NAME_LENGTH = 200
+#: What :func:`is_plain_name` asks of a name, for messages.
+PLAIN_NAME = ("a plain file name: no path separators or control characters, not empty,"
+              f" not starting with '.', '=', '+', '-' or '@', at most {MAX_NAME_LENGTH}"
+              " characters")
+
+
+def is_plain_name(name: str) -> bool:
+    """Whether ``name`` is a file's name inside its folder that no program misreads: not
+    a path, not hidden, not an option (``-``) or a spreadsheet's formula (``=+-@``), no
+    control characters, at most :data:`MAX_NAME_LENGTH` characters."""
+    return bool(name) and name[0] not in ".=+-@" and not any(c in name for c in "/\\:") \
+        and not any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name) \
+        and len(name) <= MAX_NAME_LENGTH
 
 
 class OutputExistsError(FileExistsError):

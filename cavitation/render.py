@@ -747,6 +747,8 @@ def save(
     from . import io  # soundfile only when saving
 
     io.check_format(file_format, subtype)
+    if not io.is_plain_name(name):  # a name is a file inside out_dir, not a path
+        raise ValueError(f"name {name[:60]!r} is not a file name; valid: {io.PLAIN_NAME}")
     _check_resolution(rendering, subtype)
     for kind in figures:
         check_choice("figure format", kind, FIGURE_FORMATS)

@@ -400,6 +400,12 @@ def test_name_chooses_the_files_name(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.json", "mine.png", "mine.wav"]
     assert main(["render", "--out", str(tmp_path), "--name", "a/b"]) == 2
     assert "--name 'a/b' is not a file name" in capsys.readouterr().err
+    # The names a batch refuses (hidden, a formula, a line break, too long) as well.
+    for name in (".hidden", "=HYPERLINK(1)", "a\nb", "x" * 201):
+        assert main(["render", "--out", str(tmp_path / "no"), "--name", name]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is not a file name; valid: a plain file name" in err
+    assert not (tmp_path / "no").exists()
 
 
 def test_pack_makes_a_varied_labelled_set_and_says_how_it_spreads(tmp_path, capsys):

@@ -229,6 +229,14 @@ def test_a_crack_below_one_step_of_the_format_is_refused(tmp_path):
     assert len(cv.save(far, tmp_path, "far", subtype="PCM_24")) == 3  # 30 dB above its step
 
 
+def test_save_writes_inside_its_folder_only(tmp_path):
+    rendering = cv.render(after_crack_s=0.005)
+    for name in ("../x", "/tmp/x", "a/b"):
+        with pytest.raises(ValueError, match=r"is not a file name; valid: a plain file name"):
+            cv.save(rendering, tmp_path / "o", name)
+    assert not (tmp_path / "o").exists() and not (tmp_path / "x.wav").exists()
+
+
 def test_a_side_whose_crack_is_below_one_step_is_refused(tmp_path):
     import dataclasses
 
