@@ -74,7 +74,7 @@ from .io import (
     to_json,
 )
 from .joint import Joint, Loading
-from .parameters import Parameters, check_choice, check_range, describe
+from .parameters import Parameters, check_choice, check_count, check_range, describe
 from .population import Variation, vary_joint
 from .presets import PRESETS, configure, get_preset, parameter_values, settable_values
 from .render import FIGURE_FORMATS, AudioSettings, hear, hearing_options, save
@@ -1048,11 +1048,7 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
         check_choice("start_method", start_method,
                      tuple(multiprocessing.get_all_start_methods()))
     if workers is not None:  # before the output folder is made
-        check_range("workers", workers, "1", 1, 4096)
-        if workers != int(workers):
-            raise ValueError(f"workers = {workers!r} is not a whole number; valid range:"
-                             " [1, 4096]")
-        workers = int(workers)
+        workers = check_count("workers", workers, 1, 4096)
     context = multiprocessing.get_context(start_method)
     if executor is None and context.get_start_method() == "forkserver":
         _preload_warm_up()

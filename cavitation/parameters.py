@@ -15,7 +15,8 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple, Self, TypeVar, cast, dataclass_transform
 
-__all__ = ["Parameters", "Row", "check_choice", "check_range", "clamp", "describe", "names",
+__all__ = ["Parameters", "Row", "check_choice", "check_count", "check_range", "clamp",
+           "describe", "names",
            "quantity", "renamed", "replace"]
 
 P = TypeVar("P", bound="Parameters")
@@ -112,6 +113,16 @@ def check_range(
         raise ValueError(f"{name} = {value!r}{_unit(unit)} is out of range; valid range:"
                          f" {_range_text(low, high, low_open, high_open, unit)}")
     return number
+
+
+def check_count(name: str, value: Any, low: int, high: int) -> int:
+    """Return ``value`` as an int, or raise ``ValueError`` if it is not a whole number in
+    ``[low, high]`` (a count, a seed, a number of workers; ``True`` is not one)."""
+    number = check_range(name, value, "1", low, high)
+    if isinstance(value, bool) or number != int(number):
+        raise ValueError(f"{name} = {value!r} is not a whole number; valid range:"
+                         f" {_range_text(low, high, False, False, '1')}")
+    return int(number)
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))

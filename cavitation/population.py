@@ -32,7 +32,7 @@ import numpy as np
 
 from . import detection
 from .joint import Joint, RampAndHold, Thrust
-from .parameters import Parameters, check_range, clamp, quantity, replace
+from .parameters import Parameters, check_count, clamp, quantity, replace
 from .render import hearing_options
 from .scenario import Scenario, Site, get_scenario, render_scenario, simulate_scenario, turn_head
 
@@ -233,8 +233,8 @@ def draw_people(scenario: Scenario, count: int, *, seed: int = 0,
     list of Scenario
         Person ``i`` has ``"person i seed s"`` added to its changes.
     """
-    count = int(check_range("people", count, "1", 1, 100000))
-    seed = int(check_range("seed", seed, "1", 0, 2**63 - 1))
+    count = check_count("people", count, 1, 100000)
+    seed = check_count("seed", seed, 0, 2**63 - 1)
     streams = np.random.SeedSequence(seed).spawn(count)
     return [draw_person(scenario, np.random.default_rng(stream), variation,
                         label=f"person {index} seed {seed}")
@@ -273,8 +273,8 @@ def vary_joint(joint: Joint, loading: object, count: int, *, seed: int = 0,
     list of dict
         One ``{name: value}`` per person, in SI units.
     """
-    count = int(check_range("count", count, "1", 1, 1_000_000))
-    seed = int(check_range("seed", seed, "1", 0, 2**63 - 1))
+    count = check_count("count", count, 1, 1_000_000)
+    seed = check_count("seed", seed, 0, 2**63 - 1)
     variation = Variation() if variation is None else variation
     fields = [*(cv for _, cv in _JOINT_FIELDS), "nucleation_cv"]
     people = []

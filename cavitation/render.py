@@ -23,7 +23,7 @@ import numpy as np
 
 from . import audio, listener
 from .joint import KNUCKLE, Joint, Loading, RampAndHold
-from .parameters import Parameters, check_choice, check_range, quantity
+from .parameters import Parameters, check_choice, check_count, quantity
 from .simulation import CrackResult, simulate
 
 __all__ = ["FIGURE_FORMATS", "FULL_SCALE", "HEARING_RTOL", "OVERSAMPLING", "SIDES",
@@ -523,7 +523,7 @@ def hear(
         check_choice("side", side, SIDES)
     if not (len(cracks) == len(sides) == len(labels) >= 1):
         raise ValueError("hear: give one side and one label per crack, and at least one crack")
-    seed = int(check_range("seed", seed, "1", 0, 2**63 - 1))
+    seed = check_count("seed", seed, 0, 2**63 - 1)
     settings = AudioSettings() if settings is None else settings
     full_scale = FULL_SCALE[listener_kind] if full_scale is None else full_scale
 

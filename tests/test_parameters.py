@@ -1,6 +1,7 @@
 """Parameter sets: checked on construction, named errors, dotted replacement."""
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from cavitation.joint import (
     Thrust,
     as_loading,
 )
-from cavitation.parameters import describe, names
+from cavitation.parameters import check_count, describe, names
 
 
 def test_every_quantity_has_unit_range_and_a_stated_source_or_assumption():
@@ -56,6 +57,19 @@ def test_parameter_sets_are_frozen():
 def test_out_of_range_value_names_parameter_unit_and_range(cls, field, value, message):
     with pytest.raises(ValueError, match=message):
         cls(**{field: value})
+
+
+def test_a_count_is_a_whole_number_in_its_range():
+    # A seed, a count of people or of workers: 1.5 and True were taken (as 1).
+    assert check_count("seed", 3, 0, 10) == 3 and check_count("seed", 3.0, 0, 10) == 3
+    for value, message in ((1.5, "seed = 1.5 is not a whole number; valid range: [0, 10]"),
+                           (True, "seed = True is not a whole number"),
+                           (-1, "seed = -1 is out of range; valid range: [0, 10]"),
+                           ("x", "seed = 'x' is not a number")):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            check_count("seed", value, 0, 10)
+    with pytest.raises(ValueError, match=r"seed = 1\.5 is not a whole number"):
+        cv.render(seed=1.5)
 
 
 def test_unknown_name_lists_the_valid_ones():
