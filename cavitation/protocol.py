@@ -136,6 +136,8 @@ def recrack_time_s(joint: Joint = KNUCKLE, loading: Loading | None = None, *,
     """
     loading = RampAndHold() if loading is None else loading
     check_range("resolution_s", resolution_s, "s", 0.0, math.inf, low_open=True)
+    # The second pull starts after the first has ended: no earlier start is tried.
+    check_range("longest_s", longest_s, "s", loading.duration_s, math.inf, low_open=True)
     first = simulate(joint, loading, **simulate_options)
     if not first.cracked:
         raise ValueError("recrack_time_s: the first pull does not crack the joint")

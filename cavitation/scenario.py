@@ -296,6 +296,10 @@ def with_spasm(scenario: Scenario, side: str, *, compression_n: float = 4.0,
         Factor on their stiffness [-], in [1, 10].
     """
     check_choice("spasm side", side, ("left", "right"))
+    if any(change.startswith(f"spasm {side} ") for change in scenario.changes):
+        # Two would stack past the ranges below (600 N, 100 times as stiff).
+        raise ValueError(f"the scenario has a spasm on the {side} already; give one per side,"
+                         " with its whole compression_n and stiffness_factor")
     compression_n = check_range("compression_n", compression_n, "N", 0.0, 500.0)
     factor = check_range("stiffness_factor", stiffness_factor, "1", 1.0, 10.0)
     sites = tuple(

@@ -8,7 +8,7 @@ import cavitation as cv
 from cavitation import scenario as sc
 from cavitation.parameters import describe
 from cavitation.presets import KNUCKLE_PRESET, PRESETS, get_preset
-from cavitation.protocol import repeated_pulls
+from cavitation.protocol import recrack_time_s, repeated_pulls
 
 CERVICAL = ["atlanto-occipital", "atlanto-axial", "mid-cervical"]
 
@@ -223,6 +223,10 @@ def test_unknown_scenario_and_bad_turn_are_named():
         sc.turn_head(sc.get_scenario("lumbar"), "up")
     with pytest.raises(ValueError, match=r"compression_n = -1 N is out of range"):
         sc.with_spasm(sc.get_scenario("lumbar"), "left", compression_n=-1)
+    left = sc.with_spasm(sc.get_scenario("lumbar"), "left", compression_n=300.0)
+    with pytest.raises(ValueError, match=r"has a spasm on the left already; give one per"):
+        sc.with_spasm(left, "left", compression_n=300.0)  # stacked to 600 N, past 500
+    assert sc.with_spasm(left, "right").changes[-1].startswith("spasm right")
     with pytest.raises(ValueError, match=r"turning the head applies to the cervical"
                                          r" scenarios, not 'lumbar'"):
         sc.turn_head(sc.get_scenario("lumbar"), "left")
@@ -245,3 +249,13 @@ def test_the_names_configure_checks_are_the_settable_values_names(name):
     with pytest.raises(ValueError,
                        match=r"unknown parameter 'mass'; valid names: name, area_m2, mass_kg, "):
         configure(preset, {"mass": 1.0})
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"longest_s": -1.0}, r"longest_s = -1.0 s is out of range; valid range: \(1, inf\) s"),
+    ({"resolution_s": 0.0}, r"resolution_s = 0.0 s is out of range"),
+])
+def test_recrack_time_refuses_a_bad_bracket_before_simulating(kwargs, message):
+    # longest_s = -1 returned inf ("not cracked again by then") instead of an error.
+    with pytest.raises(ValueError, match=message):
+        recrack_time_s(**kwargs)
