@@ -39,6 +39,7 @@ Example sweep::
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import hashlib
@@ -1169,11 +1170,13 @@ def _shut_down(executor: Executor) -> None:
     shutdown stops the workers at once rather than raising there: a second Ctrl-C
     raised inside the pool's shutdown left its workers untold to stop, and the
     interpreter waited for them at exit, forever. A worker stopped mid-run leaves only
-    staged files under temporary names. The interrupt is raised once all have ended.
+    staged files under temporary names. Once all have ended, the caller's own handlers
+    are back and the signal is raised again for them (a signal the caller ignores is
+    left ignored). The handlers change with both signals blocked, where that can be.
     """
     # The pool forgets its processes on shutdown: hold on to them.
     processes = list((getattr(executor, "_processes", None) or {}).values())
-    interrupted = []
+    interrupted: list[int] = []
 
     def stop_now(signum: int, frame: object) -> None:
         interrupted.append(signum)
@@ -1181,17 +1184,35 @@ def _shut_down(executor: Executor) -> None:
             if process.is_alive():
                 process.terminate()
 
-    held = {}
-    if threading.current_thread() is threading.main_thread():  # handlers live there
-        held = {sig: signal.signal(sig, stop_now) for sig in (signal.SIGINT, signal.SIGTERM)}
+    held: dict[int, Any] = {}
+    main_thread = threading.current_thread() is threading.main_thread()  # handlers: there
+    with _signals_blocked(main_thread):
+        for sig in (signal.SIGINT, signal.SIGTERM) if main_thread else ():
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                held[sig] = signal.signal(sig, stop_now)
     try:
         executor.shutdown(wait=True, cancel_futures=True)
         _stop_leftovers(processes)
     finally:
-        for sig, handler in held.items():  # None: set outside Python, not restorable
-            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        with _signals_blocked(main_thread):
+            for sig, handler in held.items():  # None: set outside Python, not restorable
+                signal.signal(sig, signal.SIG_DFL if handler is None else handler)
     if interrupted:
-        raise KeyboardInterrupt
+        signal.raise_signal(interrupted[0])  # to the caller's handler: Ctrl-C raises
+
+
+@contextlib.contextmanager
+def _signals_blocked(blocking: bool) -> Iterator[None]:
+    """SIGINT and SIGTERM held back (delivered at the end) while handlers change, where
+    the platform can block signals (not Windows)."""
+    if not blocking or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 #: What :func:`spread` summarises: (column, label, unit, scale).

@@ -643,7 +643,8 @@ def _far_field(p_inf, t_end: float) -> tuple:
         sampled = SampledLoading(*p_inf)
     except ValueError as err:
         raise ValueError(str(err).replace("SampledLoading", "p_inf samples")
-                         .replace("force_values_n [N]", "p_pa [Pa]")) from None
+                         .replace("force_values_n [N]", "p_pa [Pa]")
+                         .replace("force_values_n", "p_pa")) from None
     packed = sampled.force_vector()
     times, values = sampled.t_s, sampled.force_values_n
     bad = ~((values >= P_INF_RANGE_PA[0]) & (values <= P_INF_RANGE_PA[1]))

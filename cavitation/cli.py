@@ -25,7 +25,7 @@ from .audio import ClippingError
 from .bubble import MODELS
 from .io import PLAIN_NAME, FolderInTheWayError, OutputExistsError, is_plain_name, to_json
 from .parameters import check_range, describe
-from .render import AudioSettings
+from .render import AudioSettings, Rendering
 from .simulation import GEOMETRIES
 
 if TYPE_CHECKING:
@@ -447,14 +447,10 @@ def _render(args: argparse.Namespace) -> int:
     paths = save(rendering, args.out, stem, file_format=args.format,
                  subtype=args.subtype, figures=figures, preset=preset.name,
                  overwrite=args.overwrite)
-    s, f = rendering.crack.summary, rendering.features
+    s = rendering.crack.summary
     verdict = (f"cracked at {s.crack_time_s:.3f} s ({s.nucleation_force_n:.1f} N)"
                if s.cracked else "no crack: the pull never reached the nucleation pressure")
-    heard = (f"peak {f.peak_level_db:.1f} {rendering.level_unit} at the {rendering.listener}"
-             f" listener, dominant {f.dominant_frequency_hz:.0f} Hz"
-             if math.isfinite(f.peak_level_db) else f"silence at the {rendering.listener}"
-             " listener")
-    print(f"{preset.name}: {verdict}; {heard}")
+    print(f"{preset.name}: {verdict}; {_heard_text(rendering, dominant=True)}")
     for path in paths:
         print(f"  wrote {path}")
     return 0
@@ -525,6 +521,16 @@ def _stem(args: argparse.Namespace, base: str, values: dict[str, object] | None 
     return f"{base}-{digest.hexdigest()[:8]}"
 
 
+def _heard_text(rendering: Rendering, *, dominant: bool) -> str:
+    """The sound's peak level at its listener (and its dominant frequency), or silence:
+    not a peak of -inf dB and a frequency of nan."""
+    f, where = rendering.features, f"at the {rendering.listener} listener"
+    if not math.isfinite(f.peak_level_db):
+        return f"silence {where}"
+    tone = f", dominant {f.dominant_frequency_hz:.0f} Hz" if dominant else ""
+    return f"peak {f.peak_level_db:.1f} {rendering.level_unit} {where}{tone}"
+
+
 def _render_scenario(args: argparse.Namespace) -> int:
     from .render import hearing_options, save
     from .scenario import (
@@ -573,9 +579,8 @@ def _render_scenario(args: argparse.Namespace) -> int:
     heard = detect(rendering.signal, rendering.samplerate_hz, rendering.start_s)
     sides = ", ".join(f"{heard.sides.count(side)} {side}" for side in dict.fromkeys(heard.sides))
     print(f"{scenario.file_stem}: {result.pop_count} joints cracked ({pops}); heard as"
-          f" {heard.count} pop(s){f' ({sides})' if sides else ''}, peak"
-          f" {rendering.features.peak_level_db:.1f} {rendering.level_unit} at the"
-          f" {rendering.listener} listener")
+          f" {heard.count} pop(s){f' ({sides})' if sides else ''},"
+          f" {_heard_text(rendering, dominant=False)}")
     for path in paths:
         print(f"  wrote {path}")
     return 0
@@ -696,7 +701,9 @@ def _pack(args: argparse.Namespace) -> int:
     from . import batch
 
     _check_effective(args)
-    sound = {"listener": args.listener, **_distance(args),
+    sound = {"listener": args.listener,  # the distance always: it is in every run's key
+             "air_distance_m": _distance(args).get("air_distance_m",
+                                                   AudioSettings().air_distance_m),
              "samplerate_hz": args.samplerate, "format": args.format,
              "subtype": args.subtype, "level": args.level}
     if args.lufs is not None:

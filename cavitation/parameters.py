@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import operator
 from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple, Self, TypeVar, cast, dataclass_transform
 
@@ -118,11 +119,19 @@ def check_range(
 def check_count(name: str, value: Any, low: int, high: int) -> int:
     """Return ``value`` as an int, or raise ``ValueError`` if it is not a whole number in
     ``[low, high]`` (a count, a seed, a number of workers; ``True`` is not one)."""
-    number = check_range(name, value, "1", low, high)
-    if isinstance(value, bool) or number != int(number):
-        raise ValueError(f"{name} = {value!r} is not a whole number; valid range:"
-                         f" {_range_text(low, high, False, False, '1')}")
-    return int(number)
+    valid = f"valid range: {_range_text(low, high, False, False, '1')}"
+    if isinstance(value, bool) or str(getattr(value, "dtype", "")) == "bool":  # numpy's too
+        raise ValueError(f"{name} = {value!r} is not a whole number; {valid}")
+    try:
+        whole = operator.index(value)  # an int, exactly (a float would round 2**53 + 1)
+    except TypeError:
+        number = check_range(name, value, "1", low, high)
+        if number != int(number):
+            raise ValueError(f"{name} = {value!r} is not a whole number; {valid}") from None
+        whole = int(number)
+    if not low <= whole <= high:
+        raise ValueError(f"{name} = {value!r} is out of range; {valid}")
+    return whole
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))

@@ -657,6 +657,10 @@ def file_tags(meta: dict, name: str) -> dict[str, str]:
             "comment": json.dumps(to_json(comment), sort_keys=True, separators=(",", ":"))}
 
 
+#: One step of PCM_24, the finest PCM subtype (full scale 1).
+_FINER = 2.0 ** -23
+
+
 def _check_resolution(rendering: Rendering, subtype: str) -> None:
     """``ValueError`` if a crack would leave no trace in a PCM file of ``subtype``: on
     its own channel, when the sound is stereo."""
@@ -679,7 +683,7 @@ def _check_resolution(rendering: Rendering, subtype: str) -> None:
                 f" {rendering.level_unit} at its loudest), below one step of {subtype}"
                 f" ({20.0 * math.log10(step):.1f} dBFS): the file would be silent; nothing"
                 " written. Use level 'normalised', a smaller full scale, or"
-                f" {'subtype PCM_24 or FLOAT' if subtype != 'PCM_24' else 'subtype FLOAT'}")
+                f" {'subtype PCM_24 or FLOAT' if _FINER <= peak else 'subtype FLOAT'}")
 
 
 def save(

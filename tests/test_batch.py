@@ -250,6 +250,35 @@ def test_dask_cluster_gives_the_same_files_as_local_processes(tmp_path):
     assert _files(tmp_path / "dask") == _files(tmp_path / "local")
 
 
+@pytest.mark.parametrize(("ignored", "outcome"), [(False, "KeyboardInterrupt"),
+                                                  (True, "returned")])
+def test_an_interrupt_during_the_shutdown_reaches_the_callers_handler(ignored, outcome):
+    # The pool's shutdown takes Ctrl-C to stop its workers, then hands the signal on:
+    # Python's own handler raises KeyboardInterrupt; a caller that ignores SIGINT (a
+    # background job) still ignores it, and its handlers are back as they were.
+    program = f"""
+import os, signal, time
+from cavitation import batch
+class Pool:
+    _processes = {{}}
+    def shutdown(self, wait, cancel_futures):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.1)
+if {ignored}:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+try:
+    batch._shut_down(Pool())
+    print("returned", end=" ")
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", end=" ")
+print((signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before)
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.split() == [outcome, "True"]
+
+
 @pytest.mark.parametrize(("workers", "message"), [
     (-1, r"workers = -1 is out of range; valid range: \[1, 4096\]"),
     (1.5, r"workers = 1.5 is not a whole number"),

@@ -194,6 +194,7 @@ def test_saturated_liquid_never_dissolves_the_bubble():
                                                r" t = 0.0001 s is out of range; valid range:"
                                                r" \[-1e\+08, 1e\+09\] Pa"),
         ({"p_inf": ([0.0, 1e-4], [1e5, math.nan])}, r"p_pa \[Pa\] must be finite"),
+        ({"p_inf": ([0.0, 1e-4, 2e-4], [1e5, 1e5])}, r"p_inf samples: t_s and p_pa must be"),
         ({"t_eval": [0.0, 2e-4]}, r"t_eval must be strictly increasing times \[s\] within"
                                   r" \[0, t_end = 0.0001\] s"),
         ({"t_eval": [5e-5, 1e-5]}, r"t_eval must be strictly increasing"),

@@ -382,6 +382,12 @@ def test_a_pull_that_does_not_crack_is_said_without_infinities(tmp_path, capsys)
     first = capsys.readouterr().out.splitlines()[0]
     assert first == ("knuckle: no crack: the pull never reached the nucleation pressure;"
                      " silence at the air listener")  # was "peak -inf dB SPL, dominant nan Hz"
+    assert main(["render", "--out", str(tmp_path), "--no-figure", "--scenario",
+                 "upper-cervical", "--spasm", "left", "--spasm-force", "500",
+                 "--spasm-stiffness", "10", "--turn", "left"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith("0 joints cracked (none); heard as 0 pop(s), silence at the air"
+                          " listener")
 
 
 def test_options_given_as_their_defaults_leave_the_name(tmp_path):
@@ -427,10 +433,11 @@ def test_pack_makes_a_varied_labelled_set_and_says_how_it_spreads(tmp_path, caps
     from matplotlib.image import imread
 
     assert imread(sheet).shape[:2] == (180, 1200)  # one row of six panels, 100 dpi
-    # Resumed, it is the same set: nothing is rendered again.
+    # Resumed, it is the same set: nothing is rendered again (the default distance,
+    # given, is the same sweep).
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert main(["pack", "--count", "6", "--out", str(out), "--samplerate", "16000",
-                 "--workers", "1", "--seed", "4", "--resume"]) == 0
+                 "--workers", "1", "--seed", "4", "--resume", "--distance", "0.1"]) == 0
     assert "0 rendered" in capsys.readouterr().out
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 

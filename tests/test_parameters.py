@@ -70,6 +70,12 @@ def test_a_count_is_a_whole_number_in_its_range():
             check_count("seed", value, 0, 10)
     with pytest.raises(ValueError, match=r"seed = 1\.5 is not a whole number"):
         cv.render(seed=1.5)
+    # Integers are compared as integers: through a float, 2**53 + 1 became 2**53 (two
+    # seeds, one draw) and the largest seed, 2**63 - 1, was refused.
+    assert check_count("seed", 2**53 + 1, 0, 2**63 - 1) == 2**53 + 1
+    assert check_count("seed", 2**63 - 1, 0, 2**63 - 1) == 2**63 - 1
+    with pytest.raises(ValueError, match="is not a whole number"):
+        check_count("seed", np.True_, 0, 10)
 
 
 def test_unknown_name_lists_the_valid_ones():

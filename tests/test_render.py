@@ -224,8 +224,10 @@ def test_a_crack_below_one_step_of_the_format_is_refused(tmp_path):
     assert list(tmp_path.iterdir()) == []
     # Too quiet for PCM_24 too, it is not told to use PCM_24.
     faint = cv.render(settings=AudioSettings(air_distance_m=100.0), full_scale=1e6)
-    with pytest.raises(ValueError, match=r"below one step of PCM_24 .* or subtype FLOAT$"):
-        cv.save(faint, tmp_path, "faint", subtype="PCM_24")
+    for subtype in ("PCM_24", "PCM_16"):  # below PCM_24's step too: FLOAT only
+        with pytest.raises(ValueError, match=rf"below one step of {subtype} .*, or subtype"
+                                             r" FLOAT$"):
+            cv.save(faint, tmp_path, "faint", subtype=subtype)
     assert len(cv.save(far, tmp_path, "far", subtype="PCM_24")) == 3  # 30 dB above its step
 
 
