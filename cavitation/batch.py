@@ -1027,7 +1027,8 @@ def run(sweep: Sweep, out: str | os.PathLike, *, executor: Executor | None = Non
         Where the runs execute (a ``ProcessPoolExecutor``, a Dask client's
         ``get_executor()``, ...). By default a process pool of ``workers``.
     workers : int, optional
-        Processes of the default pool; all cores by default; 1 runs in this process.
+        Processes of the default pool, 1 to 4096; all cores if None; 1 runs in this
+        process.
     resume : bool, optional
         Skip runs whose files are complete and verified (see :func:`completed_row`);
         without it, a folder that already holds this batch's files is refused.
