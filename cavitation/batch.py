@@ -1196,8 +1196,8 @@ def _shut_down(executor: Executor) -> None:
         _stop_leftovers(processes)
     finally:
         with _signals_blocked(main_thread):
-            for sig, handler in held.items():  # None: set outside Python, not restorable
-                signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+            for number, handler in held.items():  # None: set outside Python, unrestorable
+                signal.signal(number, signal.SIG_DFL if handler is None else handler)
     if interrupted:
         signal.raise_signal(interrupted[0])  # to the caller's handler: Ctrl-C raises
 
