@@ -170,14 +170,20 @@ _STAGED = re.compile(r"^\.(?P<final>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d{1,1
 
 
 def _alive(pid: int) -> bool:
-    """Whether a process ``pid`` exists (it may be another's that reused the number)."""
+    """Whether a process ``pid`` exists and can still write (it may be another's that
+    reused the number). A zombie, one that has ended and is not yet reaped (a batch's
+    killed workers are, for a second or two), writes nothing more: not alive."""
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, OverflowError):  # gone, or no process could have it
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    return True
+    try:  # Linux: the state follows the name, which is in parentheses
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # not Linux, or gone meanwhile
+        return True
+    return stat[stat.rfind(")") + 2:][:1] != "Z"
 
 
 def remove_stale_parts(folder: str | os.PathLike) -> list[Path]:

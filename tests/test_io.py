@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +132,28 @@ def test_only_staging_files_of_dead_writers_are_removed(tmp_path):
     assert io.remove_stale_parts(tmp_path) == [stale]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         p.name for p in (live, elsewhere, *mine))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="Linux's /proc")
+def test_a_zombie_writer_is_not_alive(tmp_path):
+    # A batch's workers killed by kill -9 stay zombies for a second or two, and a
+    # --resume started then kept their staged files in the finished dataset.
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])  # not waited for: a zombie
+    pid = child.pid
+    try:
+        deadline = time.monotonic() + 30
+        while "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        staged = tmp_path / f".a.wav.{io._HOST}.{pid}.x1y2z3w4.part"
+        staged.write_bytes(b"")
+        assert io.remove_stale_parts(tmp_path) == [staged]
+        assert io._alive(os.getpid())
+    finally:
+        child.wait()
 
 
 def test_staging_files_carry_their_writers_pid(tmp_path):
