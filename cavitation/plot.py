@@ -505,13 +505,15 @@ def plot_spectrum(rendering: Rendering, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("frequency [Hz]")
     ax.set_ylabel("magnitude [dB re its peak]")
     ax.set_title("spectrum of the sound")
+    # The axes first: a sound compared with this one is drawn on them even if this one
+    # is silent (the explorer's "compare").
+    _frequency_axis(ax, "x", 20.0, fs / 2.0)
+    ax.set_ylim(-100.0, 5.0)  # 100 dB: below that, only the resampling filter's floor
     spectrum = _spectrum_db(rendering)
     if spectrum is None:  # nothing cracked: nothing to draw, and no log of zero
         ax.text(0.5, 0.75, "silence: no crack", transform=ax.transAxes, ha="center")
         return ax
     ax.plot(*spectrum, color="tab:blue", lw=0.8)
-    _frequency_axis(ax, "x", 20.0, fs / 2.0)
-    ax.set_ylim(-100.0, 5.0)  # 100 dB: below that, only the resampling filter's floor
     dominant = rendering.features.dominant_frequency_hz
     if np.isfinite(dominant):
         ax.axvline(dominant, color="tab:red", ls="--", lw=1,

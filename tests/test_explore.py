@@ -126,6 +126,19 @@ def test_compare_draws_the_previous_trace_in_grey_and_plays_it(explorer):
     assert explorer._previous_row.layout.display == "none"
 
 
+def test_a_silent_view_compared_keeps_the_spectrums_axes(explorer):
+    # The previous (cracked) sound's spectrum behind a silent one was drawn on linear
+    # axes from 0 to 24 kHz and down to -200 dB: the silent view set no axes.
+    explorer.compare.value = True
+    explorer.set({"capsule.compliance_m3_pa": 3e-12})  # too compliant: no crack
+    assert not explorer.rendering.crack.cracked and explorer.previous.crack.cracked
+    spectrum = explorer._view.axes[1]
+    assert [line.get_color() for line in spectrum.lines] == ["0.72"]  # the previous only
+    assert spectrum.get_xscale() == "log" and spectrum.get_ylim() == (-100.0, 5.0)
+    explorer.compare.value = False
+    explorer.reset()
+
+
 def test_save_writes_the_sound_and_its_json_without_overwriting(explorer, tmp_path):
     explorer.sliders["fluid.viscosity_pa_s"].value = 3e-3
     paths = explorer.save(figures=())
