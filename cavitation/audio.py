@@ -34,6 +34,7 @@ __all__ = [
     "character",
     "check_samplerate",
     "digital_gain",
+    "dominant_text",
     "envelope",
     "features",
     "listening_gain",
@@ -566,7 +567,9 @@ class Features:
         Peak level [dB re ``level_reference``]: a sound pressure level (re 20 uPa) in
         air; ``-inf`` for silence.
     dominant_frequency_hz : float
-        Frequency of the largest peak of the magnitude spectrum above 20 Hz [Hz].
+        Frequency of the largest peak of the magnitude spectrum above 20 Hz [Hz]; NaN
+        where the spectrum's largest value there is on the band's edge, not a peak (a
+        thump that only falls from 20 Hz up; :func:`dominant_text` says so).
     spectral_centroid_hz : float
         Power-weighted mean frequency of the spectrum above 20 Hz [Hz] (power, not
         magnitude, so that the leakage of a finite window does not bias it).
@@ -668,7 +671,8 @@ def features(x_pa: np.ndarray, samplerate_hz: float, *,
         return Features(-math.inf, math.nan, math.nan, 0.0, 0, 0.0, reference[1])
     f, spectrum = _spectrum(x_pa, samplerate_hz)
     audible = f >= LOWEST_FREQUENCY_HZ
-    dominant = float(f[audible][np.argmax(spectrum[audible])])
+    k = _peak_bin(spectrum, audible)
+    dominant = math.nan if k is None else float(f[k])
     power = spectrum[audible] ** 2
     centroid = float(np.sum(f[audible] * power) / np.sum(power))
     env = envelope(x_pa, samplerate_hz)
@@ -680,6 +684,24 @@ def features(x_pa: np.ndarray, samplerate_hz: float, *,
         dominant_frequency_hz=dominant, spectral_centroid_hz=centroid,
         duration_s=float(duration), pop_count=len(lengths),
         pop_duration_s=float(np.median(lengths)), level_reference=reference[1])
+
+
+def _peak_bin(spectrum: np.ndarray, audible: np.ndarray) -> int | None:
+    """The bin of the spectrum's largest value in the ``audible`` band, if it is a peak;
+    None if it lies on the band's edge (a spectrum that only falls from 20 Hz up, a
+    thump whose energy is below the band, has no dominant frequency in it: the edge
+    was reported as one)."""
+    band = np.nonzero(audible)[0]
+    k = int(band[np.argmax(spectrum[band])])
+    return None if k in (band[0], band[-1]) else k
+
+
+def dominant_text(frequency_hz: float) -> str:
+    """``"dominant 114 Hz"``, or where the spectrum has no peak in the audible band
+    (NaN) ``"no spectral peak above 20 Hz"``."""
+    if math.isnan(frequency_hz):
+        return f"no spectral peak above {LOWEST_FREQUENCY_HZ:g} Hz"
+    return f"dominant {frequency_hz:.0f} Hz"
 
 
 def _spectrum(x_pa: np.ndarray, samplerate_hz: float) -> tuple[np.ndarray, np.ndarray]:
@@ -718,7 +740,9 @@ class Character:
     onset_to_peak_cycles : float
         The same in periods of the dominant frequency [-].
     dominant_frequency_hz : float
-        The largest peak of the magnitude spectrum above 20 Hz [Hz].
+        The largest peak of the magnitude spectrum above 20 Hz [Hz]; NaN where there is
+        none (see :class:`Features`), and with it the bandwidth, the quality factor and
+        the onset in cycles, and both flags false.
     bandwidth_hz : float
         Width of the contiguous band around that peak within -3 dB of it [Hz].
     quality_factor : float
@@ -771,13 +795,6 @@ def character(x_pa: np.ndarray, samplerate_hz: float) -> Character:
     onset = int(np.argmax(mono >= 0.1 * mono[loudest]))
     f, spectrum = _spectrum(x_pa, samplerate_hz)
     audible = f >= LOWEST_FREQUENCY_HZ
-    k = int(np.argmax(np.where(audible, spectrum, 0.0)))
-    half_power = spectrum[k] / math.sqrt(2.0)
-    below = np.nonzero(spectrum[:k] < half_power)[0]
-    above = np.nonzero(spectrum[k:] < half_power)[0]
-    low = f[below[-1] + 1] if below.size else f[0]
-    high = f[k + above[0] - 1] if above.size else f[-1]
-    bandwidth = float(high - low + (f[1] - f[0]))
     power = spectrum**2
     total = float(np.sum(power[audible]))
     shares = {}
@@ -785,8 +802,20 @@ def character(x_pa: np.ndarray, samplerate_hz: float) -> Character:
         exact = 1000.0 * 2.0 ** round(math.log2(centre / 1000.0))
         band = (f >= exact / math.sqrt(2.0)) & (f < exact * math.sqrt(2.0)) & audible
         shares[centre] = float(np.sum(power[band]) / total)
-    dominant = float(f[k])
     rise = (loudest - onset) / samplerate_hz
+    peak = _peak_bin(spectrum, audible)
+    if peak is None:  # no dominant frequency, and nothing measured against one
+        nan = math.nan
+        return Character(onset / samplerate_hz, rise, nan, nan, nan, nan, shares, False,
+                         False)
+    k = peak
+    half_power = spectrum[k] / math.sqrt(2.0)
+    below = np.nonzero(spectrum[:k] < half_power)[0]
+    above = np.nonzero(spectrum[k:] < half_power)[0]
+    low = f[below[-1] + 1] if below.size else f[0]
+    high = f[k + above[0] - 1] if above.size else f[-1]
+    bandwidth = float(high - low + (f[1] - f[0]))
+    dominant = float(f[k])
     quality = dominant / bandwidth
     return Character(
         onset_s=onset / samplerate_hz, onset_to_peak_s=rise, onset_to_peak_cycles=rise * dominant,

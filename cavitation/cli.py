@@ -527,7 +527,7 @@ def _heard_text(rendering: Rendering, *, dominant: bool) -> str:
     f, where = rendering.features, f"at the {rendering.listener} listener"
     if not math.isfinite(f.peak_level_db):
         return f"silence {where}"
-    tone = f", dominant {f.dominant_frequency_hz:.0f} Hz" if dominant else ""
+    tone = f", {audio.dominant_text(f.dominant_frequency_hz)}" if dominant else ""
     return f"peak {f.peak_level_db:.1f} {rendering.level_unit} {where}{tone}"
 
 

@@ -260,8 +260,8 @@ def status_text(rendering: Rendering) -> str:
               f" ({first})" if len(rendering.cracks) > 1 else "cracked")
     return (f"{joints} at {s.nucleation_force_n:.1f} N ({s.crack_time_s:.3f} s); peak"
             f" {f.peak_level_db:.1f} {rendering.level_unit} ({plot.listener_words(rendering)}),"
-            " dominant"
-            f" {f.dominant_frequency_hz:.0f} Hz, duration {f.duration_s * 1e3:.1f} ms"
+            f" {audio.dominant_text(f.dominant_frequency_hz)},"
+            f" duration {f.duration_s * 1e3:.1f} ms"
             f" (-20 dB), pops heard {rendering.pops_heard}")
 
 

@@ -25,7 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import _dsp, confined, detection, listener
+from . import _dsp, audio, confined, detection, listener
 from .parameters import check_choice
 from .render import FIGURE_FORMATS, Rendering, travel_time_s
 from .simulation import CrackResult
@@ -649,8 +649,10 @@ def _key_figures(rendering: Rendering) -> str:
              f" {s.refractory_time_s / 60:.0f} min",
              "",
              f"peak {f.peak_level_db:.1f} {rendering.level_unit}",
-             f"dominant {f.dominant_frequency_hz:.0f} Hz,"
-             f" centroid {f.spectral_centroid_hz:.0f} Hz",
+             f"{audio.dominant_text(f.dominant_frequency_hz)},"
+             # the longer text of a thump without a peak takes a line of its own
+             f"{chr(10) if np.isnan(f.dominant_frequency_hz) else ' '}centroid"
+             f" {f.spectral_centroid_hz:.0f} Hz",
              f"{f.duration_s * 1e3:.1f} ms long (to -20 dB)",
              f"pops heard: {rendering.pops_heard}, {f.pop_duration_s * 1e3:.1f} ms each"]
     return "\n".join(lines)

@@ -291,8 +291,9 @@ class Rendering:
 
         samples, played = self.listening(target_lufs)
         f = self.features
-        heard = (f"peak {f.peak_level_db:.1f} {self.level_unit}, dominant"
-                 f" {f.dominant_frequency_hz:.0f} Hz, {f.duration_s * 1e3:.1f} ms long,"
+        heard = (f"peak {f.peak_level_db:.1f} {self.level_unit},"
+                 f" {audio.dominant_text(f.dominant_frequency_hz)},"
+                 f" {f.duration_s * 1e3:.1f} ms long,"
                  f" pops heard {self.pops_heard}" if any(c.cracked for c in self.cracks)
                  else "no crack: " + self.silence_text())
         return Player(samples, self.samplerate_hz,

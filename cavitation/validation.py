@@ -600,6 +600,11 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def _cell(value: float, spec: str) -> str:
+    """A table's number, or "none" where it is NaN (no spectral peak in the band)."""
+    return "none" if math.isnan(value) else format(value, spec)
+
+
 def character_table(measured: dict[str, Measured]) -> str:
     """How each preset's crack sounds, per listener, as a Markdown table."""
     centres = audio.OCTAVE_CENTRES_HZ
@@ -613,8 +618,9 @@ def character_table(measured: dict[str, Measured]) -> str:
             c = audio.character(rendering.signal, rendering.samplerate_hz)
             shares = " ".join(f"{100 * c.octave_shares[k]:.0f}" for k in centres)
             lines.append(
-                f"| {name} | {label} | {c.dominant_frequency_hz:.0f} | {c.bandwidth_hz:.0f} |"
-                f" {c.quality_factor:.1f} | {c.onset_to_peak_cycles:.1f} |"
+                f"| {name} | {label} | {_cell(c.dominant_frequency_hz, '.0f')} |"
+                f" {_cell(c.bandwidth_hz, '.0f')} | {_cell(c.quality_factor, '.1f')} |"
+                f" {_cell(c.onset_to_peak_cycles, '.1f')} |"
                 f" {'yes' if c.impulsive else 'no'} | {'yes' if c.broadband else 'no'} |"
                 f" {shares} |")
     return "\n".join(lines)
@@ -648,8 +654,8 @@ def sensitivity_table(presets: Sequence[str] = ("knuckle", "atlanto-axial"),
                 rendering.features
             lines.append(
                 f"| {name} | {listener_kind} | {volume * 1e6:.2f} |"
-                f" {joint.recess_gap_m * 1e3:.2f} | {c.dominant_frequency_hz:.0f} |"
-                f" {c.quality_factor:.1f} | {c.onset_to_peak_cycles:.1f} |"
+                f" {joint.recess_gap_m * 1e3:.2f} | {_cell(c.dominant_frequency_hz, '.0f')} |"
+                f" {_cell(c.quality_factor, '.1f')} | {_cell(c.onset_to_peak_cycles, '.1f')} |"
                 f" {1e3 * f.pop_duration_s:.1f} | {f.peak_level_db:.0f} {rendering.level_unit} |")
     return "\n".join(lines)
 

@@ -333,6 +333,26 @@ def test_character_of_silence_is_nan():
     assert math.isnan(measured.quality_factor) and not measured.impulsive
 
 
+def test_a_spectrum_without_a_peak_in_the_band_has_no_dominant_frequency():
+    # A 0.2 ms push (one half sine) has its spectrum's peak at 0 Hz, and it only falls
+    # from 20 Hz up to its first null at 7.5 kHz: the band's edge is no peak. It was
+    # reported as the dominant frequency, 20 Hz, in a neck's pop and in packs.
+    fs = 48000
+    x = np.zeros(fs // 10)
+    n = round(2e-4 * fs)
+    x[1000:1000 + n] = np.sin(np.pi * np.arange(n) / n)
+    f, c = audio.features(x, fs), audio.character(x, fs)
+    assert math.isnan(f.dominant_frequency_hz) and math.isnan(c.dominant_frequency_hz)
+    assert math.isnan(c.quality_factor) and math.isnan(c.onset_to_peak_cycles)
+    assert not c.impulsive and not c.broadband and sum(c.octave_shares.values()) > 0.99
+    assert f.spectral_centroid_hz > 1000.0  # the rest is measured
+    assert audio.dominant_text(f.dominant_frequency_hz) == "no spectral peak above 20 Hz"
+    # A click with a peak in the band keeps it (the knuckle's 114 Hz, a 2 kHz ringing).
+    ringing = audio.features(_ringing(2000.0, 5.0), fs)
+    assert ringing.dominant_frequency_hz == pytest.approx(2000.0, abs=30.0)
+    assert audio.dominant_text(114.0) == "dominant 114 Hz"
+
+
 def test_trim_keeps_the_sound_and_its_padding_and_fades_the_cuts():
     fs = 48000
     x = np.zeros(fs)

@@ -252,3 +252,16 @@ def test_a_png_drawn_once_is_savefigs_png_and_leaves_the_figure_as_it_was(knuckl
         assert (other.canvas, other.dpi) == (canvas, 80.0)
     finally:
         plt.close(other)
+
+
+def test_a_thump_without_a_spectral_peak_is_said_so_not_drawn_at_20_hz():
+    # The neck with half its fluid: a 0.2 ms thump whose spectrum only falls from 20 Hz
+    # up. Its "dominant frequency" was the band's edge, 20 Hz, marked on the axis.
+    neck = get_preset("atlanto-axial")
+    rendering = cv.render(cv.replace(neck.joint, **{"capsule.fluid_volume_m3": 5e-8}),
+                          neck.loading, listener_kind="contact")
+    assert np.isnan(rendering.features.dominant_frequency_hz)
+    text = plot._key_figures(rendering)
+    assert "no spectral peak above 20 Hz,\ncentroid" in text and "nan" not in text
+    ax = plot.plot_spectrum(rendering)
+    assert not ax.get_legend() and len(ax.lines) == 1  # the spectrum, no marker
