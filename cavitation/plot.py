@@ -393,9 +393,11 @@ def listener_words(rendering: Rendering) -> str:
     """Who listens, where, in words: ``"a microphone in air at 10 cm"``."""
     if rendering.listener == "air":
         return f"a microphone in air at {rendering.settings.air_distance_m * 100:g} cm"
-    depth_mm = rendering.crack.joint.body.depth_m * 1e3
+    depths_mm = sorted({round(c.joint.body.depth_m * 1e3) for c in rendering.cracks})
     sensor = "a microphone" if rendering.listener == "contact" else "an accelerometer"
-    return f"{sensor} on the skin, {depth_mm:g} mm over the joint"
+    if len(depths_mm) == 1:
+        return f"{sensor} on the skin, {depths_mm[0]} mm over the joint"
+    return f"{sensor} on the skin, {depths_mm[0]}-{depths_mm[-1]} mm over the joints"
 
 
 @_styled

@@ -265,3 +265,18 @@ def test_a_thump_without_a_spectral_peak_is_said_so_not_drawn_at_20_hz():
     assert "no spectral peak above 20 Hz,\ncentroid" in text and "nan" not in text
     ax = plot.plot_spectrum(rendering)
     assert not ax.get_legend() and len(ax.lines) == 1  # the spectrum, no marker
+
+
+def test_a_scenario_is_heard_over_its_joints_depths_in_whole_millimetres():
+    # A person's title read "36.2614 mm over the joint": one joint's depth, unrounded,
+    # for six joints at different depths.
+    from cavitation import scenario
+
+    thrust = scenario.get_scenario("upper-cervical")
+    heard = scenario.render_scenario(scenario.simulate_scenario(thrust), listener_kind="contact")
+    depths = sorted({round(s.joint.body.depth_m * 1e3) for s in thrust.sites})
+    assert plot.listener_words(heard) == (f"a microphone on the skin, {depths[0]}-{depths[-1]}"
+                                          " mm over the joints")
+    neck = get_preset("atlanto-axial")
+    one = cv.render(neck.joint, neck.loading, listener_kind="accelerometer")
+    assert plot.listener_words(one) == "an accelerometer on the skin, 40 mm over the joint"
