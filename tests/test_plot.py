@@ -280,3 +280,14 @@ def test_a_scenario_is_heard_over_its_joints_depths_in_whole_millimetres():
     neck = get_preset("atlanto-axial")
     one = cv.render(neck.joint, neck.loading, listener_kind="accelerometer")
     assert plot.listener_words(one) == "an accelerometer on the skin, 40 mm over the joint"
+
+
+def test_the_pops_per_thrust_legend_leaves_the_bars_clear():
+    # The legend sat in the upper right over the tallest bars (notebook 03).
+    counts = np.array([3, 3, 3, 4, 4, 4, 4, 5, 5, 2, 3, 4])  # tallest bars on the right
+    ax = plot.plot_pops_per_thrust(counts, published_counts={2: 3, 3: 9, 4: 4},
+                                   published_mean=3.5, title="t")
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    bars = [p.get_window_extent() for p in ax.patches if p.get_height() > 0]
+    assert bars and not any(legend.overlaps(bar) for bar in bars)
