@@ -237,11 +237,12 @@ def plot_pressure(result: CrackResult, ax: Axes | None = None) -> Axes:
                label="threshold" + (" (film's centre)" if confined_cavity else ""))
     ax.axhline(result.joint.fluid.vapour_pressure_pa / 1e3, color="0.5", ls=":", lw=1,
                label="vapour pressure")
+    # Room under the lowest line for the legend, so that it hides none (at the centre
+    # right it hid a spherical cavity's ringing).
+    low_kpa = min(threshold_kpa, float(kpa[zoom].min()))
+    top_kpa = max(float(kpa[zoom].max()), result.joint.fluid.vapour_pressure_pa / 1e3)
+    ax.set_ylim(low_kpa - 0.45 * (top_kpa - low_kpa), top_kpa + 0.08 * (top_kpa - low_kpa))
     if not result.cracked:
-        # Room under the threshold for the legend, so that it hides no line.
-        top_kpa = max(float(kpa.max()), result.joint.fluid.vapour_pressure_pa / 1e3)
-        ax.set_ylim(threshold_kpa - 0.45 * (top_kpa - threshold_kpa),
-                    top_kpa + 0.08 * (top_kpa - threshold_kpa))
         lowest = float(kpa.min())
         ax.annotate(f"no crack: lowest {lowest:.0f} kPa,\n{lowest - threshold_kpa:.0f} kPa"
                     " short of the threshold",
@@ -250,7 +251,7 @@ def plot_pressure(result: CrackResult, ax: Axes | None = None) -> Axes:
                     arrowprops={"arrowstyle": "->", "color": "tab:red"})
     ax.set_xlabel(time_label)
     ax.set_ylabel("pressure [kPa, absolute]")
-    ax.legend(loc="center right" if result.cracked else "lower left", fontsize="small")
+    ax.legend(loc="lower right" if result.cracked else "lower left", fontsize="small")
     ax.set_title("synovial fluid pressure")
     return ax
 

@@ -291,3 +291,19 @@ def test_the_pops_per_thrust_legend_leaves_the_bars_clear():
     legend = ax.get_legend().get_window_extent()
     bars = [p.get_window_extent() for p in ax.patches if p.get_height() > 0]
     assert bars and not any(legend.overlaps(bar) for bar in bars)
+
+
+@pytest.mark.parametrize("geometry", ["sphere", "confined"])
+def test_the_pressure_legend_hides_no_line(geometry):
+    # At the centre right it hid a spherical cavity's ringing (lumbar facet).
+    facet = get_preset("lumbar-facet")
+    crack = cv.simulate(facet.joint, facet.loading, geometry=geometry, after_crack_s=0.015)
+    ax = plot.plot_pressure(crack)
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    for line in ax.lines:  # the pressure's samples, and the two horizontal lines
+        x, y = line.get_transform().transform(line.get_xydata()).T
+        across = (x.min() <= legend.x1) & (x.max() >= legend.x0)  # a line spans the axes
+        hits = (((x >= legend.x0) & (x <= legend.x1)) | (across & (x.size == 2))) \
+            & (y >= legend.y0) & (y <= legend.y1)
+        assert not np.any(hits), line.get_label()
