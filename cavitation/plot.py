@@ -886,8 +886,9 @@ def plot_pops_per_thrust(counts: np.ndarray, ax: Axes | None = None, *,
     ax.set_ylabel("thrusts [%]")
     ax.set_title(title)
     # Room above the tallest bar for the legend, which covered the bars.
-    tallest = max([share.max(), *(100.0 * n / sum(published_counts.values())
-                                  for n in (published_counts or {}).values())])
+    published = published_counts or {}
+    tallest = max([share.max(), *(100.0 * n / sum(published.values())
+                                  for n in published.values())])
     ax.set_ylim(top=1.9 * tallest)
     ax.legend(fontsize="small", loc="upper right")
     return ax
