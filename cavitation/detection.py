@@ -334,6 +334,8 @@ class GroupPops:
 
 def group_pops(recordings: Sequence[Pops]) -> GroupPops:
     """Pool the pops found in each person's recording (:func:`detect`)."""
+    if not recordings:  # a group's statistics of nobody are not numbers
+        raise ValueError("group_pops needs at least one recording")
     wrong = next((p for p in recordings if not isinstance(p, Pops)), None)
     if wrong is not None:  # a scenario's own pops (joints cracked), most likely
         raise TypeError(f"group_pops takes what detect() heard in each recording (Pops),"

@@ -81,6 +81,8 @@ def test_group_statistics():
     with pytest.raises(TypeError, match=r"group_pops takes what detect\(\) heard in each"
                                         r" recording \(Pops\), not list"):
         detection.group_pops([[(0.0, "C1-C2 left", "left")]])
+    with pytest.raises(ValueError, match="group_pops needs at least one recording"):
+        detection.group_pops([])  # its mean and intervals warned of empty slices
 
 
 @pytest.fixture(scope="module")
