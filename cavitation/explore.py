@@ -380,7 +380,13 @@ class Explorer:
             w.HBox([self.audio, self.audio_caption]), self._previous_row, self.status])
 
     def _build_sliders(self) -> None:
-        """Sliders for the preset's (or scenario's) parameters (:data:`SLIDERS`), at its values."""
+        """Sliders for the preset's (or scenario's) parameters (:data:`SLIDERS`), at its values.
+        The old sliders are closed, with their layouts and styles: ipywidgets keeps every
+        widget until it is (24 more at each reset, measured)."""
+        for old in getattr(self, "sliders", {}).values():
+            for part in (old.layout, getattr(old, "style", None), old):
+                if part is not None:
+                    part.close()
         self.sliders = {row.name: _slider(self._widgets, row)
                         for row in _setting_rows(self.preset.value, self.parameters)}
         for slider in self.sliders.values():
