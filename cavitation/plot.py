@@ -608,10 +608,10 @@ def _no_crack_dashboard(rendering: Rendering) -> RichFigure:
     """A pull that did not crack: the pull, and the pressure falling short of the
     threshold; the listener hears silence."""
     figure = new_figure(DOUBLE_COLUMN_IN, 3.0)
-    axes = figure.subplots(1, 3, width_ratios=(1.0, 1.0, 0.6))
+    axes = figure.subplots(1, 3, width_ratios=(1.0, 1.0, 0.8))
     which = ""
-    if len(rendering.cracks) > 1:
-        which = f" ({rendering.labels[0]})"
+    if len(rendering.cracks) > 1:  # on a line of its own: it ran into the next title
+        which = f"\n({rendering.labels[0]})"
     for letter, draw, ax in (("a", plot_load_and_gap, axes[0]), ("b", plot_pressure, axes[1])):
         draw(rendering.crack, ax)
         _panel(ax, letter, ax.get_title() + which)

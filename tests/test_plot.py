@@ -3,6 +3,7 @@ pull did not crack."""
 
 import io
 
+import matplotlib.text
 import numpy as np
 import pytest
 import soundfile as sf
@@ -307,3 +308,27 @@ def test_the_pressure_legend_hides_no_line(geometry):
         hits = (((x >= legend.x0) & (x <= legend.x1)) | (across & (x.size == 2))) \
             & (y >= legend.y0) & (y <= legend.y1)
         assert not np.any(hits), line.get_label()
+
+
+def test_a_silent_scenarios_dashboard_keeps_its_titles_and_figures_apart():
+    # Panel b's title, "(C1-C2 left)" and all, ran into panel c's, and the key figures
+    # ran off the figure's right edge.
+    import dataclasses
+
+    from cavitation import scenario
+
+    thrust = scenario.get_scenario("upper-cervical")
+    weak = dataclasses.replace(thrust, loading=dataclasses.replace(thrust.loading,
+                                                                    peak_force_n=25.0))
+    rendering = scenario.render_scenario(scenario.simulate_scenario(weak),
+                                         listener_kind="contact")
+    assert not any(c.cracked for c in rendering.cracks)
+    figure = plot.dashboard(rendering)
+    figure.draw_without_rendering()
+    titles = [text.get_window_extent() for ax in figure.axes
+              for text in ax.get_children() if isinstance(text, matplotlib.text.Text)
+              and text.get_text() == ax.get_title(loc="left") != ""]
+    assert len(titles) == 3
+    assert not any(a.overlaps(b) for i, a in enumerate(titles) for b in titles[i + 1:])
+    edge = figure.bbox.x1
+    assert all(text.get_window_extent().x1 <= edge for ax in figure.axes for text in ax.texts)
