@@ -564,12 +564,8 @@ def _function_far_field(function, t_end: float) -> tuple:
                          f" {FAR_FIELD_SAMPLES} times; valid range with p_inf a function:"
                          f" [{SHORTEST_READ_S:g}, {LONGEST_S:g}] s")
     times, values = _sample(function, np.linspace(0.0, t_end, FAR_FIELD_SAMPLES))
-    bad = ~((values >= P_INF_RANGE_PA[0]) & (values <= P_INF_RANGE_PA[1]))
-    if np.any(bad):
-        at = int(np.argmax(bad))
-        raise ValueError(f"p_inf(t) = {float(values[at])!r} Pa at t = {float(times[at])!r} s"
-                         f" is out of range; valid range: [{P_INF_RANGE_PA[0]:g},"
-                         f" {P_INF_RANGE_PA[1]:g}] Pa at every time of [0, t_end = {t_end!r}] s")
+    _check_far_field(times, values, "p_inf(t)",
+                     f" at every time of [0, t_end = {t_end!r}] s")
     step = t_end / (times.size - 1)
     slopes = _far_field_slopes(values, step)
     packed = np.concatenate([[1.0, 0.0, EVEN_HERMITE, times.size, 0.0, t_end], values,
@@ -592,6 +588,18 @@ def _function_far_field(function, t_end: float) -> tuple:
         return on_arrays(t)[1] if np.ndim(t) else hermite_far_field(t, packed)[1]
 
     return value, rate, packed
+
+
+def _check_far_field(times: np.ndarray, values: np.ndarray, name: str, where: str = ""
+                     ) -> None:
+    """``ValueError`` naming the first of ``values`` [Pa] (at ``times`` [s]) outside
+    ``P_INF_RANGE_PA`` (or not finite), as ``name``, the range followed by ``where``."""
+    bad = ~((values >= P_INF_RANGE_PA[0]) & (values <= P_INF_RANGE_PA[1]))
+    if np.any(bad):
+        at = int(np.argmax(bad))
+        raise ValueError(f"{name} = {float(values[at])!r} Pa at t = {float(times[at])!r} s"
+                         f" is out of range; valid range: [{P_INF_RANGE_PA[0]:g},"
+                         f" {P_INF_RANGE_PA[1]:g}] Pa{where}")
 
 
 def _far_field_slopes(values: np.ndarray, step: float) -> np.ndarray:
@@ -647,12 +655,7 @@ def _far_field(p_inf, t_end: float) -> tuple:
                          .replace("force_values_n", "p_pa")) from None
     packed = sampled.force_vector()
     times, values = sampled.t_s, sampled.force_values_n
-    bad = ~((values >= P_INF_RANGE_PA[0]) & (values <= P_INF_RANGE_PA[1]))
-    if np.any(bad):  # as for a number or a function
-        at = int(np.argmax(bad))
-        raise ValueError(f"p_inf samples: p_pa = {float(values[at])!r} Pa at t ="
-                         f" {float(times[at])!r} s is out of range; valid range:"
-                         f" [{P_INF_RANGE_PA[0]:g}, {P_INF_RANGE_PA[1]:g}] Pa")
+    _check_far_field(times, values, "p_inf samples: p_pa")  # as for a number or a function
     slopes = np.append(np.diff(values) / np.diff(times), 0.0)
 
     def value(t):  # loading_force's law, on arrays too
