@@ -338,8 +338,8 @@ def _audio_settings(args: argparse.Namespace) -> AudioSettings:
     """The noise, in the listener's unit, and the microphone's distance."""
     noise = ("noise_rms_m_s2" if args.listener == "accelerometer" else "noise_rms_pa")
     loudness = {} if args.lufs is None else {"target_loudness_lufs": args.lufs}
-    return AudioSettings.from_dict({noise: args.noise, **_distance(args), **loudness,
-                                    **_shape(args)})
+    return AudioSettings.from_dict({noise: args.noise, "air_distance_m": _air_distance_m(args),
+                                    **loudness, **_shape(args)})
 
 
 def _scenario_names() -> list[str]:
@@ -499,12 +499,9 @@ def _stem(args: argparse.Namespace, base: str, values: dict[str, object] | None 
             raise ValueError(f"--name {args.name[:60]!r} is not a file name; valid:"
                              f" {PLAIN_NAME}")
         return args.name
-    given = vars(args) | {"distance": _distance(args).get("air_distance_m"),
-                          "model": _model(args) if "model" in vars(args) else None}
-    defaults = vars(_build_parser().parse_args(["render"]))
-    defaults |= {"distance": None, "model": _model(argparse.Namespace(model=None))}
-    if given["distance"] == AudioSettings().air_distance_m:
-        given["distance"] = None
+    given, defaults = (vars(options) | {"distance": _air_distance_m(options),
+                                        "model": _model(options)}
+                       for options in (args, _build_parser().parse_args(["render"])))
     changed = {key: value for key, value in sorted(given.items())
                if key not in _NOT_IN_NAME and value != defaults.get(key)}
     if "set" in changed:  # the same values however written or ordered
@@ -687,9 +684,9 @@ def _check_effective(args: argparse.Namespace) -> None:
                          f" with --geometry {args.geometry}")
 
 
-def _distance(args: argparse.Namespace) -> dict[str, float]:
-    """``air_distance_m`` as given by ``--distance``; empty for the default."""
-    return {} if args.distance is None else {"air_distance_m": args.distance}
+def _air_distance_m(args: argparse.Namespace) -> float:
+    """The air microphone's distance [m], ``--distance`` or :class:`AudioSettings`'."""
+    return AudioSettings().air_distance_m if args.distance is None else args.distance
 
 
 def _model(args: argparse.Namespace) -> str:
@@ -702,8 +699,7 @@ def _pack(args: argparse.Namespace) -> int:
 
     _check_effective(args)
     sound = {"listener": args.listener,  # the distance always: it is in every run's key
-             "air_distance_m": _distance(args).get("air_distance_m",
-                                                   AudioSettings().air_distance_m),
+             "air_distance_m": _air_distance_m(args),
              "samplerate_hz": args.samplerate, "format": args.format,
              "subtype": args.subtype, "level": args.level}
     if args.lufs is not None:
