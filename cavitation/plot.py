@@ -641,6 +641,8 @@ def _key_figures(rendering: Rendering) -> str:
     first_collapse = ("no collapse in the window" if collapses.size == 0 else
                       f"first collapse {(collapses[0] - s.crack_time_s) * 1e3:.2f} ms after"
                       " nucleation")
+    # the longer text of a thump without a spectral peak takes a line of its own
+    after_dominant = "\n" if np.isnan(f.dominant_frequency_hz) else " "
     lines = [f"nucleation {s.crack_time_s:.3f} s into the pull, at {s.nucleation_force_n:.1f} N",
              f"gap jump {s.gap_jump_m * 1e3:.2f} mm",
              f"{'spherical' if crack.settings.get('geometry') == 'sphere' else 'confined'}"
@@ -652,9 +654,7 @@ def _key_figures(rendering: Rendering) -> str:
              f" {s.refractory_time_s / 60:.0f} min",
              "",
              f"peak {f.peak_level_db:.1f} {rendering.level_unit}",
-             f"{audio.dominant_text(f.dominant_frequency_hz)},"
-             # the longer text of a thump without a peak takes a line of its own
-             f"{chr(10) if np.isnan(f.dominant_frequency_hz) else ' '}centroid"
+             f"{audio.dominant_text(f.dominant_frequency_hz)},{after_dominant}centroid"
              f" {f.spectral_centroid_hz:.0f} Hz",
              f"{f.duration_s * 1e3:.1f} ms long (to -20 dB)",
              f"pops heard: {rendering.pops_heard}, {f.pop_duration_s * 1e3:.1f} ms each"]
@@ -866,10 +866,11 @@ def plot_pops_per_thrust(counts: np.ndarray, ax: Axes | None = None, *,
     bins = np.arange(top + 1)
     share = np.array([np.mean(counts == k) for k in bins]) * 100.0
     ax.bar(bins - 0.2, share, width=0.4, color="tab:green", label=f"model, {counts.size} people")
+    published = np.zeros(0)
     if published_counts:
         total = sum(published_counts.values())
-        ax.bar(bins + 0.2, [100.0 * published_counts.get(int(k), 0) / total for k in bins],
-               width=0.4, fill=False, edgecolor="k", label="published")
+        published = np.array([100.0 * published_counts.get(int(k), 0) / total for k in bins])
+        ax.bar(bins + 0.2, published, width=0.4, fill=False, edgecolor="k", label="published")
     ax.axvline(counts.mean(), color="tab:green", lw=1.5,
                label=f"model mean {counts.mean():.2f}")
     if published_mean is not None:
@@ -886,10 +887,7 @@ def plot_pops_per_thrust(counts: np.ndarray, ax: Axes | None = None, *,
     ax.set_ylabel("thrusts [%]")
     ax.set_title(title)
     # Room above the tallest bar for the legend, which covered the bars.
-    published = published_counts or {}
-    tallest = max([share.max(), *(100.0 * n / sum(published.values())
-                                  for n in published.values())])
-    ax.set_ylim(top=1.9 * tallest)
+    ax.set_ylim(top=1.9 * max(share.max(), published.max(initial=0.0)))
     ax.legend(fontsize="small", loc="upper right")
     return ax
 
